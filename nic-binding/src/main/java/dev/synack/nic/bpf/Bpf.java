@@ -186,7 +186,7 @@ public final class Bpf
 
     private static long bpf(final int cmd, final UnsafeBuffer attr)
     {
-        final long result = Native.LIBC.syscall(SYS_BPF, cmd, attr.addressOffset(), BpfAttr.SIZE);
+        final long result = Native.LIBC.syscall(SYS_BPF, cmd, attr.addressOffset(), BpfAttr.SIZE, 0, 0, 0);
         java.lang.ref.Reference.reachabilityFence(attr);
         return result;
     }

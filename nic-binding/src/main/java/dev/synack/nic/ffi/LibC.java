@@ -15,8 +15,8 @@ import jnr.ffi.types.ssize_t;
  *
  * <p>Thread-safety: libc calls are thread-safe; errno is per thread and JNR saves it right after each call
  * ({@link SaveError}), read it with {@link Native#errno()} on the same thread. Caveat: {@link #syscall} is
- * variadic in C; on x86_64 integer arguments travel in the same registers either way, and glibc's
- * {@code syscall} is plain assembly, so calling it with fixed arguments is safe there (and only there).
+ * variadic in C; on x86_64 integer arguments travel in the same registers (and the stack) either way, and
+ * glibc's {@code syscall} is plain assembly, so calling it with fixed arguments is safe there (and only there).
  */
 @SaveError
 public interface LibC
@@ -32,9 +32,6 @@ public interface LibC
 
     /** bind(2); {@code addr} is the address of a sockaddr. */
     int bind(int fd, @intptr_t long addr, int addrlen);
-
-    /** mmap(2); returns the mapped address or -1 (MAP_FAILED). */
-    @intptr_t long mmap(@intptr_t long addr, @size_t long length, int prot, int flags, int fd, long offset);
 
     /** munmap(2). */
     int munmap(@intptr_t long addr, @size_t long length);
@@ -62,8 +59,12 @@ public interface LibC
     /** if_nametoindex(3); 0 when there is no such interface (errno ENODEV). */
     int if_nametoindex(String ifname);
 
-    /** syscall(2), fixed to three arguments: enough for bpf(cmd, attr, size). */
-    long syscall(long number, long arg1, long arg2, long arg3);
+    /**
+     * syscall(2) with six arguments: bpf(cmd, attr, size) and mmap(2). mmap goes through here because JNR's
+     * direct call to libc's six-argument {@code mmap} garbled the offset on this JNR/JDK (glibc answered EINVAL
+     * without entering the kernel); use {@link Native#mmap}.
+     */
+    long syscall(long number, long arg1, long arg2, long arg3, long arg4, long arg5, long arg6);
 
     /** getrlimit(2); {@code rlim} is the address of a struct rlimit (16 bytes). */
     int getrlimit(int resource, @intptr_t long rlim);

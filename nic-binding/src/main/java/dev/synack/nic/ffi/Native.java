@@ -15,6 +15,7 @@ public final class Native
     /** The process's libc, loaded once. */
     public static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
 
+    private static final long SYS_MMAP = 9;
     private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
 
     private Native()
@@ -72,6 +73,23 @@ public final class Native
             throw fail(call, fix);
         }
         return result;
+    }
+
+    /**
+     * mmap(2) through {@code syscall(SYS_mmap)} (see {@link LibC#syscall}).
+     *
+     * @param addr   hint, usually 0.
+     * @param length bytes.
+     * @param prot   PROT_* bits.
+     * @param flags  MAP_* bits.
+     * @param fd     file descriptor or -1.
+     * @param offset byte offset (page aligned).
+     * @return the address, or -1 with errno set.
+     */
+    public static long mmap(
+        final long addr, final long length, final int prot, final int flags, final int fd, final long offset)
+    {
+        return LIBC.syscall(SYS_MMAP, addr, length, prot, flags, fd, offset);
     }
 
     private static String uidNote()

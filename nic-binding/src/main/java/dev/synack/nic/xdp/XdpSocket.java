@@ -1,5 +1,7 @@
 package dev.synack.nic.xdp;
 
+import java.util.concurrent.locks.LockSupport;
+
 import dev.synack.nic.bpf.XskRedirectProgram;
 import dev.synack.nic.ffi.Errno;
 import dev.synack.nic.ffi.Native;
@@ -24,6 +26,8 @@ import static dev.synack.nic.xdp.XdpConstants.SOL_XDP;
  */
 public final class XdpSocket implements AutoCloseable
 {
+    private static final long BUSY_RETRY_NS = 500_000_000L;
+    private static final long BUSY_RETRY_PAUSE_NS = 5_000_000L;
     private static final int SOCK_FLAGS = XdpConstants.SOCK_RAW | XdpConstants.SOCK_CLOEXEC;
 
     private final XdpConfig config;
@@ -112,7 +116,7 @@ public final class XdpSocket implements AutoCloseable
     {
         final long bytes = config.umemBytes();
         // anonymous, private, populated now so the data path never page-faults into the kernel
-        umemAddress = Native.LIBC.mmap(0, bytes, XdpConstants.PROT_READ_WRITE,
+        umemAddress = Native.mmap(0, bytes, XdpConstants.PROT_READ_WRITE,
             XdpConstants.MAP_PRIVATE | XdpConstants.MAP_ANONYMOUS | XdpConstants.MAP_POPULATE, -1, 0);
         if (umemAddress == -1)
         {
@@ -189,7 +193,7 @@ public final class XdpSocket implements AutoCloseable
         final String name)
     {
         final long length = XskRing.mapLength(offsets, which, size, entrySize);
-        final long address = Native.LIBC.mmap(0, length, XdpConstants.PROT_READ_WRITE,
+        final long address = Native.mmap(0, length, XdpConstants.PROT_READ_WRITE,
             XdpConstants.MAP_SHARED | XdpConstants.MAP_POPULATE, fd, pgoff);
         if (address == -1)
         {
@@ -230,6 +234,19 @@ public final class XdpSocket implements AutoCloseable
     }
 
     private int tryBind(final int flags)
+    {
+        // a socket closed just before releases its queue from a kernel work item (xp_release_deferred), so a
+        // quick re-open sees EBUSY for a few milliseconds: retry briefly before calling the queue occupied
+        final long deadline = System.nanoTime() + BUSY_RETRY_NS;
+        int rc;
+        while ((rc = bindOnce(flags)) < 0 && Native.errno() == Errno.EBUSY && System.nanoTime() - deadline < 0)
+        {
+            LockSupport.parkNanos(BUSY_RETRY_PAUSE_NS);
+        }
+        return rc;
+    }
+
+    private int bindOnce(final int flags)
     {
         scratch.setMemory(0, SockaddrXdp.SIZE, (byte)0);
         scratch.putShort(SockaddrXdp.FAMILY, (short)AF_XDP);
