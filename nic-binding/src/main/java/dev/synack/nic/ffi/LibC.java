@@ -72,6 +72,9 @@ public interface LibC
     /** strerror(3): the C library's text for an errno. */
     String strerror(int errnum);
 
+    /** sched_setaffinity(2); {@code mask} is the address of a cpu_set_t of {@code size} bytes; pid 0 = caller. */
+    int sched_setaffinity(int pid, @size_t long size, @intptr_t long mask);
+
     /** getuid(2). */
     int getuid();
 }
