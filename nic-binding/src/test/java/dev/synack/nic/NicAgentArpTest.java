@@ -85,6 +85,19 @@ class NicAgentArpTest
     }
 
     @Test
+    void zeroCopyOnVethFallsBackToCopyAndSaysSo()
+    {
+        try (XdpSocket socket = XdpSocket.open(XdpConfig.builder(lab.devA()).namespace(lab.nsA())
+            .mode(XdpMode.NATIVE).zeroCopy(true).ringSize(256).build()))
+        {
+            System.out.println("zero-copy asked on veth -> " + socket.mode());
+            assertFalse(socket.isZeroCopy());
+            assertTrue(socket.mode().contains("fell back to copy mode"), socket.mode());
+        }
+        assertFalse(LabNet.hasXdp(lab.nsA(), lab.devA()));
+    }
+
+    @Test
     void worksOnItsOwnAgentRunnerAndInsideACompositeAgent() throws Exception
     {
         for (final boolean composite : new boolean[] {false, true})
