@@ -1,0 +1,112 @@
+package dev.synack.ip;
+
+import org.agrona.MutableDirectBuffer;
+
+import dev.synack.stat.DropReason;
+import dev.synack.stat.StackCounter;
+import dev.synack.stat.StackCounters;
+
+/**
+ * ICMP echo (RFC 792, RFC 1122 §3.2.2.6): answers echo requests — operators ping — and sends our own,
+ * reporting replies to an {@link EchoListener}.
+ * <p>
+ * Stack thread only. Never allocates.
+ */
+public final class IcmpService
+{
+    private final IpOutput ip;
+    private final StackCounters counters;
+    private final IcmpEcho icmp = new IcmpEcho();
+    private EchoListener listener = EchoListener.NONE;
+
+    /**
+     * @param ip where packets are built.
+     * @param counters counters.
+     */
+    public IcmpService(final IpOutput ip, final StackCounters counters)
+    {
+        this.ip = ip;
+        this.counters = counters;
+    }
+
+    /**
+     * @param listener told of echo replies.
+     */
+    public void listener(final EchoListener listener)
+    {
+        this.listener = listener == null ? EchoListener.NONE : listener;
+    }
+
+    /**
+     * Handles an ICMP message addressed to us.
+     *
+     * @param source IP source.
+     * @param buffer the frame's buffer.
+     * @param offset where the ICMP message starts.
+     * @param length its length.
+     * @param now the time.
+     * @return why it was dropped, or {@link DropReason#NONE}.
+     */
+    public DropReason onIcmp(
+        final int source, final MutableDirectBuffer buffer, final int offset, final int length, final long now)
+    {
+        final DropReason reason = icmp.wrapChecked(buffer, offset, length);
+        if (reason != DropReason.NONE)
+        {
+            return reason;
+        }
+        final int type = icmp.type();
+        if (type == IcmpEcho.TYPE_ECHO_REQUEST && icmp.code() == 0)
+        {
+            // RFC 1122 §3.2.2.6: the reply carries the request's identifier, sequence and data unchanged.
+            final int at = ip.begin(source, Ipv4Header.PROTOCOL_ICMP, length, now);
+            if (at >= 0)
+            {
+                final MutableDirectBuffer out = ip.buffer();
+                out.putBytes(at + IcmpEcho.HEADER_LENGTH, buffer, offset + IcmpEcho.HEADER_LENGTH,
+                    length - IcmpEcho.HEADER_LENGTH);
+                IcmpEcho.writeEcho(out, at, IcmpEcho.TYPE_ECHO_REPLY, icmp.identifier(), icmp.sequence(), length);
+                ip.commit();
+                counters.increment(StackCounter.ICMP_ECHO_REPLIES_SENT);
+            }
+            return DropReason.NONE;
+        }
+        if (type == IcmpEcho.TYPE_ECHO_REPLY)
+        {
+            counters.increment(StackCounter.ICMP_ECHO_REPLIES_RECEIVED);
+            listener.onEchoReply(source, icmp.identifier(), icmp.sequence(), length - IcmpEcho.HEADER_LENGTH);
+            return DropReason.NONE;
+        }
+        return DropReason.ICMP_UNSUPPORTED_TYPE;
+    }
+
+    /**
+     * Sends an echo request with a recognisable data pattern.
+     *
+     * @param destination whom to ping.
+     * @param identifier echo identifier.
+     * @param sequence echo sequence number.
+     * @param dataLength bytes of data.
+     * @param now the time.
+     * @return whether it was sent or parked waiting for ARP.
+     */
+    public boolean ping(
+        final int destination, final int identifier, final int sequence, final int dataLength, final long now)
+    {
+        final int length = IcmpEcho.HEADER_LENGTH + dataLength;
+        final int at = ip.begin(destination, Ipv4Header.PROTOCOL_ICMP, length, now);
+        if (at < 0)
+        {
+            return false;
+        }
+        final MutableDirectBuffer out = ip.buffer();
+        for (int i = 0; i < dataLength; i++)
+        {
+            out.putByte(at + IcmpEcho.HEADER_LENGTH + i, (byte)(0x10 + i));
+        }
+        IcmpEcho.writeEcho(out, at, IcmpEcho.TYPE_ECHO_REQUEST, identifier, sequence, length);
+        ip.commit();
+        counters.increment(StackCounter.ICMP_ECHO_REQUESTS_SENT);
+        return true;
+    }
+}

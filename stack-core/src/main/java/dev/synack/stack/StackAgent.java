@@ -1,0 +1,196 @@
+package dev.synack.stack;
+
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+
+import dev.synack.arp.ArpService;
+import dev.synack.arp.NeighbourTable;
+import dev.synack.ip.IcmpService;
+import dev.synack.ip.IpOutput;
+import dev.synack.ip.Ipv4Address;
+import dev.synack.ip.Ipv4Header;
+import dev.synack.stat.DropReason;
+import dev.synack.stat.StackCounter;
+import dev.synack.stat.StackCounters;
+import dev.synack.tcp.TcpEngine;
+import dev.synack.time.NanoClock;
+import dev.synack.wire.EthernetFrame;
+import dev.synack.wire.FrameOutput;
+import dev.synack.wire.MacAddress;
+
+/**
+ * The stack: an Agrona {@link Agent} that reads Ethernet frames from the rx ring, validates and
+ * dispatches them (ARP, ICMP echo, TCP), runs the timers, and writes every reply straight into the tx
+ * ring. Each frame is dropped with exactly one counted reason or handled; nothing is thrown for bad input.
+ * <p>
+ * Single-threaded: every method runs on the agent's thread (an {@code AgentRunner} of its own, or a
+ * {@code CompositeAgent} with the NIC agent). Allocation-free after construction.
+ */
+public final class StackAgent implements Agent, MessageHandler
+{
+    private final StackConfig config;
+    private final RingBuffer rx;
+    private final NanoClock clock;
+    private final StackCounters counters;
+    private final NeighbourTable neighbours;
+    private final ArpService arp;
+    private final IpOutput ipOutput;
+    private final IcmpService icmp;
+    private final TcpEngine tcp;
+    private final EthernetFrame eth = new EthernetFrame();
+    private final Ipv4Header ip = new Ipv4Header();
+    private final long localMac;
+    private final int localIp;
+    private final int maxFrameLength;
+    private final int rxBatchLimit;
+    private long now;
+
+    /**
+     * @param config addresses and sizes; validated here.
+     * @param rx frames from the wire.
+     * @param tx frames to the wire.
+     * @param clock the time source.
+     * @param counters where everything is counted.
+     */
+    public StackAgent(
+        final StackConfig config, final RingBuffer rx, final RingBuffer tx, final NanoClock clock,
+        final StackCounters counters)
+    {
+        this.config = config.validate();
+        this.rx = rx;
+        this.clock = clock;
+        this.counters = counters;
+        this.localMac = config.mac();
+        this.localIp = config.ip();
+        this.maxFrameLength = config.maxFrameLength();
+        this.rxBatchLimit = config.rxBatchLimit();
+        final FrameOutput out = new FrameOutput(tx, counters);
+        neighbours = new NeighbourTable(config.neighbourCapacity(), config.maxFrameLength());
+        arp = new ArpService(
+            neighbours, out, counters, localMac, localIp, config.arpRetryIntervalNs(), config.arpRetries());
+        ipOutput = new IpOutput(out, neighbours, arp, counters, localMac, localIp, config.prefixLength(),
+            config.gateway(), config.maxFrameLength());
+        icmp = new IcmpService(ipOutput, counters);
+        now = clock.nanoTime();
+        tcp = new TcpEngine(config, ipOutput, counters, now);
+    }
+
+    @Override
+    public int doWork()
+    {
+        now = clock.nanoTime();
+        int work = rx.read(this, rxBatchLimit);
+        work += arp.poll(now);
+        work += tcp.poll(now);
+        return work;
+    }
+
+    @Override
+    public String roleName()
+    {
+        return "synack-stack-" + config.name();
+    }
+
+    @Override
+    public void onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        counters.increment(StackCounter.FRAMES_IN);
+        counters.drop(onFrame(buffer, index, length));
+    }
+
+    private DropReason onFrame(final MutableDirectBuffer buffer, final int offset, final int length)
+    {
+        if (length > maxFrameLength)
+        {
+            return DropReason.ETH_OVERSIZED;
+        }
+        DropReason reason = eth.wrapChecked(buffer, offset, length);
+        if (reason != DropReason.NONE)
+        {
+            return reason;
+        }
+        final long destination = eth.destination();
+        if (destination != localMac && destination != MacAddress.BROADCAST)
+        {
+            return DropReason.ETH_NOT_FOR_US;
+        }
+        switch (eth.etherType())
+        {
+            case EthernetFrame.TYPE_ARP:
+                return arp.onArp(buffer, eth.payloadOffset(), eth.payloadLength(), now);
+            case EthernetFrame.TYPE_IPV4:
+                reason = ip.wrapChecked(buffer, eth.payloadOffset(), eth.payloadLength());
+                return reason != DropReason.NONE ? reason : onIpv4(buffer);
+            default:
+                return DropReason.ETH_UNSUPPORTED_TYPE;
+        }
+    }
+
+    private DropReason onIpv4(final MutableDirectBuffer buffer)
+    {
+        if (ip.destination() != localIp)
+        {
+            return DropReason.IP_NOT_FOR_US;
+        }
+        final int source = ip.source();
+        if (source == localIp || Ipv4Address.isMartianSource(source))
+        {
+            return DropReason.IP_MARTIAN_SOURCE;
+        }
+        switch (ip.protocol())
+        {
+            case Ipv4Header.PROTOCOL_TCP:
+                return tcp.onSegment(buffer, ip.payloadOffset(), ip.payloadLength(), source, now);
+            case Ipv4Header.PROTOCOL_ICMP:
+                return icmp.onIcmp(source, buffer, ip.payloadOffset(), ip.payloadLength(), now);
+            default:
+                return DropReason.IP_UNSUPPORTED_PROTOCOL;
+        }
+    }
+
+    /**
+     * Sends an ICMP echo request (operators' ping, the demo's first step).
+     *
+     * @param destination whom to ping.
+     * @param identifier echo identifier.
+     * @param sequence echo sequence number.
+     * @param dataLength data bytes.
+     * @return whether it was sent or parked waiting for ARP.
+     */
+    public boolean ping(final int destination, final int identifier, final int sequence, final int dataLength)
+    {
+        return icmp.ping(destination, identifier, sequence, dataLength, clock.nanoTime());
+    }
+
+    /** @return the ICMP service, to set an echo listener. */
+    public IcmpService icmp()
+    {
+        return icmp;
+    }
+
+    /** @return the TCP engine: listen, connect, and the connection table. */
+    public TcpEngine tcp()
+    {
+        return tcp;
+    }
+
+    /** @return the neighbour table (static entries, inspection). */
+    public NeighbourTable neighbours()
+    {
+        return neighbours;
+    }
+
+    /** @return the counters. */
+    public StackCounters counters()
+    {
+        return counters;
+    }
+
+    /** @return the configuration. */
+    public StackConfig config()
+    {
+        return config;
+    }
+}

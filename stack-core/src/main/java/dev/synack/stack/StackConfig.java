@@ -1,0 +1,501 @@
+package dev.synack.stack;
+
+import java.util.concurrent.TimeUnit;
+
+import dev.synack.ip.Ipv4Address;
+import dev.synack.wire.MacAddress;
+
+/**
+ * Everything a stack is sized and addressed by, fixed at start-up. Fluent setters; {@link #validate()}
+ * turns a wrong value into one clear message before anything is allocated.
+ * <p>
+ * Not thread-safe; build it on one thread, then hand it to the stack.
+ */
+public final class StackConfig
+{
+    private String name = "synack";
+    private long mac = -1L;
+    private int ip;
+    private boolean ipSet;
+    private int prefixLength = 24;
+    private int gateway;
+    private int maxFrameLength = 1514;
+    private int rxBatchLimit = 64;
+    private int neighbourCapacity = 64;
+    private long arpRetryIntervalNs = TimeUnit.SECONDS.toNanos(1);
+    private int arpRetries = 3;
+    private int maxConnections = 1024;
+    private int listenBacklog = 128;
+    private int sendBufferSize = 64 * 1024;
+    private int receiveBufferSize = 64 * 1024;
+    private int outOfOrderSegments = 16;
+    private long mslNs = TimeUnit.SECONDS.toNanos(30);
+    private long initialRtoNs = TimeUnit.SECONDS.toNanos(1);
+    private long minRtoNs = TimeUnit.MILLISECONDS.toNanos(200);
+    private long maxRtoNs = TimeUnit.SECONDS.toNanos(60);
+    private int synRetries = 6;
+    private int dataRetries = 15;
+    private long delayedAckNs = TimeUnit.MILLISECONDS.toNanos(40);
+    private long timerTickNs = TimeUnit.MILLISECONDS.toNanos(1);
+    private boolean rstOnFullTable = true;
+    private long isnSecret = 0x5EED_5A1D_C0DE_F00DL;
+
+    /** @return a human name, used as the counters' label prefix. */
+    public String name()
+    {
+        return name;
+    }
+
+    /**
+     * @param name a human name.
+     * @return this.
+     */
+    public StackConfig name(final String name)
+    {
+        this.name = name;
+        return this;
+    }
+
+    /** @return our MAC. */
+    public long mac()
+    {
+        return mac;
+    }
+
+    /**
+     * @param mac our MAC, "aa:bb:cc:dd:ee:ff".
+     * @return this.
+     */
+    public StackConfig mac(final String mac)
+    {
+        this.mac = MacAddress.parse(mac);
+        return this;
+    }
+
+    /**
+     * @param mac our MAC in the low 48 bits.
+     * @return this.
+     */
+    public StackConfig mac(final long mac)
+    {
+        this.mac = mac;
+        return this;
+    }
+
+    /** @return our IPv4 address. */
+    public int ip()
+    {
+        return ip;
+    }
+
+    /**
+     * @param cidr our address and prefix, "198.18.0.1/24" (prefix optional, default 24).
+     * @return this.
+     */
+    public StackConfig ip(final String cidr)
+    {
+        final int slash = cidr.indexOf('/');
+        if (slash >= 0)
+        {
+            try
+            {
+                prefixLength = Integer.parseInt(cidr.substring(slash + 1));
+            }
+            catch (final NumberFormatException ex)
+            {
+                throw new IllegalArgumentException("bad prefix length in " + cidr, ex);
+            }
+            Ipv4Address.mask(prefixLength);
+            ip = Ipv4Address.parse(cidr.substring(0, slash));
+        }
+        else
+        {
+            ip = Ipv4Address.parse(cidr);
+        }
+        ipSet = true;
+        return this;
+    }
+
+    /** @return the subnet prefix length. */
+    public int prefixLength()
+    {
+        return prefixLength;
+    }
+
+    /** @return the default gateway, 0 when none (on-link only). */
+    public int gateway()
+    {
+        return gateway;
+    }
+
+    /**
+     * @param gateway the default gateway, dotted quad.
+     * @return this.
+     */
+    public StackConfig gateway(final String gateway)
+    {
+        this.gateway = Ipv4Address.parse(gateway);
+        return this;
+    }
+
+    /** @return the largest frame accepted or sent (without FCS). */
+    public int maxFrameLength()
+    {
+        return maxFrameLength;
+    }
+
+    /**
+     * @param length the largest frame, 14 + MTU.
+     * @return this.
+     */
+    public StackConfig maxFrameLength(final int length)
+    {
+        this.maxFrameLength = length;
+        return this;
+    }
+
+    /** @return frames read from the rx ring per duty cycle. */
+    public int rxBatchLimit()
+    {
+        return rxBatchLimit;
+    }
+
+    /**
+     * @param limit frames per duty cycle.
+     * @return this.
+     */
+    public StackConfig rxBatchLimit(final int limit)
+    {
+        this.rxBatchLimit = limit;
+        return this;
+    }
+
+    /** @return neighbour table size. */
+    public int neighbourCapacity()
+    {
+        return neighbourCapacity;
+    }
+
+    /**
+     * @param capacity neighbour table size.
+     * @return this.
+     */
+    public StackConfig neighbourCapacity(final int capacity)
+    {
+        this.neighbourCapacity = capacity;
+        return this;
+    }
+
+    /** @return time between ARP requests for one address. */
+    public long arpRetryIntervalNs()
+    {
+        return arpRetryIntervalNs;
+    }
+
+    /**
+     * @param interval time between ARP requests.
+     * @param unit its unit.
+     * @return this.
+     */
+    public StackConfig arpRetryInterval(final long interval, final TimeUnit unit)
+    {
+        this.arpRetryIntervalNs = unit.toNanos(interval);
+        return this;
+    }
+
+    /** @return ARP requests after the first before giving up. */
+    public int arpRetries()
+    {
+        return arpRetries;
+    }
+
+    /**
+     * @param retries ARP requests after the first.
+     * @return this.
+     */
+    public StackConfig arpRetries(final int retries)
+    {
+        this.arpRetries = retries;
+        return this;
+    }
+
+    /** @return connection table capacity. */
+    public int maxConnections()
+    {
+        return maxConnections;
+    }
+
+    /**
+     * @param max connection table capacity (TIME-WAIT included).
+     * @return this.
+     */
+    public StackConfig maxConnections(final int max)
+    {
+        this.maxConnections = max;
+        return this;
+    }
+
+    /** @return connections per listener not yet ESTABLISHED. */
+    public int listenBacklog()
+    {
+        return listenBacklog;
+    }
+
+    /**
+     * @param backlog connections per listener in SYN-RECEIVED.
+     * @return this.
+     */
+    public StackConfig listenBacklog(final int backlog)
+    {
+        this.listenBacklog = backlog;
+        return this;
+    }
+
+    /** @return per-connection send buffer bytes (a power of two). */
+    public int sendBufferSize()
+    {
+        return sendBufferSize;
+    }
+
+    /**
+     * @param size per-connection send buffer bytes, a power of two.
+     * @return this.
+     */
+    public StackConfig sendBufferSize(final int size)
+    {
+        this.sendBufferSize = size;
+        return this;
+    }
+
+    /** @return per-connection receive buffer bytes (a power of two). */
+    public int receiveBufferSize()
+    {
+        return receiveBufferSize;
+    }
+
+    /**
+     * @param size per-connection receive buffer bytes, a power of two.
+     * @return this.
+     */
+    public StackConfig receiveBufferSize(final int size)
+    {
+        this.receiveBufferSize = size;
+        return this;
+    }
+
+    /** @return out-of-order segments held per connection. */
+    public int outOfOrderSegments()
+    {
+        return outOfOrderSegments;
+    }
+
+    /**
+     * @param segments out-of-order ranges held per connection.
+     * @return this.
+     */
+    public StackConfig outOfOrderSegments(final int segments)
+    {
+        this.outOfOrderSegments = segments;
+        return this;
+    }
+
+    /** @return Maximum Segment Lifetime; TIME-WAIT lasts twice this. */
+    public long mslNs()
+    {
+        return mslNs;
+    }
+
+    /**
+     * @param msl Maximum Segment Lifetime (RFC 9293 §3.4.2).
+     * @param unit its unit.
+     * @return this.
+     */
+    public StackConfig msl(final long msl, final TimeUnit unit)
+    {
+        this.mslNs = unit.toNanos(msl);
+        return this;
+    }
+
+    /** @return RTO before any RTT sample (RFC 6298 §2.1: 1 s). */
+    public long initialRtoNs()
+    {
+        return initialRtoNs;
+    }
+
+    /**
+     * @param rto initial RTO.
+     * @param unit its unit.
+     * @return this.
+     */
+    public StackConfig initialRto(final long rto, final TimeUnit unit)
+    {
+        this.initialRtoNs = unit.toNanos(rto);
+        return this;
+    }
+
+    /** @return lower bound of the RTO. */
+    public long minRtoNs()
+    {
+        return minRtoNs;
+    }
+
+    /**
+     * @param rto lower bound of the RTO (RFC 6298 says 1 s; Linux uses 200 ms).
+     * @param unit its unit.
+     * @return this.
+     */
+    public StackConfig minRto(final long rto, final TimeUnit unit)
+    {
+        this.minRtoNs = unit.toNanos(rto);
+        return this;
+    }
+
+    /** @return upper bound of the RTO (RFC 6298 §2.5: at least 60 s). */
+    public long maxRtoNs()
+    {
+        return maxRtoNs;
+    }
+
+    /**
+     * @param rto upper bound of the RTO.
+     * @param unit its unit.
+     * @return this.
+     */
+    public StackConfig maxRto(final long rto, final TimeUnit unit)
+    {
+        this.maxRtoNs = unit.toNanos(rto);
+        return this;
+    }
+
+    /** @return SYN / SYN-ACK retransmissions before giving up. */
+    public int synRetries()
+    {
+        return synRetries;
+    }
+
+    /**
+     * @param retries SYN / SYN-ACK retransmissions before giving up.
+     * @return this.
+     */
+    public StackConfig synRetries(final int retries)
+    {
+        this.synRetries = retries;
+        return this;
+    }
+
+    /** @return data/FIN retransmissions before the connection is aborted. */
+    public int dataRetries()
+    {
+        return dataRetries;
+    }
+
+    /**
+     * @param retries data/FIN retransmissions before abort.
+     * @return this.
+     */
+    public StackConfig dataRetries(final int retries)
+    {
+        this.dataRetries = retries;
+        return this;
+    }
+
+    /** @return longest an ACK may be delayed. */
+    public long delayedAckNs()
+    {
+        return delayedAckNs;
+    }
+
+    /**
+     * @param delay longest an ACK may be delayed (RFC 9293 §3.8.6.3: under 0.5 s); 0 disables delay.
+     * @param unit its unit.
+     * @return this.
+     */
+    public StackConfig delayedAck(final long delay, final TimeUnit unit)
+    {
+        this.delayedAckNs = unit.toNanos(delay);
+        return this;
+    }
+
+    /** @return timer wheel tick. */
+    public long timerTickNs()
+    {
+        return timerTickNs;
+    }
+
+    /** @return whether a full table answers a SYN with RST (else drops it). */
+    public boolean rstOnFullTable()
+    {
+        return rstOnFullTable;
+    }
+
+    /**
+     * @param rst whether a full table answers a SYN with RST (true) or drops it silently.
+     * @return this.
+     */
+    public StackConfig rstOnFullTable(final boolean rst)
+    {
+        this.rstOnFullTable = rst;
+        return this;
+    }
+
+    /** @return the secret key of the ISN hash (RFC 6528). */
+    public long isnSecret()
+    {
+        return isnSecret;
+    }
+
+    /**
+     * @param secret the ISN hash key; set it from a random source in production.
+     * @return this.
+     */
+    public StackConfig isnSecret(final long secret)
+    {
+        this.isnSecret = secret;
+        return this;
+    }
+
+    /**
+     * Checks every value.
+     *
+     * @return this.
+     * @throws IllegalArgumentException naming the first wrong value and what is allowed.
+     */
+    public StackConfig validate()
+    {
+        require(mac >= 0 && (mac >>> 48) == 0 && !MacAddress.isMulticast(mac),
+            "mac must be set to a unicast address, e.g. mac(\"02:00:00:00:00:01\")");
+        require(ipSet && !dev.synack.ip.Ipv4Address.isMartianSource(ip),
+            "ip must be set to a unicast address, e.g. ip(\"198.18.0.1/24\")");
+        require(maxFrameLength >= 64 && maxFrameLength <= 9014, "maxFrameLength must be 64..9014: " + maxFrameLength);
+        require(rxBatchLimit > 0, "rxBatchLimit must be positive: " + rxBatchLimit);
+        require(neighbourCapacity > 0, "neighbourCapacity must be positive: " + neighbourCapacity);
+        require(arpRetries >= 0 && arpRetryIntervalNs > 0, "arp retries/interval must be non-negative/positive");
+        require(maxConnections > 0 && maxConnections <= (1 << 22), "maxConnections must be 1..4194304");
+        require(listenBacklog > 0, "listenBacklog must be positive: " + listenBacklog);
+        require(isPowerOfTwo(sendBufferSize) && sendBufferSize >= 1024,
+            "sendBufferSize must be a power of two >= 1024: " + sendBufferSize);
+        require(isPowerOfTwo(receiveBufferSize) && receiveBufferSize >= 1024 && receiveBufferSize <= (1 << 30),
+            "receiveBufferSize must be a power of two in 1024..2^30: " + receiveBufferSize);
+        require(outOfOrderSegments >= 0, "outOfOrderSegments must not be negative");
+        require(mslNs > 0, "msl must be positive");
+        require(minRtoNs > 0 && minRtoNs <= initialRtoNs && initialRtoNs <= maxRtoNs,
+            "RTO bounds must satisfy 0 < minRto <= initialRto <= maxRto");
+        require(synRetries >= 0 && dataRetries >= 0, "retry limits must not be negative");
+        require(delayedAckNs >= 0 && delayedAckNs < TimeUnit.MILLISECONDS.toNanos(500),
+            "delayedAck must be under 500 ms (RFC 9293 §3.8.6.3)");
+        return this;
+    }
+
+    private static boolean isPowerOfTwo(final int v)
+    {
+        return v > 0 && (v & (v - 1)) == 0;
+    }
+
+    private static void require(final boolean condition, final String message)
+    {
+        if (!condition)
+        {
+            throw new IllegalArgumentException("stack config: " + message);
+        }
+    }
+}

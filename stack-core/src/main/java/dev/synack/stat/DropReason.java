@@ -1,0 +1,82 @@
+package dev.synack.stat;
+
+/**
+ * Why an input frame was dropped. Every drop has exactly one reason and one counter; codecs return
+ * {@link #NONE} when a frame passes. Enum constants, so reporting a reason never allocates.
+ */
+public enum DropReason
+{
+    /** Not a drop: the frame passed. */
+    NONE("none"),
+    /** Shorter than an Ethernet II header (zero-length and one-byte frames land here). */
+    ETH_TRUNCATED("truncated Ethernet header"),
+    /** Longer than the configured maximum frame. */
+    ETH_OVERSIZED("oversized frame"),
+    /** Destination MAC is neither ours nor broadcast. */
+    ETH_NOT_FOR_US("Ethernet destination not ours"),
+    /** EtherType other than IPv4 and ARP (IPv6, LLDP, VLAN tags, 802.3 length fields...). */
+    ETH_UNSUPPORTED_TYPE("unsupported EtherType"),
+    /** Shorter than an Ethernet/IPv4 ARP packet. */
+    ARP_TRUNCATED("truncated ARP packet"),
+    /** Hardware/protocol type or address lengths other than Ethernet/IPv4, or an unknown operation. */
+    ARP_UNSUPPORTED("unsupported ARP packet"),
+    /** An ARP request for an address that is not ours (gratuitous or for another host). */
+    ARP_NOT_FOR_US("ARP target not ours"),
+    /** Shorter than the 20-byte IPv4 header. */
+    IP_TRUNCATED("truncated IPv4 header"),
+    /** Version field other than 4. */
+    IP_BAD_VERSION("bad IP version"),
+    /** IHL below 5 or past the end of the frame. */
+    IP_BAD_IHL("bad IPv4 IHL"),
+    /** Total length below the header length or beyond the frame. */
+    IP_BAD_TOTAL_LENGTH("bad IPv4 total length"),
+    /** Header checksum does not verify. */
+    IP_BAD_CHECKSUM("bad IPv4 header checksum"),
+    /** MF set or a non-zero fragment offset: synack does not reassemble. */
+    IP_FRAGMENT("IPv4 fragment"),
+    /** Destination address is not ours. */
+    IP_NOT_FOR_US("IPv4 destination not ours"),
+    /** Source is multicast, broadcast, unspecified, loopback or our own address (RFC 1122 §3.2.1.3). */
+    IP_MARTIAN_SOURCE("martian IPv4 source"),
+    /** Protocol other than ICMP and TCP. */
+    IP_UNSUPPORTED_PROTOCOL("unsupported IP protocol"),
+    /** Shorter than an ICMP echo header. */
+    ICMP_TRUNCATED("truncated ICMP message"),
+    /** ICMP checksum does not verify. */
+    ICMP_BAD_CHECKSUM("bad ICMP checksum"),
+    /** ICMP types synack does not act on. */
+    ICMP_UNSUPPORTED_TYPE("unsupported ICMP type"),
+    /** Shorter than the 20-byte TCP header. */
+    TCP_TRUNCATED("truncated TCP header"),
+    /** Data offset below 5 or past the IP payload. */
+    TCP_BAD_DATA_OFFSET("bad TCP data offset"),
+    /** TCP checksum (with pseudo-header) does not verify. */
+    TCP_BAD_CHECKSUM("bad TCP checksum"),
+    /** An option with length 0 or 1, running past the data offset, or a known option of the wrong size. */
+    TCP_BAD_OPTIONS("bad TCP options"),
+    /** Flag combinations no TCP sends (SYN+RST, SYN+FIN, no flags at all: scans and attacks). */
+    TCP_BAD_FLAGS("bad TCP flag combination"),
+    /** A segment that RFC 9293 says to drop silently (out of window, no ACK, ...). */
+    TCP_UNACCEPTABLE("unacceptable TCP segment"),
+    /** A segment for a closed port that carried RST: nothing to answer (RFC 9293 §3.10.7.1). */
+    TCP_RST_TO_CLOSED("RST to a closed port"),
+    /** The transmit ring had no room: a frame we meant to send was lost. */
+    TX_RING_FULL("transmit ring full"),
+    /** A frame waiting for ARP was replaced or its resolution failed. */
+    NEIGHBOUR_UNRESOLVED("neighbour unresolved");
+
+    private final String label;
+
+    DropReason(final String label)
+    {
+        this.label = label;
+    }
+
+    /**
+     * @return the human label, as printed by the counters reader.
+     */
+    public String label()
+    {
+        return label;
+    }
+}

@@ -1,0 +1,72 @@
+package dev.synack.stat;
+
+/**
+ * The stack's counters other than drops (those are {@link DropReason}s). Each is one Agrona counter in
+ * the counters file that {@code synack stat} reads live from another process.
+ */
+public enum StackCounter
+{
+    /** Frames read from the rx ring. */
+    FRAMES_IN("frames in"),
+    /** Frames committed to the tx ring. */
+    FRAMES_OUT("frames out"),
+    /** Frames dropped, whatever the reason (the sum of the drop counters). */
+    FRAMES_DROPPED("frames dropped"),
+    /** ARP requests for our address answered. */
+    ARP_REPLIES_SENT("ARP replies sent"),
+    /** ARP requests we sent to resolve a next hop. */
+    ARP_REQUESTS_SENT("ARP requests sent"),
+    /** ARP replies (and requests) that taught us a neighbour. */
+    ARP_LEARNED("ARP neighbours learned"),
+    /** Neighbour resolutions that gave up after the retry limit. */
+    ARP_FAILED("ARP resolutions failed"),
+    /** ICMP echo requests answered. */
+    ICMP_ECHO_REPLIES_SENT("ICMP echo replies sent"),
+    /** ICMP echo requests we sent (ping). */
+    ICMP_ECHO_REQUESTS_SENT("ICMP echo requests sent"),
+    /** ICMP echo replies received for our pings. */
+    ICMP_ECHO_REPLIES_RECEIVED("ICMP echo replies received"),
+    /** TCP segments accepted by validation. */
+    TCP_SEGMENTS_IN("TCP segments in"),
+    /** TCP segments sent. */
+    TCP_SEGMENTS_OUT("TCP segments out"),
+    /** TCP segments retransmitted (RTO, fast retransmit, SYN/FIN retries). */
+    TCP_RETRANSMITS("TCP retransmits"),
+    /** RST segments sent. */
+    TCP_RESETS_SENT("TCP RSTs sent"),
+    /** RST segments accepted (connection reset by peer). */
+    TCP_RESETS_RECEIVED("TCP RSTs accepted"),
+    /** Challenge ACKs sent (RFC 5961). */
+    TCP_CHALLENGE_ACKS("TCP challenge ACKs sent"),
+    /** Connections opened actively (connect). */
+    TCP_ACTIVE_OPENS("TCP active opens"),
+    /** Connections opened passively (accepted from a listener). */
+    TCP_PASSIVE_OPENS("TCP passive opens"),
+    /** Connections that reached ESTABLISHED. */
+    TCP_ESTABLISHED("TCP connections established"),
+    /** Connections that ended (any reason). */
+    TCP_CLOSED("TCP connections closed"),
+    /** Connections aborted after the retransmission limit. */
+    TCP_TIMEOUTS("TCP connections timed out"),
+    /** SYNs refused because the connection table or a backlog was full. */
+    TCP_TABLE_FULL("TCP SYNs refused: table or backlog full"),
+    /** Connections currently in use (all states but CLOSED). */
+    TCP_CONNECTIONS("TCP connections now"),
+    /** Connections currently in TIME-WAIT. */
+    TCP_TIME_WAIT("TCP connections in TIME-WAIT now");
+
+    private final String label;
+
+    StackCounter(final String label)
+    {
+        this.label = label;
+    }
+
+    /**
+     * @return the human label, as printed by the counters reader.
+     */
+    public String label()
+    {
+        return label;
+    }
+}

@@ -1,0 +1,65 @@
+package dev.synack.tcp;
+
+/**
+ * Initial sequence numbers as RFC 6528 §3 asks: ISN = M + F(localip, localport, remoteip, remoteport,
+ * secretkey), where M is a 4-microsecond clock and F is a keyed hash — here SipHash-2-4 over the
+ * 4-tuple, so off-path attackers cannot predict another connection's ISN, while a new incarnation of the
+ * same 4-tuple still starts above the old one's sequence space. Stateless after construction; never
+ * allocates.
+ */
+final class IsnGenerator
+{
+    private final long k0;
+    private final long k1;
+
+    IsnGenerator(final long secret)
+    {
+        this.k0 = secret;
+        this.k1 = Long.rotateLeft(secret * 0x9E37_79B9_7F4A_7C15L, 31) ^ 0x6A09_E667_F3BC_C908L;
+    }
+
+    int isn(final int localIp, final int localPort, final int remoteIp, final int remotePort, final long nowNs)
+    {
+        final long m0 = ((long)localIp << 32) | (remoteIp & 0xFFFF_FFFFL);
+        final long m1 = ((long)localPort << 16) | remotePort;
+        return (int)(nowNs / 4_000L) + (int)sipHash24(m0, m1);
+    }
+
+    private long sipHash24(final long m0, final long m1)
+    {
+        long v0 = k0 ^ 0x736f_6d65_7073_6575L;
+        long v1 = k1 ^ 0x646f_7261_6e64_6f6dL;
+        long v2 = k0 ^ 0x6c79_6765_6e65_7261L;
+        long v3 = k1 ^ 0x7465_6462_7974_6573L;
+        long m = m0;
+        for (int w = 0; w < 3; w++)
+        {
+            if (w == 1)
+            {
+                m = m1;
+            }
+            else if (w == 2)
+            {
+                m = 16L << 56; // the length byte of SipHash's final block
+            }
+            v3 ^= m;
+            for (int r = 0; r < 2; r++)
+            {
+                v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
+                v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
+                v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
+                v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+            }
+            v0 ^= m;
+        }
+        v2 ^= 0xFF;
+        for (int r = 0; r < 4; r++)
+        {
+            v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
+            v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
+            v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
+            v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+        }
+        return v0 ^ v1 ^ v2 ^ v3;
+    }
+}

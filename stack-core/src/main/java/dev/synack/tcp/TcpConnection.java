@@ -1,0 +1,271 @@
+package dev.synack.tcp;
+
+import org.agrona.DirectBuffer;
+
+import dev.synack.api.TcpHandler;
+
+/**
+ * One connection: its transmission control block (RFC 9293 §3.3.1) and the application's handle on it.
+ * <p>
+ * One instance per connection-table slot, allocated at start-up and reused; a {@link #handle()} carries the
+ * slot's generation so a stale handle can never touch a reused slot. Stack thread only.
+ */
+public final class TcpConnection
+{
+    static final long NO_DEADLINE = Long.MAX_VALUE;
+
+    final TcpEngine engine;
+    final int slot;
+    int generation;
+    TcpState state = TcpState.CLOSED;
+    TcpHandler handler;
+    Listener listener;
+    boolean passive;
+    boolean windowScaling;
+
+    int localPort;
+    int remoteIp;
+    int remotePort;
+
+    // RFC 9293 §3.3.1 send sequence variables.
+    int iss;
+    int sndUna;
+    int sndNxt;
+    int sndMax;
+    long sndWnd;
+    int sndWl1;
+    int sndWl2;
+    long maxSndWnd;
+    int sndShift;
+    int sndMss;
+
+    // Receive sequence variables.
+    int irs;
+    int rcvNxt;
+    int rcvAdv;
+    int rcvShift;
+    int readSeq;
+    int rcvLimit;
+    boolean readingPaused;
+
+    // Send buffer: bytes [sndUna, sndBufEnd) live at ring position (seq - iss - 1) & mask.
+    int sndBufEnd;
+    boolean finQueued;
+    boolean finSent;
+    int finSeq;
+
+    // Peer FIN seen beyond a hole, processed when the hole fills.
+    boolean peerFinPending;
+    int peerFinSeq;
+
+    // RFC 6298 estimator and Karn's rule.
+    long srttNs;
+    long rttvarNs;
+    long rtoNs;
+    boolean rttTiming;
+    int rttSeq;
+    long rttStartNs;
+    int retries;
+
+    // RFC 5681 congestion control, RFC 6582 NewReno recovery.
+    long cwnd;
+    long ssthresh;
+    int dupAcks;
+    boolean inRecovery;
+    int recover;
+
+    // Delayed ACK and timers.
+    int unackedSegments;
+    boolean ackNow;
+    long rtxDeadline = NO_DEADLINE;
+    long ackDeadline = NO_DEADLINE;
+    long timeWaitDeadline = NO_DEADLINE;
+    long timerId = -1;
+    long timerDeadline = NO_DEADLINE;
+    boolean persist;
+
+    boolean noDelay = true;
+    boolean wantWritable;
+
+    TcpConnection(final TcpEngine engine, final int slot)
+    {
+        this.engine = engine;
+        this.slot = slot;
+    }
+
+    /** @return slot and generation: what the application keeps to find this connection again. */
+    public long handle()
+    {
+        return ((long)generation << 32) | slot;
+    }
+
+    /** @return the state, as RFC 9293 names it. */
+    public TcpState state()
+    {
+        return state;
+    }
+
+    /** @return the peer's address. */
+    public int remoteIp()
+    {
+        return remoteIp;
+    }
+
+    /** @return the peer's port. */
+    public int remotePort()
+    {
+        return remotePort;
+    }
+
+    /** @return our port. */
+    public int localPort()
+    {
+        return localPort;
+    }
+
+    /** @return ISS. */
+    public int iss()
+    {
+        return iss;
+    }
+
+    /** @return IRS. */
+    public int irs()
+    {
+        return irs;
+    }
+
+    /** @return SND.UNA. */
+    public int sndUna()
+    {
+        return sndUna;
+    }
+
+    /** @return SND.NXT. */
+    public int sndNxt()
+    {
+        return sndNxt;
+    }
+
+    /** @return SND.WND in bytes (scaled). */
+    public long sndWnd()
+    {
+        return sndWnd;
+    }
+
+    /** @return RCV.NXT. */
+    public int rcvNxt()
+    {
+        return rcvNxt;
+    }
+
+    /** @return RCV.WND in bytes: what we would advertise now. */
+    public int rcvWnd()
+    {
+        return engine.receiveWindow(this);
+    }
+
+    /** @return the current retransmission timeout. */
+    public long rtoNs()
+    {
+        return rtoNs;
+    }
+
+    /** @return the effective send MSS. */
+    public int mss()
+    {
+        return sndMss;
+    }
+
+    /** @return the congestion window in bytes. */
+    public long cwnd()
+    {
+        return cwnd;
+    }
+
+    /** @return bytes queued in the send buffer and not yet acknowledged. */
+    public int sendQueued()
+    {
+        return engine.sendQueued(this);
+    }
+
+    /** @return bytes the send buffer can accept now. */
+    public int sendCapacity()
+    {
+        return engine.sendCapacity(this);
+    }
+
+    /**
+     * Queues bytes for sending; they leave as the windows allow.
+     *
+     * @param buffer the bytes.
+     * @param offset where they start.
+     * @param length how many.
+     * @return bytes accepted (fewer when the send buffer is full; {@link TcpHandler#onWritable} follows), or
+     *     -1 when the connection can no longer send (closed, or after shutdownOutput).
+     */
+    public int send(final DirectBuffer buffer, final int offset, final int length)
+    {
+        return engine.send(this, buffer, offset, length);
+    }
+
+    /** Half-close: our FIN follows the queued data; receiving goes on until the peer's FIN (RFC 9293 CLOSE). */
+    public void shutdownOutput()
+    {
+        engine.shutdownOutput(this);
+    }
+
+    /** CLOSE as RFC 9293 §3.10.4 defines it: same as {@link #shutdownOutput()}; data still arrives until FIN. */
+    public void close()
+    {
+        engine.shutdownOutput(this);
+    }
+
+    /** ABORT (RFC 9293 §3.10.5): sends RST, drops queued data, frees the connection at once. */
+    public void abort()
+    {
+        engine.abort(this);
+    }
+
+    /**
+     * @param noDelay true (the default, for latency) sends small segments at once; false applies Nagle's
+     *     algorithm (RFC 9293 §3.7.4).
+     * @return this.
+     */
+    public TcpConnection noDelay(final boolean noDelay)
+    {
+        this.noDelay = noDelay;
+        return this;
+    }
+
+    /**
+     * Caps the receive window (the per-connection buffer size), at most the configured receive buffer.
+     *
+     * @param bytes the cap.
+     * @return this.
+     */
+    public TcpConnection receiveBufferLimit(final int bytes)
+    {
+        engine.receiveBufferLimit(this, bytes);
+        return this;
+    }
+
+    /** Stops delivering data: it accumulates in the receive buffer and the advertised window shrinks. */
+    public void pauseReading()
+    {
+        readingPaused = true;
+    }
+
+    /** Delivers what accumulated while paused and reopens the window (a window update is sent). */
+    public void resumeReading()
+    {
+        engine.resumeReading(this);
+    }
+
+    @Override
+    public String toString()
+    {
+        return "TcpConnection[" + slot + "/" + generation + " " + state + " :" + localPort + " <-> "
+            + dev.synack.ip.Ipv4Address.toString(remoteIp) + ":" + remotePort + "]";
+    }
+}

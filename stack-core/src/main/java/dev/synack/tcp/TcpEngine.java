@@ -1,0 +1,1643 @@
+package dev.synack.tcp;
+
+import java.util.concurrent.TimeUnit;
+
+import org.agrona.DeadlineTimerWheel;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.collections.Long2LongHashMap;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import dev.synack.api.CloseReason;
+import dev.synack.api.TcpHandler;
+import dev.synack.ip.IpOutput;
+import dev.synack.ip.Ipv4Header;
+import dev.synack.stack.StackConfig;
+import dev.synack.stat.DropReason;
+import dev.synack.stat.StackCounter;
+import dev.synack.stat.StackCounters;
+
+/**
+ * The TCP engine: connection table, listeners, segment arrival, output and timers for one stack.
+ * <p>
+ * Read first: RFC 9293 §3.10 (event processing; segment arrival in the order of §3.10.7), RFC 6298
+ * (retransmission timer), RFC 5961 (blind RST/SYN/data mitigations: challenge ACKs), RFC 7323 (window
+ * scale), RFC 5681 and RFC 6582 (congestion control, NewReno recovery), RFC 6528 (ISNs).
+ * <p>
+ * Single-threaded, on the stack thread; every callback to the application runs here too. Sized at
+ * construction from {@link StackConfig}; segment processing, output and timers never allocate.
+ */
+public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
+{
+    private static final int EPHEMERAL_FIRST = 49152;
+    private static final int EPHEMERAL_COUNT = 65536 - EPHEMERAL_FIRST;
+    private static final int DEFAULT_PEER_MSS = 536;
+    private static final int OPTIONS_SYN_MAX = 8;
+    private static final long NO_DEADLINE = TcpConnection.NO_DEADLINE;
+    private static final int ACK_CONTINUE = 0;
+    private static final int ACK_DONE = 1;
+    private static final int ACK_DROP = 2;
+
+    private final IpOutput ip;
+    private final StackCounters counters;
+    private final int localIp;
+    private final int ourMss;
+    private final int sendSize;
+    private final int receiveSize;
+    private final int ourWindowShift;
+    private final int listenBacklog;
+    private final boolean rstOnFullTable;
+    private final long twoMslNs;
+    private final long initialRtoNs;
+    private final long minRtoNs;
+    private final long maxRtoNs;
+    private final int synRetries;
+    private final int dataRetries;
+    private final long delayedAckNs;
+
+    private final ConnectionTable table;
+    private final Int2ObjectHashMap<Listener> listeners = new Int2ObjectHashMap<>();
+    private final DeadlineTimerWheel wheel;
+    private final Long2LongHashMap timerOwners;
+    private final TimeWaitQueue timeWait;
+    private final OutOfOrderRanges outOfOrder;
+    private final UnsafeBuffer slab;
+    private final IsnGenerator isn;
+    private final TcpHeader seg = new TcpHeader();
+    private final int[] stateCounts = new int[TcpState.values().length];
+    private StateListener stateListener;
+    private long now;
+    private int nextEphemeral;
+
+    // The segment being processed (RFC 9293 §3.10.7 names: SEG.SEQ, SEG.ACK, SEG.LEN, SEG.WND).
+    private int segSeq;
+    private int segAck;
+    private int segFlags;
+    private int segWnd;
+    private int segLen;
+    private int dataOffset;
+    private int dataLength;
+    private boolean segFin;
+    private MutableDirectBuffer segBuffer;
+
+    /**
+     * @param config sizes and timeouts (already validated).
+     * @param ip where segments are built.
+     * @param counters counters.
+     * @param now the time at construction.
+     */
+    public TcpEngine(final StackConfig config, final IpOutput ip, final StackCounters counters, final long now)
+    {
+        this.ip = ip;
+        this.counters = counters;
+        this.localIp = config.ip();
+        this.now = now;
+        this.ourMss = ip.maxPayload() - TcpHeader.MIN_HEADER_LENGTH;
+        this.sendSize = config.sendBufferSize();
+        this.receiveSize = config.receiveBufferSize();
+        int shift = 0;
+        while ((receiveSize >>> shift) > 0xFFFF)
+        {
+            shift++;
+        }
+        this.ourWindowShift = shift;
+        this.listenBacklog = config.listenBacklog();
+        this.rstOnFullTable = config.rstOnFullTable();
+        this.twoMslNs = 2 * config.mslNs();
+        this.initialRtoNs = config.initialRtoNs();
+        this.minRtoNs = config.minRtoNs();
+        this.maxRtoNs = config.maxRtoNs();
+        this.synRetries = config.synRetries();
+        this.dataRetries = config.dataRetries();
+        this.delayedAckNs = config.delayedAckNs();
+        final int capacity = config.maxConnections();
+        table = new ConnectionTable(this, capacity);
+        timerOwners = new Long2LongHashMap(capacity * 4, 0.5f, -1L);
+        // One timer per connection at most; a burst of every connection in one tick must not grow the wheel.
+        final int perTick = Math.max(16, Integer.highestOneBit(Math.max(1, capacity - 1)) << 1);
+        final long tick = Long.highestOneBit(Math.max(1024, config.timerTickNs()));
+        wheel = new DeadlineTimerWheel(TimeUnit.NANOSECONDS, now, tick, 256, perTick);
+        timeWait = new TimeWaitQueue(2 * capacity);
+        stateCounts[TcpState.CLOSED.ordinal()] = capacity;
+        outOfOrder = new OutOfOrderRanges(capacity, config.outOfOrderSegments());
+        slab = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(capacity * (sendSize + receiveSize)));
+        isn = new IsnGenerator(config.isnSecret());
+        nextEphemeral = EPHEMERAL_FIRST + (int)((config.isnSecret() >>> 17) & (EPHEMERAL_COUNT - 1));
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Application API
+    // ------------------------------------------------------------------------------------------------
+
+    /**
+     * Passive OPEN (RFC 9293 §3.10.1): accept connections on a port.
+     *
+     * @param port the local port.
+     * @param handler told of every connection accepted on it.
+     * @throws IllegalArgumentException for a bad port or one already listening.
+     */
+    public void listen(final int port, final TcpHandler handler)
+    {
+        if (port <= 0 || port > 0xFFFF)
+        {
+            throw new IllegalArgumentException("port must be 1..65535: " + port);
+        }
+        if (handler == null)
+        {
+            throw new IllegalArgumentException("handler must not be null");
+        }
+        if (listeners.containsKey(port))
+        {
+            throw new IllegalArgumentException("port " + port + " is already listening");
+        }
+        listeners.put(port, new Listener(port, handler, listenBacklog));
+    }
+
+    /**
+     * Stops accepting on a port; established connections are not touched.
+     *
+     * @param port the local port.
+     * @return whether it was listening.
+     */
+    public boolean unlisten(final int port)
+    {
+        return listeners.remove(port) != null;
+    }
+
+    /**
+     * Active OPEN (RFC 9293 §3.10.1): sends a SYN.
+     *
+     * @param remoteIp the peer.
+     * @param remotePort its port.
+     * @param handler told of this connection's events.
+     * @return the connection's handle, or -1 when the table is full or no local port is free (counted).
+     */
+    public long connect(final int remoteIp, final int remotePort, final TcpHandler handler)
+    {
+        if (remotePort <= 0 || remotePort > 0xFFFF || handler == null)
+        {
+            throw new IllegalArgumentException("connect needs a port 1..65535 and a handler: " + remotePort);
+        }
+        TcpConnection c = null;
+        for (int tries = 0; tries < EPHEMERAL_COUNT && c == null; tries++)
+        {
+            final int port = nextEphemeral;
+            nextEphemeral = nextEphemeral == 0xFFFF ? EPHEMERAL_FIRST : nextEphemeral + 1;
+            if (table.find(remoteIp, remotePort, port) == null && !listeners.containsKey(port))
+            {
+                c = table.allocate(remoteIp, remotePort, port);
+                if (c == null)
+                {
+                    break;
+                }
+            }
+        }
+        if (c == null)
+        {
+            counters.increment(StackCounter.TCP_TABLE_FULL);
+            return -1;
+        }
+        open(c, handler, null);
+        counters.increment(StackCounter.TCP_ACTIVE_OPENS);
+        // RFC 9293 §3.10.1 OPEN in CLOSED: send <SEQ=ISS><CTL=SYN>, SND.UNA = ISS, SND.NXT = ISS + 1.
+        state(c, TcpState.SYN_SENT, "active OPEN");
+        sendSyn(c, TcpHeader.SYN);
+        armRetransmit(c);
+        rearm(c);
+        return c.handle();
+    }
+
+    /**
+     * @param handle a handle from {@link #connect} or {@link TcpConnection#handle()}.
+     * @return the live connection, or null when the handle is stale.
+     */
+    public TcpConnection connection(final long handle)
+    {
+        return table.byHandle(handle);
+    }
+
+    /**
+     * @param trace told of every state change; null for none.
+     */
+    public void stateListener(final StateListener trace)
+    {
+        this.stateListener = trace;
+    }
+
+    /** @return connections in any state but CLOSED (TIME-WAIT included). */
+    public int connectionsInUse()
+    {
+        return table.inUse();
+    }
+
+    /**
+     * @param state a state.
+     * @return connections now in it.
+     */
+    public int connectionsIn(final TcpState state)
+    {
+        return stateCounts[state.ordinal()];
+    }
+
+    /** @return timers scheduled on the wheel (zero when every connection is idle or gone). */
+    public long timersScheduled()
+    {
+        return wheel.timerCount();
+    }
+
+    /** @return TIME-WAIT entries waiting for expiry, stale ones included. */
+    public int timeWaitQueued()
+    {
+        return timeWait.size();
+    }
+
+    int send(final TcpConnection c, final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (length < 0 || offset < 0 || offset + length > buffer.capacity())
+        {
+            throw new IllegalArgumentException("bad range [" + offset + ", +" + length + ") of " + buffer.capacity());
+        }
+        // RFC 9293 §3.10.2: SEND is allowed in ESTABLISHED and CLOSE-WAIT (after our FIN: "connection closing").
+        if ((c.state != TcpState.ESTABLISHED && c.state != TcpState.CLOSE_WAIT) || c.finQueued)
+        {
+            return -1;
+        }
+        final int accepted = Math.min(length, sendCapacity(c));
+        if (accepted < length)
+        {
+            c.wantWritable = true;
+        }
+        if (accepted > 0)
+        {
+            final int base = c.slot * (sendSize + receiveSize);
+            final int mask = sendSize - 1;
+            final int pos = (c.sndBufEnd - c.iss - 1) & mask;
+            final int first = Math.min(accepted, sendSize - pos);
+            slab.putBytes(base + pos, buffer, offset, first);
+            if (first < accepted)
+            {
+                slab.putBytes(base, buffer, offset + first, accepted - first);
+            }
+            c.sndBufEnd += accepted;
+            output(c);
+        }
+        return accepted;
+    }
+
+    int sendQueued(final TcpConnection c)
+    {
+        final int queued = c.sndBufEnd - SeqNum.max(c.sndUna, c.iss + 1);
+        return Math.max(0, queued);
+    }
+
+    int sendCapacity(final TcpConnection c)
+    {
+        return sendSize - sendQueued(c);
+    }
+
+    int receiveWindow(final TcpConnection c)
+    {
+        return Math.max(0, c.rcvLimit - (c.rcvNxt - c.readSeq));
+    }
+
+    void receiveBufferLimit(final TcpConnection c, final int bytes)
+    {
+        if (bytes <= 0)
+        {
+            throw new IllegalArgumentException("receive buffer limit must be positive: " + bytes);
+        }
+        c.rcvLimit = Math.min(bytes, receiveSize);
+    }
+
+    void shutdownOutput(final TcpConnection c)
+    {
+        switch (c.state)
+        {
+            case SYN_SENT:
+                // RFC 9293 §3.10.4: CLOSE in SYN-SENT deletes the TCB.
+                finish(c, CloseReason.CANCELLED, "CLOSE in SYN-SENT");
+                return;
+            case SYN_RECEIVED:
+                // RFC 9293 §3.10.4: with a handshake still open, the FIN waits for ESTABLISHED.
+                c.finQueued = true;
+                return;
+            case ESTABLISHED:
+                // RFC 9293 §3.10.4: queue the FIN behind pending data; enter FIN-WAIT-1.
+                c.finQueued = true;
+                state(c, TcpState.FIN_WAIT_1, "CLOSE");
+                break;
+            case CLOSE_WAIT:
+                // RFC 9293 §3.10.4: CLOSE in CLOSE-WAIT: FIN after pending data, enter LAST-ACK.
+                c.finQueued = true;
+                state(c, TcpState.LAST_ACK, "CLOSE in CLOSE-WAIT");
+                break;
+            default:
+                return;
+        }
+        output(c);
+    }
+
+    void abort(final TcpConnection c)
+    {
+        // RFC 9293 §3.10.5: ABORT in synchronized states (and SYN-RECEIVED) sends <SEQ=SND.NXT><CTL=RST>.
+        if (c.state != TcpState.CLOSED && c.state != TcpState.SYN_SENT && c.state != TcpState.TIME_WAIT)
+        {
+            sendRst(c.remoteIp, c.remotePort, c.localPort, c.sndNxt, 0, TcpHeader.RST);
+        }
+        if (c.state != TcpState.CLOSED)
+        {
+            finish(c, CloseReason.ABORTED, "ABORT");
+        }
+    }
+
+    void resumeReading(final TcpConnection c)
+    {
+        if (!c.readingPaused)
+        {
+            return;
+        }
+        c.readingPaused = false;
+        final int before = receiveWindow(c);
+        deliverStored(c);
+        if (c.state != TcpState.CLOSED && receiveWindow(c) > before)
+        {
+            // RFC 9293 §3.8.6.2.2: the window reopened; tell the sender without waiting for it to probe.
+            c.ackNow = true;
+            output(c);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Segment arrival: RFC 9293 §3.10.7
+    // ------------------------------------------------------------------------------------------------
+
+    /**
+     * Processes one segment addressed to us.
+     *
+     * @param buffer the frame's buffer.
+     * @param offset where the TCP header starts.
+     * @param length the segment length.
+     * @param sourceIp the sender.
+     * @param now the time.
+     * @return why it was dropped, or {@link DropReason#NONE} when it was processed.
+     */
+    public DropReason onSegment(
+        final MutableDirectBuffer buffer, final int offset, final int length, final int sourceIp, final long now)
+    {
+        this.now = now;
+        final DropReason reason = seg.wrapChecked(buffer, offset, length, sourceIp, localIp);
+        if (reason != DropReason.NONE)
+        {
+            return reason;
+        }
+        counters.increment(StackCounter.TCP_SEGMENTS_IN);
+        segBuffer = buffer;
+        segSeq = seg.seq();
+        segAck = seg.ack();
+        segFlags = seg.flags();
+        segWnd = seg.window();
+        dataOffset = seg.payloadOffset();
+        dataLength = seg.payloadLength();
+        segFin = (segFlags & TcpHeader.FIN) != 0;
+        segLen = dataLength + ((segFlags & TcpHeader.SYN) != 0 ? 1 : 0) + (segFin ? 1 : 0);
+        final int remotePort = seg.sourcePort();
+        final int localPort = seg.destinationPort();
+        if (remotePort == 0 || localPort == 0)
+        {
+            return DropReason.TCP_UNACCEPTABLE;
+        }
+
+        final TcpConnection c = table.find(sourceIp, remotePort, localPort);
+        if (c == null)
+        {
+            final Listener listener = listeners.get(localPort);
+            return listener == null ? closed(sourceIp, remotePort, localPort) : listen(listener, sourceIp, remotePort);
+        }
+        if (c.state == TcpState.SYN_SENT)
+        {
+            return synSent(c);
+        }
+        if (c.state == TcpState.TIME_WAIT && has(TcpHeader.SYN) && !has(TcpHeader.RST | TcpHeader.ACK)
+            && SeqNum.gt(segSeq, c.rcvNxt))
+        {
+            // RFC 9293 §3.10.7.4 note / RFC 6191: a new SYN above the old sequence space may reopen a
+            // TIME-WAIT 4-tuple: the old incarnation's duplicates cannot be mistaken for the new one.
+            final Listener listener = listeners.get(localPort);
+            if (listener != null)
+            {
+                release(c);
+                return listen(listener, sourceIp, remotePort);
+            }
+        }
+        final DropReason result = synchronizedArrival(c);
+        if (c.state != TcpState.CLOSED)
+        {
+            output(c);
+        }
+        return result;
+    }
+
+    private boolean has(final int flags)
+    {
+        return (segFlags & flags) != 0;
+    }
+
+    /** RFC 9293 §3.10.7.1: CLOSED — no connection and no listener. */
+    private DropReason closed(final int remoteIp, final int remotePort, final int localPort)
+    {
+        if (has(TcpHeader.RST))
+        {
+            return DropReason.TCP_RST_TO_CLOSED;
+        }
+        if (has(TcpHeader.ACK))
+        {
+            sendRst(remoteIp, remotePort, localPort, segAck, 0, TcpHeader.RST);
+        }
+        else
+        {
+            sendRst(remoteIp, remotePort, localPort, 0, segSeq + segLen, TcpHeader.RST | TcpHeader.ACK);
+        }
+        return DropReason.NONE;
+    }
+
+    /** RFC 9293 §3.10.7.2: LISTEN. */
+    private DropReason listen(final Listener listener, final int remoteIp, final int remotePort)
+    {
+        if (has(TcpHeader.RST))
+        {
+            return DropReason.TCP_UNACCEPTABLE;
+        }
+        if (has(TcpHeader.ACK))
+        {
+            // An ACK to a listener (a stale or forged handshake completion): <SEQ=SEG.ACK><CTL=RST>.
+            sendRst(remoteIp, remotePort, listener.port, segAck, 0, TcpHeader.RST);
+            return DropReason.NONE;
+        }
+        if (!has(TcpHeader.SYN))
+        {
+            return DropReason.TCP_UNACCEPTABLE;
+        }
+        final TcpConnection c = listener.embryonic < listener.backlog
+            ? table.allocate(remoteIp, remotePort, listener.port) : null;
+        if (c == null)
+        {
+            counters.increment(StackCounter.TCP_TABLE_FULL);
+            if (rstOnFullTable)
+            {
+                sendRst(remoteIp, remotePort, listener.port, 0, segSeq + segLen, TcpHeader.RST | TcpHeader.ACK);
+            }
+            return DropReason.NONE;
+        }
+        open(c, listener.handler, listener);
+        listener.embryonic++;
+        counters.increment(StackCounter.TCP_PASSIVE_OPENS);
+        // RCV.NXT = SEG.SEQ + 1, IRS = SEG.SEQ; text in the SYN is not queued: the peer retransmits it.
+        c.irs = segSeq;
+        c.rcvNxt = segSeq + 1;
+        c.readSeq = c.rcvNxt;
+        c.rcvAdv = c.rcvNxt;
+        takeSynOptions(c);
+        c.sndWnd = segWnd;
+        c.sndWl1 = segSeq;
+        c.sndWl2 = c.iss;
+        state(c, TcpState.SYN_RECEIVED, "SYN in LISTEN");
+        sendSyn(c, TcpHeader.SYN | TcpHeader.ACK);
+        armRetransmit(c);
+        rearm(c);
+        return DropReason.NONE;
+    }
+
+    /** RFC 9293 §3.10.7.3: SYN-SENT. */
+    private DropReason synSent(final TcpConnection c)
+    {
+        final boolean ackAcceptable = SeqNum.lt(c.iss, segAck) && SeqNum.le(segAck, c.sndNxt);
+        if (has(TcpHeader.ACK) && !ackAcceptable)
+        {
+            // An ACK for something we never sent (e.g. an old duplicate's SYN-ACK, §3.5): <SEQ=SEG.ACK><CTL=RST>.
+            if (!has(TcpHeader.RST))
+            {
+                sendRst(c.remoteIp, c.remotePort, c.localPort, segAck, 0, TcpHeader.RST);
+            }
+            return DropReason.TCP_UNACCEPTABLE;
+        }
+        if (has(TcpHeader.RST))
+        {
+            if (!ackAcceptable)
+            {
+                return DropReason.TCP_UNACCEPTABLE;
+            }
+            counters.increment(StackCounter.TCP_RESETS_RECEIVED);
+            finish(c, CloseReason.REFUSED, "RST in SYN-SENT: connection refused");
+            return DropReason.NONE;
+        }
+        if (!has(TcpHeader.SYN))
+        {
+            return DropReason.TCP_UNACCEPTABLE;
+        }
+        c.irs = segSeq;
+        c.rcvNxt = segSeq + 1;
+        c.readSeq = c.rcvNxt;
+        c.rcvAdv = c.rcvNxt;
+        takeSynOptions(c);
+        if (has(TcpHeader.ACK))
+        {
+            c.sndUna = segAck;
+            sampleRtt(c);
+            c.retries = 0;
+            updateWindow(c, segWnd, segSeq, segAck);
+            c.rtxDeadline = NO_DEADLINE;
+            // Our SYN is acknowledged: ESTABLISHED; <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>.
+            state(c, TcpState.ESTABLISHED, "SYN-ACK in SYN-SENT");
+            c.ackNow = true;
+            established(c);
+        }
+        else
+        {
+            // Simultaneous open (§3.5, figure 8): SYN-RECEIVED, <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>.
+            c.sndWnd = segWnd;
+            c.sndWl1 = segSeq;
+            state(c, TcpState.SYN_RECEIVED, "SYN in SYN-SENT: simultaneous open");
+            sendSyn(c, TcpHeader.SYN | TcpHeader.ACK);
+            armRetransmit(c);
+        }
+        if (c.state != TcpState.CLOSED)
+        {
+            output(c);
+        }
+        return DropReason.NONE;
+    }
+
+    /** RFC 9293 §3.10.7.4: SYN-RECEIVED and the synchronized states, steps one to eight. */
+    private DropReason synchronizedArrival(final TcpConnection c)
+    {
+        // Retransmitted FIN while in TIME-WAIT (§3.6.1): ACK it again and restart the 2MSL timer.
+        if (c.state == TcpState.TIME_WAIT && segFin && !has(TcpHeader.RST | TcpHeader.SYN)
+            && segSeq + segLen == c.rcvNxt)
+        {
+            c.ackNow = true;
+            enterTimeWait(c, "FIN retransmitted in TIME-WAIT: 2MSL restarted");
+            return DropReason.NONE;
+        }
+        // A retransmitted SYN in SYN-RECEIVED: our SYN-ACK was lost; answer with it again.
+        if (c.state == TcpState.SYN_RECEIVED && has(TcpHeader.SYN) && !has(TcpHeader.ACK | TcpHeader.RST)
+            && segSeq == c.irs)
+        {
+            sendSyn(c, TcpHeader.SYN | TcpHeader.ACK);
+            counters.increment(StackCounter.TCP_RETRANSMITS);
+            return DropReason.NONE;
+        }
+
+        // First: check the sequence number.
+        final int window = SeqNum.max(c.rcvAdv, c.rcvNxt + receiveWindow(c)) - c.rcvNxt;
+        if (!acceptable(c, window))
+        {
+            if (window == 0 && segSeq == c.rcvNxt)
+            {
+                // §3.10.7.4: a zero window still takes valid ACKs, URGs and RSTs; the text is dropped.
+                dataLength = 0;
+                segFin = false;
+                c.ackNow = true;
+            }
+            else
+            {
+                if (!has(TcpHeader.RST))
+                {
+                    c.ackNow = true; // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
+                }
+                return DropReason.TCP_UNACCEPTABLE;
+            }
+        }
+        trimToWindow(c, window);
+
+        // Second: the RST bit (RFC 5961 §3.2: only an exact RCV.NXT match resets; others get a challenge ACK).
+        if (has(TcpHeader.RST))
+        {
+            if (segSeq != c.rcvNxt)
+            {
+                challengeAck(c);
+                return DropReason.TCP_UNACCEPTABLE;
+            }
+            counters.increment(StackCounter.TCP_RESETS_RECEIVED);
+            switch (c.state)
+            {
+                case SYN_RECEIVED:
+                    if (c.passive)
+                    {
+                        // §3.10.7.4: a passive open returns to LISTEN — the listener stays, the embryo goes.
+                        release(c);
+                        return DropReason.NONE;
+                    }
+                    finish(c, CloseReason.REFUSED, "RST in SYN-RECEIVED: connection refused");
+                    return DropReason.NONE;
+                case ESTABLISHED:
+                case FIN_WAIT_1:
+                case FIN_WAIT_2:
+                case CLOSE_WAIT:
+                    finish(c, CloseReason.RESET, "RST: connection reset");
+                    return DropReason.NONE;
+                default:
+                    // CLOSING, LAST-ACK, TIME-WAIT: delete the TCB.
+                    release(c);
+                    return DropReason.NONE;
+            }
+        }
+
+        // Fourth: the SYN bit (RFC 5961 §4.2: challenge ACK in every synchronized state and SYN-RECEIVED).
+        if (has(TcpHeader.SYN))
+        {
+            challengeAck(c);
+            return DropReason.TCP_UNACCEPTABLE;
+        }
+
+        // Fifth: the ACK field.
+        if (!has(TcpHeader.ACK))
+        {
+            return DropReason.TCP_UNACCEPTABLE;
+        }
+        if (c.state == TcpState.SYN_RECEIVED)
+        {
+            if (SeqNum.lt(c.sndUna, segAck) && SeqNum.le(segAck, c.sndMax))
+            {
+                // Third step of the handshake: ESTABLISHED.
+                if (c.listener != null)
+                {
+                    c.listener.embryonic--;
+                    c.listener = null;
+                }
+                c.retries = 0;
+                c.rtxDeadline = NO_DEADLINE;
+                updateWindow(c, segWnd << c.sndShift, segSeq, segAck);
+                state(c, TcpState.ESTABLISHED, "ACK of SYN in SYN-RECEIVED");
+                established(c);
+                if (c.state == TcpState.CLOSED)
+                {
+                    return DropReason.NONE;
+                }
+                if (c.finQueued && c.state == TcpState.ESTABLISHED)
+                {
+                    // A CLOSE issued in SYN-RECEIVED (§3.10.4) takes effect now.
+                    state(c, TcpState.FIN_WAIT_1, "CLOSE queued in SYN-RECEIVED");
+                }
+            }
+            else
+            {
+                // Not an ACK of our SYN (§3.5 old duplicate handling): <SEQ=SEG.ACK><CTL=RST>.
+                sendRst(c.remoteIp, c.remotePort, c.localPort, segAck, 0, TcpHeader.RST);
+                return DropReason.TCP_UNACCEPTABLE;
+            }
+        }
+        final int ackResult = processAck(c);
+        if (ackResult == ACK_DROP)
+        {
+            return DropReason.TCP_UNACCEPTABLE;
+        }
+        if (ackResult == ACK_DONE || c.state == TcpState.CLOSED)
+        {
+            return DropReason.NONE;
+        }
+
+        // Sixth (URG) is ignored; seventh: the segment text.
+        if (dataLength > 0)
+        {
+            switch (c.state)
+            {
+                case ESTABLISHED:
+                case FIN_WAIT_1:
+                case FIN_WAIT_2:
+                    receiveText(c);
+                    if (c.state == TcpState.CLOSED)
+                    {
+                        return DropReason.NONE;
+                    }
+                    break;
+                default:
+                    // CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: the peer's FIN came already; ignore text.
+                    break;
+            }
+        }
+
+        // Eighth: the FIN bit.
+        if (segFin)
+        {
+            final int finSeq = segSeq + dataLength;
+            if (finSeq == c.rcvNxt)
+            {
+                receiveFin(c);
+            }
+            else if (SeqNum.gt(finSeq, c.rcvNxt))
+            {
+                c.peerFinPending = true;
+                c.peerFinSeq = finSeq;
+            }
+        }
+        return DropReason.NONE;
+    }
+
+    /** §3.10.7.4 first step: the four cases of segment acceptability. */
+    private boolean acceptable(final TcpConnection c, final int window)
+    {
+        final int rcvNxt = c.rcvNxt;
+        if (segLen == 0)
+        {
+            return window == 0 ? segSeq == rcvNxt : SeqNum.inWindow(rcvNxt, segSeq, rcvNxt + window);
+        }
+        return window != 0 && (SeqNum.inWindow(rcvNxt, segSeq, rcvNxt + window)
+            || SeqNum.inWindow(rcvNxt, segSeq + segLen - 1, rcvNxt + window));
+    }
+
+    /** Cuts off what lies before RCV.NXT or beyond the window, so only new, fitting text remains. */
+    private void trimToWindow(final TcpConnection c, final int window)
+    {
+        if (SeqNum.lt(segSeq, c.rcvNxt))
+        {
+            int skip = c.rcvNxt - segSeq;
+            if (has(TcpHeader.SYN))
+            {
+                skip--;
+                segFlags &= ~TcpHeader.SYN;
+            }
+            final int cut = Math.min(skip, dataLength);
+            dataOffset += cut;
+            dataLength -= cut;
+            segSeq += cut;
+            if (skip > cut)
+            {
+                segFin = false;
+                segSeq = c.rcvNxt;
+            }
+        }
+        final int right = SeqNum.min(c.rcvNxt + window, c.readSeq + receiveSize);
+        if (SeqNum.gt(segSeq + dataLength, right))
+        {
+            dataLength = Math.max(0, right - segSeq);
+            segFin = false;
+        }
+    }
+
+    /** §3.10.7.4 fifth step for ESTABLISHED and the closing states. */
+    private int processAck(final TcpConnection c)
+    {
+        // RFC 5961 §5.2: SEG.ACK must lie in [SND.UNA - MAX.SND.WND, SND.NXT]; else a challenge ACK.
+        if (SeqNum.gt(segAck, c.sndMax))
+        {
+            c.ackNow = true;
+            return ACK_DROP;
+        }
+        if (SeqNum.lt(segAck, c.sndUna - (int)Math.min(c.maxSndWnd, Integer.MAX_VALUE)))
+        {
+            challengeAck(c);
+            return ACK_DROP;
+        }
+        final int scaledWindow = segWnd << c.sndShift;
+        if (SeqNum.gt(segAck, c.sndUna))
+        {
+            newAck(c);
+        }
+        else if (segAck == c.sndUna && dataLength == 0 && !segFin && c.sndMax != c.sndUna
+            && scaledWindow == c.sndWnd && c.sndWnd != 0)
+        {
+            duplicateAck(c);
+        }
+        // SND.WL1 < SEG.SEQ, or SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK: take the window.
+        if (SeqNum.lt(c.sndWl1, segSeq) || (c.sndWl1 == segSeq && SeqNum.le(c.sndWl2, segAck)))
+        {
+            updateWindow(c, scaledWindow, segSeq, segAck);
+            if (c.persist && scaledWindow != 0)
+            {
+                c.persist = false;
+                c.rtxDeadline = c.sndUna == c.sndMax ? NO_DEADLINE : now + c.rtoNs;
+            }
+        }
+        final boolean finAcked = c.finSent && SeqNum.gt(segAck, c.finSeq);
+        switch (c.state)
+        {
+            case FIN_WAIT_1:
+                if (finAcked)
+                {
+                    state(c, TcpState.FIN_WAIT_2, "ACK of FIN in FIN-WAIT-1");
+                }
+                break;
+            case CLOSING:
+                if (finAcked)
+                {
+                    enterTimeWait(c, "ACK of FIN in CLOSING");
+                    return ACK_DONE;
+                }
+                break;
+            case LAST_ACK:
+                if (finAcked)
+                {
+                    finish(c, CloseReason.NORMAL, "ACK of FIN in LAST-ACK");
+                    return ACK_DONE;
+                }
+                break;
+            default:
+                break;
+        }
+        return ACK_CONTINUE;
+    }
+
+    private void newAck(final TcpConnection c)
+    {
+        final int acked = segAck - c.sndUna;
+        sampleRtt(c);
+        c.sndUna = segAck;
+        if (SeqNum.lt(c.sndNxt, c.sndUna))
+        {
+            c.sndNxt = c.sndUna;
+        }
+        c.retries = 0;
+        c.dupAcks = 0;
+        if (c.inRecovery)
+        {
+            if (SeqNum.ge(segAck, c.recover))
+            {
+                // RFC 6582 §3.2 step 3: full acknowledgment ends recovery; deflate the window.
+                c.inRecovery = false;
+                c.cwnd = Math.min(c.ssthresh, flightSize(c) + c.sndMss);
+            }
+            else
+            {
+                // Partial acknowledgment: the next hole is lost too; resend it now.
+                retransmitFirst(c);
+                c.cwnd = Math.max(c.sndMss, c.cwnd - acked + c.sndMss);
+            }
+        }
+        else if (c.cwnd < c.ssthresh)
+        {
+            c.cwnd += Math.min(acked, c.sndMss); // RFC 5681 §3.1 slow start
+        }
+        else
+        {
+            c.cwnd += Math.max(1, (long)c.sndMss * c.sndMss / c.cwnd); // congestion avoidance
+        }
+        // RFC 6298 §5.2/5.3: all data acknowledged stops the timer; otherwise restart it.
+        c.persist = false;
+        c.rtxDeadline = c.sndUna == c.sndMax ? NO_DEADLINE : now + c.rtoNs;
+        if (c.wantWritable && sendCapacity(c) > 0 && c.handler != null)
+        {
+            c.wantWritable = false;
+            c.handler.onWritable(c);
+        }
+    }
+
+    private void duplicateAck(final TcpConnection c)
+    {
+        c.dupAcks++;
+        if (c.dupAcks == 3 && !c.inRecovery)
+        {
+            // RFC 5681 §3.2 fast retransmit; RFC 6582 NewReno recovery up to SND.MAX.
+            c.ssthresh = Math.max(flightSize(c) / 2, 2L * c.sndMss);
+            c.recover = c.sndMax;
+            c.inRecovery = true;
+            retransmitFirst(c);
+            c.cwnd = c.ssthresh + 3L * c.sndMss;
+        }
+        else if (c.inRecovery)
+        {
+            c.cwnd += c.sndMss;
+        }
+    }
+
+    private static long flightSize(final TcpConnection c)
+    {
+        return (c.sndMax - c.sndUna) & 0xFFFF_FFFFL;
+    }
+
+    private void updateWindow(final TcpConnection c, final long window, final int seq, final int ack)
+    {
+        c.sndWnd = window;
+        c.sndWl1 = seq;
+        c.sndWl2 = ack;
+        if (window > c.maxSndWnd)
+        {
+            c.maxSndWnd = window;
+        }
+    }
+
+    private void receiveText(final TcpConnection c)
+    {
+        final int end = segSeq + dataLength;
+        if (segSeq == c.rcvNxt)
+        {
+            // RFC 9293 §3.8.6.3 / RFC 1122: ACK at least every second full-sized segment, else delay.
+            // Decided before delivery, so a reply the application sends from onData carries the ACK.
+            c.unackedSegments++;
+            if (c.unackedSegments >= 2 || delayedAckNs == 0)
+            {
+                c.ackNow = true;
+            }
+            else if (c.ackDeadline == NO_DEADLINE)
+            {
+                c.ackDeadline = now + delayedAckNs;
+            }
+            if (!c.readingPaused && c.readSeq == c.rcvNxt)
+            {
+                c.rcvNxt = end;
+                c.readSeq = end;
+                c.handler.onData(c, segBuffer, dataOffset, dataLength);
+                if (c.state == TcpState.CLOSED)
+                {
+                    return;
+                }
+            }
+            else
+            {
+                storeText(c);
+                c.rcvNxt = end;
+            }
+            if (outOfOrder.count(c.slot) > 0)
+            {
+                final int next = outOfOrder.advance(c.slot, c.rcvNxt);
+                if (next != c.rcvNxt)
+                {
+                    c.rcvNxt = next;
+                    c.ackNow = true; // RFC 5681 §4.2: ACK at once when a hole is filled.
+                }
+            }
+            deliverStored(c);
+            if (c.state == TcpState.CLOSED)
+            {
+                return;
+            }
+            if (c.peerFinPending && c.peerFinSeq == c.rcvNxt)
+            {
+                c.peerFinPending = false;
+                receiveFin(c);
+            }
+        }
+        else
+        {
+            // Out of order: keep it (bounded) and send a duplicate ACK so the sender can fast-retransmit.
+            if (outOfOrder.add(c.slot, segSeq, end))
+            {
+                storeText(c);
+            }
+            c.ackNow = true;
+        }
+    }
+
+    private void storeText(final TcpConnection c)
+    {
+        final int base = c.slot * (sendSize + receiveSize) + sendSize;
+        final int pos = (segSeq - c.irs - 1) & (receiveSize - 1);
+        final int first = Math.min(dataLength, receiveSize - pos);
+        slab.putBytes(base + pos, segBuffer, dataOffset, first);
+        if (first < dataLength)
+        {
+            slab.putBytes(base, segBuffer, dataOffset + first, dataLength - first);
+        }
+    }
+
+    /** Hands the application the in-order bytes held in the receive ring, in at most two pieces. */
+    private void deliverStored(final TcpConnection c)
+    {
+        final int gen = c.generation;
+        while (!c.readingPaused && c.readSeq != c.rcvNxt && c.generation == gen && c.state != TcpState.CLOSED)
+        {
+            final int base = c.slot * (sendSize + receiveSize) + sendSize;
+            final int pos = (c.readSeq - c.irs - 1) & (receiveSize - 1);
+            final int length = Math.min(c.rcvNxt - c.readSeq, receiveSize - pos);
+            c.readSeq += length;
+            c.handler.onData(c, slab, base + pos, length);
+        }
+    }
+
+    /** §3.10.7.4 eighth step. */
+    private void receiveFin(final TcpConnection c)
+    {
+        c.rcvNxt = c.rcvNxt + 1;
+        c.ackNow = true;
+        switch (c.state)
+        {
+            case ESTABLISHED:
+                state(c, TcpState.CLOSE_WAIT, "FIN received");
+                c.handler.onPeerClosed(c);
+                break;
+            case FIN_WAIT_1:
+                if (c.finSent && SeqNum.gt(c.sndUna, c.finSeq))
+                {
+                    c.handler.onPeerClosed(c);
+                    enterTimeWait(c, "FIN in FIN-WAIT-1 with our FIN acknowledged");
+                }
+                else
+                {
+                    state(c, TcpState.CLOSING, "FIN in FIN-WAIT-1: simultaneous close");
+                    c.handler.onPeerClosed(c);
+                }
+                break;
+            case FIN_WAIT_2:
+                c.handler.onPeerClosed(c);
+                enterTimeWait(c, "FIN in FIN-WAIT-2");
+                break;
+            default:
+                break;
+        }
+    }
+
+    private void challengeAck(final TcpConnection c)
+    {
+        counters.increment(StackCounter.TCP_CHALLENGE_ACKS);
+        c.ackNow = true;
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Lifecycle
+    // ------------------------------------------------------------------------------------------------
+
+    private void open(final TcpConnection c, final TcpHandler handler, final Listener listener)
+    {
+        c.handler = handler;
+        c.listener = listener;
+        c.passive = listener != null;
+        c.iss = isn.isn(localIp, c.localPort, c.remoteIp, c.remotePort, now);
+        c.sndUna = c.iss;
+        c.sndNxt = c.iss + 1;
+        c.sndMax = c.sndNxt;
+        c.sndBufEnd = c.iss + 1;
+        c.sndWnd = 0;
+        c.maxSndWnd = 0;
+        c.sndShift = 0;
+        c.rcvShift = 0;
+        c.sndMss = DEFAULT_PEER_MSS;
+        c.rcvLimit = receiveSize;
+        c.readingPaused = false;
+        c.finQueued = false;
+        c.finSent = false;
+        c.peerFinPending = false;
+        c.srttNs = 0;
+        c.rttvarNs = 0;
+        c.rtoNs = initialRtoNs;
+        c.rttTiming = false;
+        c.retries = 0;
+        c.cwnd = 0;
+        c.ssthresh = Integer.MAX_VALUE;
+        c.dupAcks = 0;
+        c.inRecovery = false;
+        c.unackedSegments = 0;
+        c.ackNow = false;
+        c.rtxDeadline = NO_DEADLINE;
+        c.ackDeadline = NO_DEADLINE;
+        c.timeWaitDeadline = NO_DEADLINE;
+        c.persist = false;
+        c.noDelay = true;
+        c.wantWritable = false;
+        outOfOrder.clear(c.slot);
+        counters.add(StackCounter.TCP_CONNECTIONS, 1);
+    }
+
+    private void takeSynOptions(final TcpConnection c)
+    {
+        final TcpOptions options = seg.options();
+        // RFC 9293 §3.7.1: without the option the peer takes 536; never send more than either side allows.
+        final int peerMss = options.mss() == TcpOptions.ABSENT ? DEFAULT_PEER_MSS : Math.max(64, options.mss());
+        c.sndMss = Math.min(peerMss, ourMss);
+        // RFC 7323 §2.2: scaling only when both SYNs carry the option.
+        c.windowScaling = options.windowScale() != TcpOptions.ABSENT;
+        if (c.windowScaling)
+        {
+            c.sndShift = options.windowScale();
+            c.rcvShift = ourWindowShift;
+        }
+        // RFC 6928 initial window: min(10 MSS, max(2 MSS, 14600)).
+        c.cwnd = Math.min(10L * c.sndMss, Math.max(2L * c.sndMss, 14600));
+    }
+
+    private void established(final TcpConnection c)
+    {
+        counters.increment(StackCounter.TCP_ESTABLISHED);
+        if (c.cwnd == 0)
+        {
+            c.cwnd = Math.min(10L * c.sndMss, Math.max(2L * c.sndMss, 14600));
+        }
+        c.handler.onOpen(c);
+    }
+
+    private void enterTimeWait(final TcpConnection c, final String reason)
+    {
+        final boolean first = c.state != TcpState.TIME_WAIT;
+        final long deadline = now + twoMslNs;
+        if (first || timeWait.offer(c, deadline))
+        {
+            c.timeWaitDeadline = deadline;
+        }
+        if (first)
+        {
+            if (!timeWait.offer(c, deadline))
+            {
+                // The queue holds 2 × capacity entries: only a flood of restarts can fill it. Free at once.
+                state(c, TcpState.TIME_WAIT, reason);
+                sendAck(c);
+                finish(c, CloseReason.NORMAL, "TIME-WAIT queue full");
+                return;
+            }
+            c.rtxDeadline = NO_DEADLINE;
+            c.ackDeadline = NO_DEADLINE;
+            state(c, TcpState.TIME_WAIT, reason);
+            counters.add(StackCounter.TCP_TIME_WAIT, 1);
+            rearm(c);
+            sendAck(c);
+            notifyClosed(c, CloseReason.NORMAL);
+        }
+        else
+        {
+            sendAck(c);
+        }
+    }
+
+    /** Ends a connection the application knows: tells it why, then frees the slot. */
+    private void finish(final TcpConnection c, final CloseReason reason, final String why)
+    {
+        final boolean toldOpen = c.state.isSynchronized() || c.state == TcpState.SYN_SENT
+            || (c.state == TcpState.SYN_RECEIVED && !c.passive);
+        final TcpHandler handler = c.handler;
+        stateChange(c, TcpState.CLOSED, why);
+        if (toldOpen && handler != null)
+        {
+            handler.onClosed(c, reason);
+        }
+        free(c);
+    }
+
+    private void notifyClosed(final TcpConnection c, final CloseReason reason)
+    {
+        final TcpHandler handler = c.handler;
+        c.handler = null;
+        if (handler != null)
+        {
+            handler.onClosed(c, reason);
+        }
+    }
+
+    /** Frees a connection without telling the application (it never saw it, or was told already). */
+    private void release(final TcpConnection c)
+    {
+        stateChange(c, TcpState.CLOSED, "deleted");
+        free(c);
+    }
+
+    private void free(final TcpConnection c)
+    {
+        if (c.listener != null)
+        {
+            c.listener.embryonic--;
+            c.listener = null;
+        }
+        c.rtxDeadline = NO_DEADLINE;
+        c.ackDeadline = NO_DEADLINE;
+        c.timeWaitDeadline = NO_DEADLINE;
+        rearm(c);
+        c.handler = null;
+        outOfOrder.clear(c.slot);
+        counters.add(StackCounter.TCP_CONNECTIONS, -1);
+        counters.increment(StackCounter.TCP_CLOSED);
+        table.release(c);
+    }
+
+    private void state(final TcpConnection c, final TcpState next, final String reason)
+    {
+        stateChange(c, next, reason);
+    }
+
+    private void stateChange(final TcpConnection c, final TcpState next, final String reason)
+    {
+        final TcpState from = c.state;
+        if (from == next)
+        {
+            return;
+        }
+        if (from == TcpState.TIME_WAIT)
+        {
+            counters.add(StackCounter.TCP_TIME_WAIT, -1);
+        }
+        stateCounts[from.ordinal()]--;
+        stateCounts[next.ordinal()]++;
+        c.state = next;
+        if (stateListener != null)
+        {
+            stateListener.onStateChange(c, from, next, reason);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Output
+    // ------------------------------------------------------------------------------------------------
+
+    /** Sends what the windows allow, then a bare ACK if one is still owed. */
+    private void output(final TcpConnection c)
+    {
+        final TcpState s = c.state;
+        final boolean canSendData = s == TcpState.ESTABLISHED || s == TcpState.CLOSE_WAIT
+            || s == TcpState.FIN_WAIT_1 || s == TcpState.CLOSING || s == TcpState.LAST_ACK;
+        while (canSendData)
+        {
+            final int unsent = c.sndBufEnd - c.sndNxt;
+            if (unsent > 0)
+            {
+                final long windowEdge = Math.min(c.sndWnd, c.cwnd);
+                final long usable = windowEdge - ((c.sndNxt - c.sndUna) & 0xFFFF_FFFFL);
+                int length = (int)Math.min(Math.min(unsent, c.sndMss), Math.max(0, usable));
+                if (length <= 0)
+                {
+                    if (c.sndWnd == 0 && c.sndUna == c.sndMax && !c.persist)
+                    {
+                        // RFC 9293 §3.8.6.1: zero window and nothing in flight — probe on the persist timer.
+                        c.persist = true;
+                        c.rtxDeadline = now + c.rtoNs;
+                    }
+                    break;
+                }
+                // Nagle (RFC 9293 §3.7.4): hold a small segment while data is unacknowledged.
+                if (!c.noDelay && length < c.sndMss && c.sndUna != c.sndMax && !c.finQueued)
+                {
+                    break;
+                }
+                int flags = TcpHeader.ACK;
+                if (length == unsent)
+                {
+                    flags |= TcpHeader.PSH;
+                    if (c.finQueued)
+                    {
+                        flags |= TcpHeader.FIN;
+                    }
+                }
+                sendData(c, c.sndNxt, length, flags);
+            }
+            else if (c.finQueued && c.sndNxt == c.sndBufEnd)
+            {
+                sendData(c, c.sndNxt, 0, TcpHeader.FIN | TcpHeader.ACK);
+            }
+            else
+            {
+                break;
+            }
+        }
+        if (c.ackNow)
+        {
+            sendAck(c);
+        }
+        rearm(c);
+    }
+
+    private void sendData(final TcpConnection c, final int seq, final int length, final int flags)
+    {
+        if (SeqNum.lt(seq, c.sndMax))
+        {
+            counters.increment(StackCounter.TCP_RETRANSMITS);
+        }
+        if (!writeSegment(c, seq, flags, length))
+        {
+            // No room in the tx ring: treat as lost; the retransmission timer recovers.
+            if (c.rtxDeadline == NO_DEADLINE)
+            {
+                c.rtxDeadline = now + c.rtoNs;
+            }
+        }
+        int end = seq + length;
+        if ((flags & TcpHeader.FIN) != 0)
+        {
+            c.finSent = true;
+            c.finSeq = end;
+            end++;
+        }
+        if (!c.rttTiming && SeqNum.ge(seq, c.sndMax) && end != seq)
+        {
+            // Time one segment per round trip; Karn: never a retransmitted one.
+            c.rttTiming = true;
+            c.rttSeq = end;
+            c.rttStartNs = now;
+        }
+        c.sndNxt = end;
+        if (SeqNum.gt(end, c.sndMax))
+        {
+            c.sndMax = end;
+        }
+        if (c.rtxDeadline == NO_DEADLINE)
+        {
+            c.rtxDeadline = now + c.rtoNs;
+        }
+    }
+
+    private void retransmitFirst(final TcpConnection c)
+    {
+        final int unacked = c.sndBufEnd - c.sndUna;
+        if (unacked > 0)
+        {
+            final int length = Math.min(unacked, c.sndMss);
+            final int flags = TcpHeader.ACK | (length == unacked && c.finQueued && c.finSent ? TcpHeader.FIN : 0);
+            counters.increment(StackCounter.TCP_RETRANSMITS);
+            c.rttTiming = false;
+            writeSegment(c, c.sndUna, flags, length);
+        }
+        else if (c.finSent && c.sndUna == c.finSeq)
+        {
+            counters.increment(StackCounter.TCP_RETRANSMITS);
+            writeSegment(c, c.finSeq, TcpHeader.FIN | TcpHeader.ACK, 0);
+        }
+    }
+
+    private void sendSyn(final TcpConnection c, final int flags)
+    {
+        // Karn: time the first SYN only; a retransmitted one gives no sample.
+        c.rttTiming = c.retries == 0;
+        c.rttSeq = c.iss + 1;
+        c.rttStartNs = now;
+        writeSegment(c, c.iss, flags, 0);
+    }
+
+    private void sendAck(final TcpConnection c)
+    {
+        writeSegment(c, c.sndNxt, TcpHeader.ACK, 0);
+    }
+
+    /** Builds one segment in place in the tx ring; payload from the send ring. */
+    private boolean writeSegment(final TcpConnection c, final int seq, final int flags, final int length)
+    {
+        final boolean syn = (flags & TcpHeader.SYN) != 0;
+        final boolean useScale = syn && (!c.passive || c.windowScaling);
+        final int optionsLength = syn ? (useScale ? OPTIONS_SYN_MAX : 4) : 0;
+        final int segmentLength = TcpHeader.MIN_HEADER_LENGTH + optionsLength + length;
+        final int at = ip.begin(c.remoteIp, Ipv4Header.PROTOCOL_TCP, segmentLength, now);
+        if (at < 0)
+        {
+            return false;
+        }
+        final MutableDirectBuffer out = ip.buffer();
+        final int ack = (flags & TcpHeader.ACK) != 0 ? c.rcvNxt : 0;
+        TcpHeader.writeHeader(out, at, c.localPort, c.remotePort, seq, ack,
+            TcpHeader.MIN_HEADER_LENGTH + optionsLength, flags, advertiseWindow(c, syn));
+        if (syn)
+        {
+            int o = at + TcpHeader.MIN_HEADER_LENGTH;
+            o += TcpOptions.writeMss(out, o, ourMss);
+            if (useScale)
+            {
+                TcpOptions.writeWindowScale(out, o, ourWindowShift);
+            }
+        }
+        if (length > 0)
+        {
+            final int base = c.slot * (sendSize + receiveSize);
+            final int pos = (seq - c.iss - 1) & (sendSize - 1);
+            final int first = Math.min(length, sendSize - pos);
+            final int payload = at + TcpHeader.MIN_HEADER_LENGTH + optionsLength;
+            out.putBytes(payload, slab, base + pos, first);
+            if (first < length)
+            {
+                out.putBytes(payload + first, slab, base, length - first);
+            }
+        }
+        TcpHeader.writeChecksum(out, at, segmentLength, localIp, c.remoteIp);
+        ip.commit();
+        counters.increment(StackCounter.TCP_SEGMENTS_OUT);
+        if ((flags & TcpHeader.ACK) != 0)
+        {
+            // Every ACK we send acknowledges everything: nothing is owed any more.
+            c.ackNow = false;
+            c.unackedSegments = 0;
+            c.ackDeadline = NO_DEADLINE;
+        }
+        return true;
+    }
+
+    /** The window field: free receive space, scaled, never moving the right edge left (RFC 9293 §3.8.6.2.2). */
+    private int advertiseWindow(final TcpConnection c, final boolean syn)
+    {
+        final int free = receiveWindow(c);
+        if (syn)
+        {
+            // RFC 7323 §2.2: the window in a SYN is never scaled.
+            return Math.min(free, 0xFFFF);
+        }
+        int field = Math.min(free >>> c.rcvShift, 0xFFFF);
+        final int edge = c.rcvNxt + (field << c.rcvShift);
+        if (SeqNum.lt(edge, c.rcvAdv))
+        {
+            field = Math.min((c.rcvAdv - c.rcvNxt + (1 << c.rcvShift) - 1) >>> c.rcvShift, 0xFFFF);
+        }
+        else
+        {
+            c.rcvAdv = edge;
+        }
+        return field;
+    }
+
+    private void sendRst(
+        final int remoteIp, final int remotePort, final int localPort, final int seq, final int ack, final int flags)
+    {
+        final int at = ip.begin(remoteIp, Ipv4Header.PROTOCOL_TCP, TcpHeader.MIN_HEADER_LENGTH, now);
+        if (at >= 0)
+        {
+            final MutableDirectBuffer out = ip.buffer();
+            TcpHeader.writeHeader(out, at, localPort, remotePort, seq, ack, TcpHeader.MIN_HEADER_LENGTH, flags, 0);
+            TcpHeader.writeChecksum(out, at, TcpHeader.MIN_HEADER_LENGTH, localIp, remoteIp);
+            ip.commit();
+            counters.increment(StackCounter.TCP_SEGMENTS_OUT);
+            counters.increment(StackCounter.TCP_RESETS_SENT);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // Timers: RFC 6298 retransmission, persist, delayed ACK on the wheel; TIME-WAIT in its FIFO
+    // ------------------------------------------------------------------------------------------------
+
+    /**
+     * Runs expired timers.
+     *
+     * @param now the time.
+     * @return work done.
+     */
+    public int poll(final long now)
+    {
+        this.now = now;
+        int work = 0;
+        while (timeWait.headExpired(now))
+        {
+            final TcpConnection c = table.slot(timeWait.headSlot());
+            if (c.generation == timeWait.headGeneration() && c.state == TcpState.TIME_WAIT
+                && c.timeWaitDeadline == timeWait.headDeadline())
+            {
+                // RFC 9293 §3.10.8: the 2MSL timeout deletes the TCB.
+                release(c);
+            }
+            timeWait.poll();
+            work++;
+        }
+        if (wheel.timerCount() == 0)
+        {
+            if (wheel.currentTickTime() < now)
+            {
+                wheel.currentTickTime(now);
+            }
+            return work;
+        }
+        while (wheel.currentTickTime() <= now)
+        {
+            work += wheel.poll(now, this, Integer.MAX_VALUE);
+        }
+        return work;
+    }
+
+    @Override
+    public boolean onTimerExpiry(final TimeUnit timeUnit, final long now, final long timerId)
+    {
+        final long slot = timerOwners.remove(timerId);
+        if (slot < 0)
+        {
+            return true;
+        }
+        final TcpConnection c = table.slot((int)slot);
+        c.timerId = -1;
+        c.timerDeadline = NO_DEADLINE;
+        this.now = now;
+        if (c.ackDeadline - now <= 0)
+        {
+            c.ackDeadline = NO_DEADLINE;
+            c.ackNow = true;
+        }
+        if (c.rtxDeadline - now <= 0)
+        {
+            c.rtxDeadline = NO_DEADLINE;
+            retransmitTimeout(c);
+        }
+        if (c.state != TcpState.CLOSED)
+        {
+            output(c);
+        }
+        return true;
+    }
+
+    private void retransmitTimeout(final TcpConnection c)
+    {
+        switch (c.state)
+        {
+            case SYN_SENT:
+            case SYN_RECEIVED:
+                if (c.retries >= synRetries)
+                {
+                    timeout(c);
+                    return;
+                }
+                c.retries++;
+                backoff(c);
+                counters.increment(StackCounter.TCP_RETRANSMITS);
+                sendSyn(c, c.state == TcpState.SYN_SENT ? TcpHeader.SYN : TcpHeader.SYN | TcpHeader.ACK);
+                armRetransmit(c);
+                return;
+            case TIME_WAIT:
+            case CLOSED:
+                return;
+            default:
+                break;
+        }
+        if (c.persist)
+        {
+            // RFC 9293 §3.8.6.1: probe the zero window with one byte; probes do not count toward the limit.
+            backoff(c);
+            if (c.sndUna != c.sndMax)
+            {
+                writeSegment(c, c.sndUna, TcpHeader.ACK, Math.min(1, c.sndBufEnd - c.sndUna));
+            }
+            else if (c.sndBufEnd != c.sndNxt)
+            {
+                sendData(c, c.sndNxt, 1, TcpHeader.ACK);
+            }
+            c.rtxDeadline = now + c.rtoNs;
+            return;
+        }
+        if (c.sndUna == c.sndMax)
+        {
+            return;
+        }
+        if (c.retries >= dataRetries)
+        {
+            timeout(c);
+            return;
+        }
+        c.retries++;
+        // RFC 5681 §3.1 eqn. 4, RFC 6298 §5.5-5.6: halve ssthresh, one segment of cwnd, back off, resend.
+        c.ssthresh = Math.max(flightSize(c) / 2, 2L * c.sndMss);
+        c.cwnd = c.sndMss;
+        c.inRecovery = false;
+        c.dupAcks = 0;
+        c.rttTiming = false;
+        backoff(c);
+        c.sndNxt = c.sndUna;
+        c.rtxDeadline = now + c.rtoNs;
+    }
+
+    private void timeout(final TcpConnection c)
+    {
+        counters.increment(StackCounter.TCP_TIMEOUTS);
+        if (c.state == TcpState.SYN_RECEIVED && c.passive)
+        {
+            release(c);
+            return;
+        }
+        if (c.state != TcpState.SYN_SENT)
+        {
+            sendRst(c.remoteIp, c.remotePort, c.localPort, c.sndNxt, 0, TcpHeader.RST);
+        }
+        finish(c, CloseReason.TIMEOUT, "retransmission limit reached");
+    }
+
+    private void backoff(final TcpConnection c)
+    {
+        c.rtoNs = Math.min(c.rtoNs * 2, maxRtoNs); // RFC 6298 §5.5
+    }
+
+    private void armRetransmit(final TcpConnection c)
+    {
+        c.rtxDeadline = now + c.rtoNs;
+    }
+
+    /** RFC 6298 §2: one sample per round trip, never from a retransmitted segment (Karn). */
+    private void sampleRtt(final TcpConnection c)
+    {
+        if (!c.rttTiming || SeqNum.lt(segAck, c.rttSeq))
+        {
+            return;
+        }
+        c.rttTiming = false;
+        rttSample(c, now - c.rttStartNs);
+    }
+
+    private void rttSample(final TcpConnection c, final long r)
+    {
+        if (c.srttNs == 0 && c.rttvarNs == 0)
+        {
+            c.srttNs = r;
+            c.rttvarNs = r / 2;
+        }
+        else
+        {
+            c.rttvarNs = (3 * c.rttvarNs + Math.abs(c.srttNs - r)) / 4;
+            c.srttNs = (7 * c.srttNs + r) / 8;
+        }
+        final long rto = c.srttNs + Math.max(wheel.tickResolution(), 4 * c.rttvarNs);
+        c.rtoNs = Math.max(minRtoNs, Math.min(maxRtoNs, rto));
+    }
+
+    /** Keeps the connection's single wheel timer at the earliest of its deadlines. */
+    private void rearm(final TcpConnection c)
+    {
+        final long deadline = Math.min(c.rtxDeadline, c.ackDeadline);
+        if (deadline == c.timerDeadline)
+        {
+            return;
+        }
+        if (c.timerId >= 0)
+        {
+            wheel.cancelTimer(c.timerId);
+            timerOwners.remove(c.timerId);
+            c.timerId = -1;
+        }
+        c.timerDeadline = deadline;
+        if (deadline != NO_DEADLINE)
+        {
+            c.timerId = wheel.scheduleTimer(deadline);
+            timerOwners.put(c.timerId, c.slot);
+        }
+    }
+}

@@ -1,0 +1,284 @@
+package dev.synack.tcp;
+
+import java.nio.ByteOrder;
+
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * The TCP options synack understands — MSS (RFC 9293 §3.7.1), window scale and timestamps (RFC 7323),
+ * SACK-permitted and SACK blocks (RFC 2018) — parsed into primitive fields, and written back.
+ * <p>
+ * One instance is reused for every segment (a flyweight of parsed values); never allocates.
+ * Unknown options are skipped by their length; a malformed list rejects the whole segment.
+ */
+public final class TcpOptions
+{
+    /** End of option list. */
+    public static final int KIND_EOL = 0;
+    /** No-operation. */
+    public static final int KIND_NOP = 1;
+    /** Maximum segment size. */
+    public static final int KIND_MSS = 2;
+    /** Window scale. */
+    public static final int KIND_WINDOW_SCALE = 3;
+    /** SACK permitted. */
+    public static final int KIND_SACK_PERMITTED = 4;
+    /** SACK blocks. */
+    public static final int KIND_SACK = 5;
+    /** Timestamps. */
+    public static final int KIND_TIMESTAMPS = 8;
+    /** At most four SACK blocks fit in 40 bytes of options. */
+    public static final int MAX_SACK_BLOCKS = 4;
+    /** Largest window shift allowed (RFC 7323 §2.3). */
+    public static final int MAX_WINDOW_SHIFT = 14;
+    /** Value of absent numeric options. */
+    public static final int ABSENT = -1;
+
+    private int mss;
+    private int windowScale;
+    private boolean sackPermitted;
+    private boolean timestamps;
+    private int tsVal;
+    private int tsEcr;
+    private int sackBlockCount;
+    private final int[] sackBlocks = new int[2 * MAX_SACK_BLOCKS];
+
+    /** Forgets everything parsed before. */
+    public void clear()
+    {
+        mss = ABSENT;
+        windowScale = ABSENT;
+        sackPermitted = false;
+        timestamps = false;
+        tsVal = 0;
+        tsEcr = 0;
+        sackBlockCount = 0;
+    }
+
+    /**
+     * Parses an option list.
+     *
+     * @param buffer the segment's buffer.
+     * @param offset first option byte.
+     * @param length bytes of options (data offset × 4 − 20).
+     * @return false when the list is malformed: an option length of 0 or 1, an option running past the
+     *     end, or a known option with the wrong length.
+     */
+    public boolean parse(final DirectBuffer buffer, final int offset, final int length)
+    {
+        clear();
+        int i = offset;
+        final int end = offset + length;
+        while (i < end)
+        {
+            final int kind = buffer.getByte(i) & 0xFF;
+            if (kind == KIND_EOL)
+            {
+                return true;
+            }
+            if (kind == KIND_NOP)
+            {
+                i++;
+                continue;
+            }
+            if (i + 1 >= end)
+            {
+                return false;
+            }
+            final int len = buffer.getByte(i + 1) & 0xFF;
+            if (len < 2 || i + len > end)
+            {
+                return false;
+            }
+            if (!parseOne(buffer, i, kind, len))
+            {
+                return false;
+            }
+            i += len;
+        }
+        return true;
+    }
+
+    private boolean parseOne(final DirectBuffer buffer, final int at, final int kind, final int len)
+    {
+        switch (kind)
+        {
+            case KIND_MSS:
+                if (len != 4)
+                {
+                    return false;
+                }
+                mss = buffer.getShort(at + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+                return true;
+            case KIND_WINDOW_SCALE:
+                if (len != 3)
+                {
+                    return false;
+                }
+                // RFC 7323 §2.3: a shift above 14 is used as 14.
+                windowScale = Math.min(buffer.getByte(at + 2) & 0xFF, MAX_WINDOW_SHIFT);
+                return true;
+            case KIND_SACK_PERMITTED:
+                if (len != 2)
+                {
+                    return false;
+                }
+                sackPermitted = true;
+                return true;
+            case KIND_SACK:
+                if (len < 10 || (len - 2) % 8 != 0)
+                {
+                    return false;
+                }
+                sackBlockCount = (len - 2) / 8;
+                for (int b = 0; b < sackBlockCount; b++)
+                {
+                    sackBlocks[2 * b] = buffer.getInt(at + 2 + 8 * b, ByteOrder.BIG_ENDIAN);
+                    sackBlocks[2 * b + 1] = buffer.getInt(at + 6 + 8 * b, ByteOrder.BIG_ENDIAN);
+                }
+                return true;
+            case KIND_TIMESTAMPS:
+                if (len != 10)
+                {
+                    return false;
+                }
+                timestamps = true;
+                tsVal = buffer.getInt(at + 2, ByteOrder.BIG_ENDIAN);
+                tsEcr = buffer.getInt(at + 6, ByteOrder.BIG_ENDIAN);
+                return true;
+            default:
+                return true;
+        }
+    }
+
+    /** @return the MSS option's value, or {@link #ABSENT}. */
+    public int mss()
+    {
+        return mss;
+    }
+
+    /** @return the window shift (capped at 14), or {@link #ABSENT}. */
+    public int windowScale()
+    {
+        return windowScale;
+    }
+
+    /** @return whether SACK-permitted was present. */
+    public boolean sackPermitted()
+    {
+        return sackPermitted;
+    }
+
+    /** @return whether timestamps were present. */
+    public boolean hasTimestamps()
+    {
+        return timestamps;
+    }
+
+    /** @return TSval. */
+    public int tsVal()
+    {
+        return tsVal;
+    }
+
+    /** @return TSecr. */
+    public int tsEcr()
+    {
+        return tsEcr;
+    }
+
+    /** @return how many SACK blocks were present. */
+    public int sackBlockCount()
+    {
+        return sackBlockCount;
+    }
+
+    /**
+     * @param block 0..{@link #sackBlockCount()}-1.
+     * @return the block's left edge.
+     */
+    public int sackLeft(final int block)
+    {
+        return sackBlocks[2 * block];
+    }
+
+    /**
+     * @param block 0..{@link #sackBlockCount()}-1.
+     * @return the block's right edge.
+     */
+    public int sackRight(final int block)
+    {
+        return sackBlocks[2 * block + 1];
+    }
+
+    /**
+     * Writes an MSS option.
+     *
+     * @param buffer destination.
+     * @param offset where.
+     * @param mss the value.
+     * @return bytes written (4).
+     */
+    public static int writeMss(final MutableDirectBuffer buffer, final int offset, final int mss)
+    {
+        buffer.putByte(offset, (byte)KIND_MSS);
+        buffer.putByte(offset + 1, (byte)4);
+        buffer.putShort(offset + 2, (short)mss, ByteOrder.BIG_ENDIAN);
+        return 4;
+    }
+
+    /**
+     * Writes NOP + window scale (4 bytes, keeps 32-bit alignment).
+     *
+     * @param buffer destination.
+     * @param offset where.
+     * @param shift the shift count.
+     * @return bytes written (4).
+     */
+    public static int writeWindowScale(final MutableDirectBuffer buffer, final int offset, final int shift)
+    {
+        buffer.putByte(offset, (byte)KIND_NOP);
+        buffer.putByte(offset + 1, (byte)KIND_WINDOW_SCALE);
+        buffer.putByte(offset + 2, (byte)3);
+        buffer.putByte(offset + 3, (byte)shift);
+        return 4;
+    }
+
+    /**
+     * Writes NOP NOP SACK-permitted (4 bytes).
+     *
+     * @param buffer destination.
+     * @param offset where.
+     * @return bytes written (4).
+     */
+    public static int writeSackPermitted(final MutableDirectBuffer buffer, final int offset)
+    {
+        buffer.putByte(offset, (byte)KIND_NOP);
+        buffer.putByte(offset + 1, (byte)KIND_NOP);
+        buffer.putByte(offset + 2, (byte)KIND_SACK_PERMITTED);
+        buffer.putByte(offset + 3, (byte)2);
+        return 4;
+    }
+
+    /**
+     * Writes NOP NOP timestamps (12 bytes).
+     *
+     * @param buffer destination.
+     * @param offset where.
+     * @param tsVal TSval.
+     * @param tsEcr TSecr.
+     * @return bytes written (12).
+     */
+    public static int writeTimestamps(
+        final MutableDirectBuffer buffer, final int offset, final int tsVal, final int tsEcr)
+    {
+        buffer.putByte(offset, (byte)KIND_NOP);
+        buffer.putByte(offset + 1, (byte)KIND_NOP);
+        buffer.putByte(offset + 2, (byte)KIND_TIMESTAMPS);
+        buffer.putByte(offset + 3, (byte)10);
+        buffer.putInt(offset + 4, tsVal, ByteOrder.BIG_ENDIAN);
+        buffer.putInt(offset + 8, tsEcr, ByteOrder.BIG_ENDIAN);
+        return 12;
+    }
+}

@@ -1,0 +1,147 @@
+package dev.synack.wire;
+
+import java.nio.ByteOrder;
+
+import org.agrona.DirectBuffer;
+
+/**
+ * The Internet checksum (RFC 1071) and its incremental update (RFC 1624).
+ * <p>
+ * Sums are kept as a {@code long} of unfolded one's-complement partial sums, so callers can add the
+ * pseudo-header and the payload in separate calls and fold once. 32-bit big-endian words are summed at a
+ * time: 2^16 is congruent to 1 modulo 0xFFFF, so folding a sum of 32-bit words gives the 16-bit sum.
+ * Stateless and thread-safe; never allocates.
+ */
+public final class Checksum
+{
+    private Checksum()
+    {
+    }
+
+    /**
+     * Adds the bytes {@code [offset, offset + length)} to a running partial sum.
+     *
+     * @param sum the running partial sum (0 to start).
+     * @param buffer the bytes.
+     * @param offset the first byte; the range must start at an even position of the checksummed data.
+     * @param length how many bytes; an odd tail is padded with a zero byte (RFC 1071 §4.1).
+     * @return the new partial sum, unfolded.
+     */
+    public static long add(final long sum, final DirectBuffer buffer, final int offset, final int length)
+    {
+        long acc = sum;
+        int i = offset;
+        final int end = offset + length;
+        while (end - i >= 4)
+        {
+            acc += buffer.getInt(i, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL;
+            i += 4;
+        }
+        if (end - i >= 2)
+        {
+            acc += buffer.getShort(i, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+            i += 2;
+        }
+        if (i < end)
+        {
+            acc += (buffer.getByte(i) & 0xFF) << 8;
+        }
+        return acc;
+    }
+
+    /**
+     * The IPv4 pseudo-header of RFC 9293 §3.1 (also used by UDP), as a partial sum.
+     *
+     * @param sourceAddress source IPv4 address.
+     * @param destinationAddress destination IPv4 address.
+     * @param protocol IP protocol number.
+     * @param length the transport header plus payload length.
+     * @return the partial sum.
+     */
+    public static long pseudoHeader(
+        final int sourceAddress, final int destinationAddress, final int protocol, final int length)
+    {
+        return (sourceAddress & 0xFFFF_FFFFL) + (destinationAddress & 0xFFFF_FFFFL) + protocol + length;
+    }
+
+    /**
+     * Folds a partial sum to 16 bits and complements it: the value to store in a checksum field.
+     *
+     * @param sum the partial sum.
+     * @return the checksum field value, 0..0xFFFF.
+     */
+    public static int finish(final long sum)
+    {
+        return ~fold(sum) & 0xFFFF;
+    }
+
+    /**
+     * Folds a partial sum to a 16-bit one's-complement sum.
+     *
+     * @param sum the partial sum.
+     * @return the folded sum, 0..0xFFFF.
+     */
+    public static int fold(final long sum)
+    {
+        long s = (sum & 0xFFFF_FFFFL) + (sum >>> 32);
+        s = (s & 0xFFFF) + (s >>> 16);
+        s = (s & 0xFFFF) + (s >>> 16);
+        s = (s & 0xFFFF) + (s >>> 16);
+        return (int)s;
+    }
+
+    /**
+     * Checksum over a range, ready to store.
+     *
+     * @param buffer the bytes.
+     * @param offset the first byte.
+     * @param length how many bytes.
+     * @return the checksum field value.
+     */
+    public static int compute(final DirectBuffer buffer, final int offset, final int length)
+    {
+        return finish(add(0, buffer, offset, length));
+    }
+
+    /**
+     * True when data that includes its checksum field sums to all ones (RFC 1071 §1: verification).
+     *
+     * @param sum partial sum over everything, checksum field included.
+     * @return whether the checksum is correct.
+     */
+    public static boolean verifies(final long sum)
+    {
+        return fold(sum) == 0xFFFF;
+    }
+
+    /**
+     * RFC 1624 eqn. 3: the new checksum after one 16-bit field changes from {@code oldValue} to
+     * {@code newValue}: HC' = ~(~HC + ~m + m').
+     *
+     * @param checksum the current checksum field value.
+     * @param oldValue the field's old 16-bit value.
+     * @param newValue the field's new 16-bit value.
+     * @return the updated checksum field value.
+     */
+    public static int update16(final int checksum, final int oldValue, final int newValue)
+    {
+        final long sum = (~checksum & 0xFFFF) + (~oldValue & 0xFFFF) + (newValue & 0xFFFF);
+        return ~fold(sum) & 0xFFFF;
+    }
+
+    /**
+     * RFC 1624 update for a 32-bit field (an address, a sequence number): two 16-bit updates.
+     *
+     * @param checksum the current checksum field value.
+     * @param oldValue the field's old value.
+     * @param newValue the field's new value.
+     * @return the updated checksum field value.
+     */
+    public static int update32(final int checksum, final int oldValue, final int newValue)
+    {
+        final long sum = (~checksum & 0xFFFF)
+            + (~(oldValue >>> 16) & 0xFFFF) + (~oldValue & 0xFFFF)
+            + ((newValue >>> 16) & 0xFFFF) + (newValue & 0xFFFF);
+        return ~fold(sum) & 0xFFFF;
+    }
+}

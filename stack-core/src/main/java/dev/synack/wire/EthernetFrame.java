@@ -1,0 +1,127 @@
+package dev.synack.wire;
+
+import java.nio.ByteOrder;
+
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+import dev.synack.stat.DropReason;
+
+/**
+ * Flyweight over an Ethernet II header (no FCS: the NIC strips and adds it). Wrapped at an offset and
+ * reused forever; never allocates.
+ */
+public final class EthernetFrame
+{
+    /** Destination MAC. */
+    public static final int DESTINATION_OFFSET = 0;
+    /** Source MAC. */
+    public static final int SOURCE_OFFSET = 6;
+    /** EtherType. */
+    public static final int TYPE_OFFSET = 12;
+    /** Header length. */
+    public static final int HEADER_LENGTH = 14;
+    /** Shortest frame on the wire without FCS; shorter ones are padded by the sender. */
+    public static final int MIN_FRAME_LENGTH = 60;
+    /** EtherType of IPv4. */
+    public static final int TYPE_IPV4 = 0x0800;
+    /** EtherType of ARP. */
+    public static final int TYPE_ARP = 0x0806;
+
+    private MutableDirectBuffer buffer;
+    private int offset;
+    private int length;
+
+    /**
+     * Wraps a frame that came off the wire, checking it is long enough for the header.
+     *
+     * @param buffer the frame's buffer.
+     * @param offset where the frame starts.
+     * @param length the frame's length.
+     * @return {@link DropReason#NONE} when the header is complete.
+     */
+    public DropReason wrapChecked(final MutableDirectBuffer buffer, final int offset, final int length)
+    {
+        this.buffer = buffer;
+        this.offset = offset;
+        this.length = length;
+        return length < HEADER_LENGTH ? DropReason.ETH_TRUNCATED : DropReason.NONE;
+    }
+
+    /**
+     * Wraps a frame we are building.
+     *
+     * @param buffer the buffer.
+     * @param offset where the frame starts.
+     * @param length the frame's length.
+     * @return this.
+     */
+    public EthernetFrame wrap(final MutableDirectBuffer buffer, final int offset, final int length)
+    {
+        Bounds.check(buffer.capacity(), offset, length);
+        this.buffer = buffer;
+        this.offset = offset;
+        this.length = length;
+        return this;
+    }
+
+    /** @return destination MAC in the low 48 bits. */
+    public long destination()
+    {
+        return MacAddress.read(buffer, offset + DESTINATION_OFFSET);
+    }
+
+    /** @return source MAC in the low 48 bits. */
+    public long source()
+    {
+        return MacAddress.read(buffer, offset + SOURCE_OFFSET);
+    }
+
+    /** @return the EtherType. */
+    public int etherType()
+    {
+        return buffer.getShort(offset + TYPE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+    }
+
+    /** @return offset of the payload in the buffer. */
+    public int payloadOffset()
+    {
+        return offset + HEADER_LENGTH;
+    }
+
+    /** @return payload length (frame length less the header; may include padding). */
+    public int payloadLength()
+    {
+        return length - HEADER_LENGTH;
+    }
+
+    /**
+     * Writes a header.
+     *
+     * @param buffer destination.
+     * @param offset where the frame starts.
+     * @param destination destination MAC.
+     * @param source source MAC.
+     * @param etherType the EtherType.
+     * @return offset of the payload.
+     */
+    public static int writeHeader(
+        final MutableDirectBuffer buffer, final int offset, final long destination, final long source,
+        final int etherType)
+    {
+        MacAddress.write(buffer, offset + DESTINATION_OFFSET, destination);
+        MacAddress.write(buffer, offset + SOURCE_OFFSET, source);
+        buffer.putShort(offset + TYPE_OFFSET, (short)etherType, ByteOrder.BIG_ENDIAN);
+        return offset + HEADER_LENGTH;
+    }
+
+    /**
+     * @param buffer the frame's buffer.
+     * @param offset where the frame starts.
+     * @return the EtherType.
+     */
+    public static int etherType(final DirectBuffer buffer, final int offset)
+    {
+        return buffer.getShort(offset + TYPE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+    }
+}
