@@ -1,0 +1,123 @@
+package dev.synack.test;
+
+import dev.synack.tcp.TcpHeader;
+
+/**
+ * A TCP segment as a scenario test states it: flags, seq, ack, window, payload, MSS option. Unset fields
+ * are not checked by {@link #matches}.
+ */
+public final class Seg
+{
+    public int flags;
+    public Integer seq;
+    public Integer ack;
+    public Integer window;
+    public Integer mss;
+    public Integer windowScale;
+    public byte[] payload = new byte[0];
+    public Integer payloadLength;
+    public int srcPort;
+    public int dstPort;
+
+    public static Seg seg()
+    {
+        return new Seg();
+    }
+
+    public Seg syn()
+    {
+        flags |= TcpHeader.SYN;
+        return this;
+    }
+
+    public Seg ack()
+    {
+        flags |= TcpHeader.ACK;
+        return this;
+    }
+
+    public Seg fin()
+    {
+        flags |= TcpHeader.FIN;
+        return this;
+    }
+
+    public Seg rst()
+    {
+        flags |= TcpHeader.RST;
+        return this;
+    }
+
+    public Seg psh()
+    {
+        flags |= TcpHeader.PSH;
+        return this;
+    }
+
+    public Seg seq(final int seq)
+    {
+        this.seq = seq;
+        return this;
+    }
+
+    public Seg ack(final int ack)
+    {
+        this.flags |= TcpHeader.ACK;
+        this.ack = ack;
+        return this;
+    }
+
+    public Seg win(final int window)
+    {
+        this.window = window;
+        return this;
+    }
+
+    public Seg mss(final int mss)
+    {
+        this.mss = mss;
+        return this;
+    }
+
+    public Seg wscale(final int shift)
+    {
+        this.windowScale = shift;
+        return this;
+    }
+
+    public Seg data(final byte[] payload)
+    {
+        this.payload = payload;
+        this.payloadLength = payload.length;
+        return this;
+    }
+
+    public Seg len(final int payloadLength)
+    {
+        this.payloadLength = payloadLength;
+        return this;
+    }
+
+    /** Exact flags (PSH ignored, as it is advisory), and every field this spec sets. */
+    public boolean matches(final Seg actual)
+    {
+        final int mask = ~TcpHeader.PSH;
+        return (flags & mask) == (actual.flags & mask)
+            && (seq == null || seq.equals(actual.seq))
+            && (ack == null || ack.equals(actual.ack))
+            && (window == null || window.equals(actual.window))
+            && (mss == null || mss.equals(actual.mss))
+            && (payloadLength == null || payloadLength.equals(actual.payloadLength));
+    }
+
+    @Override
+    public String toString()
+    {
+        return "<" + (seq == null ? "" : "SEQ=" + Integer.toUnsignedString(seq) + ">")
+            + (ack == null ? "" : "<ACK=" + Integer.toUnsignedString(ack) + ">")
+            + "<CTL=" + TcpHeader.flagsToString(flags) + ">"
+            + (window == null ? "" : "<WND=" + window + ">")
+            + (mss == null ? "" : "<MSS=" + mss + ">")
+            + (payloadLength == null || payloadLength == 0 ? "" : "<DATA=" + payloadLength + ">");
+    }
+}
