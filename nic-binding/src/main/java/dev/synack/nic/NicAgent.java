@@ -15,10 +15,11 @@ import org.agrona.concurrent.ringbuffer.RingBuffer;
  * the wire, any msgTypeId, each message one whole Ethernet frame without FCS).
  *
  * <p>Each {@link #doWork()}: reap the completion ring into the free list, top up the fill ring, drain the RX
- * ring into {@code rx}, top up the fill ring again, move up to a batch of {@code tx} messages onto the TX ring,
- * and kick the kernel once if it asked. UMEM frames are recycled through a primitive stack of addresses;
- * nothing is allocated after construction. The fill ring is topped up in {@link #onStart()} and before every
- * transmit, because on veth a transmit can run the peer's reply straight into our RX ring (AF_XDP.md pitfall 3).
+ * ring into {@code rx}, top up the fill ring again, move up to a batch of {@code tx} messages onto the TX
+ * ring, and kick the kernel (only if it asked, and only as often as it takes to drain the TX ring). UMEM
+ * frames are recycled through a primitive stack of addresses; nothing is allocated after construction. The
+ * fill ring is topped up in {@link #onStart()} and before every transmit, because on veth a transmit can run
+ * the peer's reply straight into our RX ring (AF_XDP.md pitfall 3).
  *
  * <p>Who calls it: an Agrona {@code AgentRunner} (its own thread) or a {@code CompositeAgent} sharing a
  * thread with the stack agent; the application builds it over an open {@link XdpSocket}. Thread-safety: the
@@ -33,6 +34,7 @@ public final class NicAgent implements Agent
     public static final int MSG_TYPE_FRAME = 1;
     /** Default most descriptors handled per ring per doWork(). */
     public static final int DEFAULT_BATCH = 64;
+    private static final int MAX_KICKS_PER_ROUND = 16;
 
     private final XdpSocket socket;
     private final RingBuffer rxRing;
@@ -207,12 +209,8 @@ public final class NicAgent implements Agent
                 txFrames += sent;
             }
         }
-        // copy mode moves TX only inside sendto(); one kick per round covers the batch and any earlier refusal
-        if ((sent > 0 || tx.pending() > 0) && tx.needsWakeup())
-        {
-            txKicks++;
-            socket.kickTx();
-        }
+        // copy mode moves TX only inside sendto(), at most 32 frames per call: kick until the ring is drained
+        txKicks += socket.drainTx(MAX_KICKS_PER_ROUND);
         return sent;
     }
 

@@ -25,6 +25,8 @@ public final class BlastAgent implements Agent
     private static final short ETHERTYPE_LOCAL_EXPERIMENTAL = (short)0x88B5;
     private static final int STALL_ROUNDS = 100_000;
 
+    private static final int MAX_KICKS_PER_ROUND = 16;
+
     private final XdpSocket socket;
     private final ConsumerRing rx;
     private final ProducerRing tx;
@@ -154,10 +156,7 @@ public final class BlastAgent implements Agent
             sentCount += n;
             sent = sentCount;
         }
-        if (tx.needsWakeup() && (n > 0 || tx.pending() > 0))
-        {
-            socket.kickTx();
-        }
+        socket.drainTx(MAX_KICKS_PER_ROUND);
         return Math.max(n, 0);
     }
 

@@ -99,7 +99,7 @@ public final class Reflect
             {
                 AgentRunner.startOnThread(runA);
                 AgentRunner.startOnThread(runB);
-                Thread.sleep(200); // warm-up: JIT and rings primed before the clock starts
+                Thread.sleep(500); // warm-up: JIT and rings primed before the clock starts
                 final long r0 = blaster.received();
                 final long s0 = blaster.sent();
                 final long f0 = reflector.reflected();

@@ -16,6 +16,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 public final class ReflectAgent implements Agent
 {
+    private static final int MAX_KICKS_PER_ROUND = 16;
+
     private final XdpSocket socket;
     private final UnsafeBuffer umem;
     private final ConsumerRing rx;
@@ -23,6 +25,8 @@ public final class ReflectAgent implements Agent
     private final ProducerRing fill;
     private final ConsumerRing completion;
     private final int batch;
+    private final long[] spare;
+    private int spareCount;
     private long count;
     private volatile long reflected;
 
@@ -39,21 +43,32 @@ public final class ReflectAgent implements Agent
         this.fill = socket.fill();
         this.completion = socket.completion();
         this.batch = batch;
+        this.spare = new long[socket.config().frameCount()];
     }
 
     @Override
     public void onStart()
     {
-        // the fill ring gets frames [0, fillSize); the rest of the UMEM is head-room for frames in TX flight
-        final int frames = Math.min(fill.size(), socket.config().frameCount());
-        if (fill.reserve(frames) == frames)
+        // every UMEM frame starts on the spare stack; topUp() moves as many as fit onto the fill ring
+        final int frames = socket.config().frameCount();
+        for (int i = frames - 1; i >= 0; i--)
+        {
+            spare[spareCount++] = (long)i * socket.config().frameSize();
+        }
+        topUp();
+    }
+
+    private void topUp()
+    {
+        final int n = Math.min(spareCount, fill.free(spareCount));
+        if (n > 0 && fill.reserve(n) == n)
         {
             final int first = fill.reservedIndex();
-            for (int i = 0; i < frames; i++)
+            for (int i = 0; i < n; i++)
             {
-                fill.addr(first + i, (long)i * socket.config().frameSize());
+                fill.addr(first + i, spare[--spareCount]);
             }
-            fill.submit(frames);
+            fill.submit(n);
         }
     }
 
@@ -83,28 +98,24 @@ public final class ReflectAgent implements Agent
         {
             socket.wakeFill();
         }
-        if ((received > 0 || tx.pending() > 0) && tx.needsWakeup())
-        {
-            socket.kickTx();
-        }
+        socket.drainTx(MAX_KICKS_PER_ROUND);
         return work;
     }
 
     private int recycleCompletions()
     {
-        final int done = completion.peek(Math.min(batch, fill.free(batch)));
+        // sent frames go back to the fill ring; the spare stack absorbs bursts while RX/TX hold many frames
+        final int done = completion.peek(batch);
         if (done > 0)
         {
-            fill.reserve(done);
             final int from = completion.peekedIndex();
-            final int to = fill.reservedIndex();
             for (int i = 0; i < done; i++)
             {
-                fill.addr(to + i, completion.addr(from + i));
+                spare[spareCount++] = completion.addr(from + i);
             }
             completion.release(done);
-            fill.submit(done);
         }
+        topUp();
         return done;
     }
 

@@ -305,6 +305,29 @@ public final class XdpSocket implements AutoCloseable
     }
 
     /**
+     * Kicks TX until the kernel has taken everything submitted, the kernel stops asking, a kick is refused, or
+     * {@code maxKicks} kicks were made. Copy mode sends at most 32 frames per sendto() (the kernel's per-call
+     * budget), so a batch of 64 needs two kicks or the TX ring backs up and the fill ring runs dry.
+     * Allocation-free.
+     *
+     * @param maxKicks the most sendto() calls to make.
+     * @return kicks made.
+     */
+    public int drainTx(final int maxKicks)
+    {
+        int kicks = 0;
+        while (kicks < maxKicks && tx.needsWakeup() && tx.pending() > 0)
+        {
+            kicks++;
+            if (!kickTx())
+            {
+                break;
+            }
+        }
+        return kicks;
+    }
+
+    /**
      * Wakes the kernel to take fill-ring entries: {@code recvfrom(fd, NULL, 0, MSG_DONTWAIT)}. Call it when
      * {@code fill().needsWakeup()}. Allocation-free; errors are ignored (the next round retries).
      */
