@@ -59,6 +59,29 @@ public final class ChildJvm
         }
     }
 
+    /**
+     * Starts {@link OpenProbe} without waiting for it.
+     *
+     * @param classpath the class path.
+     * @param args      OpenProbe's args.
+     * @return the child process (the caller kills it).
+     */
+    public static Process start(final String classpath, final String... args)
+    {
+        final List<String> command = new ArrayList<>(List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-cp", classpath, OpenProbe.class.getName()));
+        command.addAll(List.of(args));
+        try
+        {
+            return new ProcessBuilder(command).redirectErrorStream(true).start();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
     /** @return this JVM's class path. */
     public static String classpath()
     {

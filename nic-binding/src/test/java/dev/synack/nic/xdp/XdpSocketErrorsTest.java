@@ -123,6 +123,32 @@ class XdpSocketErrorsTest
     }
 
     @Test
+    void killedProcessLeavesNoProgramAttached() throws Exception
+    {
+        final Process child = ChildJvm.start(ChildJvm.classpath(), lab.nsA(), lab.devA(), "512", "hold");
+        try
+        {
+            final String line = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream(),
+                java.nio.charset.StandardCharsets.UTF_8)).readLine();
+            assertTrue(line != null && line.startsWith("OPENED"), "child did not open: " + line);
+            assertTrue(LabNet.hasXdp(lab.nsA(), lab.devA()), "child's program must be attached");
+        }
+        finally
+        {
+            child.destroyForcibly().waitFor();
+        }
+        // the link fd died with the process: the kernel detaches (asynchronously, so allow it a moment)
+        final long deadline = System.nanoTime() + 5_000_000_000L;
+        while (LabNet.hasXdp(lab.nsA(), lab.devA()) && System.nanoTime() - deadline < 0)
+        {
+            Thread.sleep(20);
+        }
+        assertFalse(LabNet.hasXdp(lab.nsA(), lab.devA()), "program outlived its process");
+        // and the queue is free again
+        XdpSocket.open(config(lab.devA()).build()).close();
+    }
+
+    @Test
     void umemOverMemlockLimitSaysRaiseUlimit()
     {
         assumeTrue(Privileged.onPath("prlimit") && Privileged.onPath("setpriv"), "needs prlimit and setpriv");
