@@ -588,6 +588,16 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
             return DropReason.NONE;
         }
 
+        // Simultaneous open (§3.5 figure 8): the peer's SYN-ACK repeats the SYN we already took; the SYN
+        // occupies IRS, below RCV.NXT, so drop it from the segment and process the rest (its ACK).
+        if (c.state == TcpState.SYN_RECEIVED && has(TcpHeader.SYN) && has(TcpHeader.ACK) && !has(TcpHeader.RST)
+            && segSeq == c.irs)
+        {
+            segFlags &= ~TcpHeader.SYN;
+            segSeq++;
+            segLen--;
+        }
+
         // First: check the sequence number.
         final int window = SeqNum.max(c.rcvAdv, c.rcvNxt + receiveWindow(c)) - c.rcvNxt;
         if (!acceptable(c, window))
@@ -1137,12 +1147,7 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
             state(c, TcpState.TIME_WAIT, reason);
             counters.add(StackCounter.TCP_TIME_WAIT, 1);
             rearm(c);
-            sendAck(c);
             notifyClosed(c, CloseReason.NORMAL);
-        }
-        else
-        {
-            sendAck(c);
         }
     }
 
@@ -1472,10 +1477,12 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
             }
             return work;
         }
-        while (wheel.currentTickTime() <= now)
+        // poll() handles one tick per call and fires only deadlines already past: loop to catch up.
+        do
         {
             work += wheel.poll(now, this, Integer.MAX_VALUE);
         }
+        while (wheel.currentTickTime() <= now);
         return work;
     }
 
