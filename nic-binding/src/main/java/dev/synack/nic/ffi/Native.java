@@ -62,7 +62,7 @@ public final class Native
      * Throws for a negative return value, otherwise returns it.
      *
      * @param result the call's return value.
-     * @param call   the call with its arguments, built only on failure by the caller's lambda-free path.
+     * @param call   the call with its arguments (built by the caller; set-up code only, so the string is cheap).
      * @param fix    the fix to suggest, or null.
      * @return {@code result} when it is not negative.
      */
