@@ -56,7 +56,7 @@ class NicAgentArpTest
     {
         for (final XdpMode mode : XdpMode.values())
         {
-            final Harness h = new Harness(mode, false);
+            final Harness h = new Harness(mode);
             try
             {
                 h.agent.onStart();
@@ -102,7 +102,7 @@ class NicAgentArpTest
     {
         for (final boolean composite : new boolean[] {false, true})
         {
-            final Harness h = new Harness(XdpMode.GENERIC, true);
+            final Harness h = new Harness(XdpMode.GENERIC);
             final Agent other = new Agent()
             {
                 @Override
@@ -153,7 +153,7 @@ class NicAgentArpTest
         final boolean[] replied = new boolean[1];
         final String[] replyMac = new String[1];
 
-        Harness(final XdpMode mode, final boolean concurrent)
+        Harness(final XdpMode mode)
         {
             socket = XdpSocket.open(XdpConfig.builder(lab.devA()).namespace(lab.nsA()).mode(mode).ringSize(256)
                 .build());
