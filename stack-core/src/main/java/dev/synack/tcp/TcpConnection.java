@@ -47,6 +47,7 @@ public final class TcpConnection
     int readSeq;
     int rcvLimit;
     boolean readingPaused;
+    int keepUnread;
 
     // Send buffer: bytes [sndUna, sndBufEnd) live at ring position (seq - iss - 1) & mask.
     int sndBufEnd;
@@ -57,6 +58,7 @@ public final class TcpConnection
     // Peer FIN seen beyond a hole, processed when the hole fills.
     boolean peerFinPending;
     int peerFinSeq;
+    boolean peerClosedPending;
 
     // RFC 6298 estimator and Karn's rule.
     long srttNs;
@@ -248,6 +250,22 @@ public final class TcpConnection
     {
         engine.receiveBufferLimit(this, bytes);
         return this;
+    }
+
+    /**
+     * Called from {@link TcpHandler#onData}: the last {@code bytes} of what was just delivered were not
+     * consumed. The stack keeps them, pauses reading (the window shrinks as more arrives) and delivers them
+     * again first after {@link #resumeReading()} — backpressure without losing a byte.
+     *
+     * @param bytes how many trailing bytes to keep, at most the length delivered.
+     */
+    public void keepUnread(final int bytes)
+    {
+        if (bytes < 0)
+        {
+            throw new IllegalArgumentException("bytes must not be negative: " + bytes);
+        }
+        keepUnread = bytes;
     }
 
     /** Stops delivering data: it accumulates in the receive buffer and the advertised window shrinks. */

@@ -353,7 +353,7 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
 
     void resumeReading(final TcpConnection c)
     {
-        if (!c.readingPaused)
+        if (!c.readingPaused || c.handler == null)
         {
             return;
         }
@@ -750,7 +750,9 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         final int rcvNxt = c.rcvNxt;
         if (segLen == 0)
         {
-            return window == 0 ? segSeq == rcvNxt : SeqNum.inWindow(rcvNxt, segSeq, rcvNxt + window);
+            // The right edge itself is taken for a bare ACK, as Linux does: a peer whose window we filled
+            // exactly sends its ACKs there.
+            return window == 0 ? segSeq == rcvNxt : SeqNum.inWindow(rcvNxt, segSeq, rcvNxt + window + 1);
         }
         return window != 0 && (SeqNum.inWindow(rcvNxt, segSeq, rcvNxt + window)
             || SeqNum.inWindow(rcvNxt, segSeq + segLen - 1, rcvNxt + window));
@@ -951,6 +953,16 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
                 {
                     return;
                 }
+                if (c.keepUnread > 0)
+                {
+                    // The application took only part: the rest goes to the receive ring, reading pauses.
+                    final int kept = Math.min(c.keepUnread, dataLength);
+                    c.keepUnread = 0;
+                    final int at = dataOffset + dataLength - kept;
+                    storeBytes(c, end - kept, segBuffer, at, kept);
+                    c.readSeq = end - kept;
+                    c.readingPaused = true;
+                }
             }
             else
             {
@@ -990,13 +1002,19 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
 
     private void storeText(final TcpConnection c)
     {
+        storeBytes(c, segSeq, segBuffer, dataOffset, dataLength);
+    }
+
+    private void storeBytes(
+        final TcpConnection c, final int seq, final DirectBuffer source, final int offset, final int length)
+    {
         final int base = c.slot * (sendSize + receiveSize) + sendSize;
-        final int pos = (segSeq - c.irs - 1) & (receiveSize - 1);
-        final int first = Math.min(dataLength, receiveSize - pos);
-        slab.putBytes(base + pos, segBuffer, dataOffset, first);
-        if (first < dataLength)
+        final int pos = (seq - c.irs - 1) & (receiveSize - 1);
+        final int first = Math.min(length, receiveSize - pos);
+        slab.putBytes(base + pos, source, offset, first);
+        if (first < length)
         {
-            slab.putBytes(base, segBuffer, dataOffset + first, dataLength - first);
+            slab.putBytes(base, source, offset + first, length - first);
         }
     }
 
@@ -1004,45 +1022,83 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
     private void deliverStored(final TcpConnection c)
     {
         final int gen = c.generation;
-        while (!c.readingPaused && c.readSeq != c.rcvNxt && c.generation == gen && c.state != TcpState.CLOSED)
+        while (!c.readingPaused && c.readSeq != dataEnd(c) && c.generation == gen && c.state != TcpState.CLOSED)
         {
             final int base = c.slot * (sendSize + receiveSize) + sendSize;
             final int pos = (c.readSeq - c.irs - 1) & (receiveSize - 1);
-            final int length = Math.min(c.rcvNxt - c.readSeq, receiveSize - pos);
+            final int length = Math.min(dataEnd(c) - c.readSeq, receiveSize - pos);
             c.readSeq += length;
             c.handler.onData(c, slab, base + pos, length);
+            if (c.keepUnread > 0)
+            {
+                // The bytes are still in the ring: just step back and pause.
+                c.readSeq -= Math.min(c.keepUnread, length);
+                c.keepUnread = 0;
+                c.readingPaused = true;
+            }
         }
+        if (c.peerClosedPending && c.readSeq == c.peerFinSeq && c.generation == gen && c.handler != null)
+        {
+            c.peerClosedPending = false;
+            c.handler.onPeerClosed(c);
+        }
+    }
+
+    /** The sequence number after the last in-order data byte: RCV.NXT, less one once the FIN is in. */
+    private static int dataEnd(final TcpConnection c)
+    {
+        return finReceived(c) ? c.peerFinSeq : c.rcvNxt;
+    }
+
+    private static boolean finReceived(final TcpConnection c)
+    {
+        final TcpState s = c.state;
+        return s == TcpState.CLOSE_WAIT || s == TcpState.CLOSING || s == TcpState.LAST_ACK || s == TcpState.TIME_WAIT;
     }
 
     /** §3.10.7.4 eighth step. */
     private void receiveFin(final TcpConnection c)
     {
+        c.peerFinSeq = c.rcvNxt;
         c.rcvNxt = c.rcvNxt + 1;
         c.ackNow = true;
         switch (c.state)
         {
             case ESTABLISHED:
                 state(c, TcpState.CLOSE_WAIT, "FIN received");
-                c.handler.onPeerClosed(c);
+                peerClosed(c);
                 break;
             case FIN_WAIT_1:
                 if (c.finSent && SeqNum.gt(c.sndUna, c.finSeq))
                 {
-                    c.handler.onPeerClosed(c);
+                    peerClosed(c);
                     enterTimeWait(c, "FIN in FIN-WAIT-1 with our FIN acknowledged");
                 }
                 else
                 {
                     state(c, TcpState.CLOSING, "FIN in FIN-WAIT-1: simultaneous close");
-                    c.handler.onPeerClosed(c);
+                    peerClosed(c);
                 }
                 break;
             case FIN_WAIT_2:
-                c.handler.onPeerClosed(c);
+                peerClosed(c);
                 enterTimeWait(c, "FIN in FIN-WAIT-2");
                 break;
             default:
                 break;
+        }
+    }
+
+    /** End of stream reaches the application only after every byte before it (it may still hold some). */
+    private void peerClosed(final TcpConnection c)
+    {
+        if (c.readSeq == c.peerFinSeq)
+        {
+            c.handler.onPeerClosed(c);
+        }
+        else
+        {
+            c.peerClosedPending = true;
         }
     }
 
@@ -1073,6 +1129,8 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         c.sndMss = DEFAULT_PEER_MSS;
         c.rcvLimit = receiveSize;
         c.readingPaused = false;
+        c.keepUnread = 0;
+        c.peerClosedPending = false;
         c.finQueued = false;
         c.finSent = false;
         c.peerFinPending = false;
@@ -1353,7 +1411,11 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
 
     private void sendAck(final TcpConnection c)
     {
-        writeSegment(c, c.sndNxt, TcpHeader.ACK, 0);
+        // A sequence number the peer must find acceptable: SND.MAX (after a go-back-N rewind SND.NXT may lie
+        // below what the peer already has), but never past the right edge of its window (with a zero
+        // window only RCV.NXT = SND.UNA is acceptable). Linux's tcp_acceptable_seq() makes the same choice.
+        final int edge = c.sndUna + (int)Math.min(c.sndWnd, Integer.MAX_VALUE);
+        writeSegment(c, SeqNum.gt(c.sndMax, edge) ? edge : c.sndMax, TcpHeader.ACK, 0);
     }
 
     /** Builds one segment in place in the tx ring; payload from the send ring. */
