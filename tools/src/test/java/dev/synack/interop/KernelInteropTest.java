@@ -1,0 +1,344 @@
+package dev.synack.interop;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import dev.synack.ip.Ipv4Address;
+import dev.synack.nic.xdp.XdpConfig;
+import dev.synack.nic.xdp.XdpMode;
+import dev.synack.stack.StackConfig;
+import dev.synack.tcp.TcpState;
+import dev.synack.tools.http.HttpResponder;
+import dev.synack.tools.xdp.XdpStack;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Root only: synack (198.18.0.1 on dev_a over AF_XDP) against the Linux kernel (198.18.0.2 in ns_b) over a
+ * real veth — ARP and ping, kernel clients (curl, a Java Socket in a child JVM) against synack's echo and HTTP
+ * servers, synack's client against a kernel echo server, and a tshark capture of all of it on the peer's veth
+ * checked last for bad checksums, malformed frames, retransmissions and incomplete streams.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class KernelInteropTest
+{
+    private static final String SYNACK_IP = "198.18.0.1";
+    private static final String KERNEL_IP = "198.18.0.2";
+    private static final int MIB = 1 << 20;
+
+    private static Lab lab;
+    private static XdpStack stack;
+    private static Process tshark;
+    private static Path capture;
+    private static HttpResponder http;
+    private static EchoHandler echo;
+
+    @BeforeAll
+    static void up() throws Exception
+    {
+        Lab.assumePrivileged();
+        lab = Lab.up("ki", false);
+        if (Lab.onPath("tshark"))
+        {
+            capture = Path.of("/tmp", "synack-interop-" + ProcessHandle.current().pid() + ".pcapng");
+            Files.deleteIfExists(capture);
+            tshark = new ProcessBuilder(lab.inB("tshark", "-n", "-i", lab.devB(), "-w", capture.toString()))
+                .redirectErrorStream(true).start();
+            waitForLine(tshark, "Capturing on", 20);
+        }
+        http = new HttpResponder();
+        echo = new EchoHandler();
+        stack = XdpStack.start(
+            XdpConfig.builder(lab.devA()).namespace(lab.nsA()).queue(0).mode(XdpMode.GENERIC).build(),
+            new StackConfig().name("interop").mac(lab.values.get("mac_a")).ip(SYNACK_IP + "/24")
+                .msl(1, TimeUnit.SECONDS).minRto(200, TimeUnit.MILLISECONDS));
+        stack.run(() ->
+        {
+            stack.stack().tcp().listen(7, echo);
+            stack.stack().tcp().listen(80, http);
+        });
+        System.out.println("synack on " + lab.devA() + " in " + lab.nsA() + ": " + stack.socket().mode());
+    }
+
+    @AfterAll
+    static void down()
+    {
+        try
+        {
+            if (stack != null)
+            {
+                System.out.println("synack counters: " + stack.counters().appendNonZero(new StringBuilder()));
+                stack.close();
+            }
+        }
+        finally
+        {
+            if (tshark != null)
+            {
+                tshark.destroyForcibly();
+            }
+            if (lab != null)
+            {
+                lab.close();
+            }
+        }
+    }
+
+    @Test
+    @Order(1)
+    void kernelPingsSynackAfterResolvingItsMacByArp()
+    {
+        final Lab.Result ping = Lab.exec(lab.inB("ping", "-c", "20", "-i", "0.05", "-W", "2", SYNACK_IP), 30);
+        System.out.println(ping.output());
+        assertEquals(0, ping.exitCode(), ping.output());
+        assertTrue(ping.output().contains("20 packets transmitted, 20 received"), ping.output());
+        final String neigh = Lab.run(lab.inB("ip", "neigh", "show", SYNACK_IP));
+        assertTrue(neigh.contains(lab.values.get("mac_a")), "kernel learned synack's MAC by ARP: " + neigh);
+    }
+
+    @Test
+    @Order(2)
+    void curlKeepAliveReusesOneConnectionForSeveralUrls()
+    {
+        final Lab.Result curl = Lab.exec(lab.inB("curl", "-sv", "--max-time", "10",
+            "http://" + SYNACK_IP + "/a", "http://" + SYNACK_IP + "/b", "http://" + SYNACK_IP + "/c?x=1"), 30);
+        System.out.println(curl.output());
+        assertEquals(0, curl.exitCode(), curl.output());
+        assertEquals(3, count(curl.output(), "hello from synack"), curl.output());
+        assertEquals(3, count(curl.output(), "< HTTP/1.1 200 OK"), curl.output());
+        assertTrue(curl.output().contains("Re-using existing"), "one connection for three URLs: " + curl.output());
+        assertFalse(curl.output().contains("Connection: close"), curl.output());
+    }
+
+    @Test
+    @Order(3)
+    void curlHttp10GetsANewConnectionPerRequest()
+    {
+        final Lab.Result curl = Lab.exec(lab.inB("curl", "-sv", "--http1.0", "--max-time", "10",
+            "http://" + SYNACK_IP + "/a", "http://" + SYNACK_IP + "/b", "http://" + SYNACK_IP + "/c"), 30);
+        System.out.println(curl.output());
+        assertEquals(0, curl.exitCode(), curl.output());
+        assertEquals(3, count(curl.output(), "hello from synack"), curl.output());
+        assertEquals(3, count(curl.output(), "< Connection: close"), curl.output());
+        assertFalse(curl.output().contains("Re-using existing"), curl.output());
+    }
+
+    @Test
+    @Order(4)
+    void javaSocketEchoesOneMebibyteByteExact()
+    {
+        final Lab.Result client = Lab.exec(lab.inB(Lab.java(KernelPeer.class, "bulk", SYNACK_IP, "7",
+            Integer.toString(MIB)).toArray(String[]::new)), 120);
+        System.out.println(client.output());
+        assertEquals(0, client.exitCode(), client.output());
+        assertTrue(client.output().contains("OK bulk " + MIB), client.output());
+    }
+
+    @Test
+    @Order(5)
+    void thousandSequentialShortConnectionsAllSucceed()
+    {
+        final Lab.Result client = Lab.exec(lab.inB(Lab.java(KernelPeer.class, "loop", SYNACK_IP, "7", "1000", "100")
+            .toArray(String[]::new)), 170);
+        System.out.println(client.output());
+        assertEquals(0, client.exitCode(), client.output());
+        assertTrue(client.output().contains("OK loop 1000 connections"), client.output());
+    }
+
+    @Test
+    @Order(6)
+    void synackClientTransfersOneMebibyteEachWayToAKernelServerAndHoldsTimeWaitFor2Msl() throws Exception
+    {
+        final Process server = new ProcessBuilder(lab.inB(Lab.java(KernelPeer.class, "server", "9000")
+            .toArray(String[]::new))).redirectErrorStream(true).start();
+        try
+        {
+            waitForLine(server, "listening", 20);
+            final BulkClient client = new BulkClient(MIB);
+            final long start = System.nanoTime();
+            final long handle = stack.call(s -> s.tcp().connect(Ipv4Address.parse(KERNEL_IP), 9000, client));
+            assertTrue(handle >= 0, "connect refused");
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (stateOf(handle) != TcpState.TIME_WAIT && client.failure == null && client.closed == null &&
+                System.nanoTime() - deadline < 0)
+            {
+                Thread.sleep(5);
+            }
+            final long timeWaitAt = System.nanoTime();
+            assertNull(client.failure);
+            assertEquals(MIB, client.sent);
+            assertEquals(MIB, client.received);
+            assertTrue(client.peerClosed, "kernel's FIN seen");
+            assertEquals(TcpState.TIME_WAIT, stateOf(handle), "we closed first: TIME-WAIT holds the 4-tuple");
+            System.out.printf("synack client: 1 MiB each way in %.3f s%n", (client.doneNs - start) / 1e9);
+
+            final String ss = Lab.run(lab.inB("ss", "-tan"));
+            System.out.println(ss);
+            for (final String line : ss.split("\n"))
+            {
+                assertFalse(line.contains(":9000 ") && line.startsWith("ESTAB"), "kernel still ESTAB: " + line);
+            }
+            Thread.sleep(1500);
+            assertEquals(TcpState.TIME_WAIT, stateOf(handle), "still in TIME-WAIT before 2 MSL (2 s)");
+            assertEquals(1, (int)stack.call(s -> s.tcp().connectionsIn(TcpState.TIME_WAIT)));
+            while (stateOf(handle) != null && System.nanoTime() - timeWaitAt < TimeUnit.SECONDS.toNanos(4))
+            {
+                Thread.sleep(10);
+            }
+            final double held = (System.nanoTime() - timeWaitAt) / 1e9;
+            assertNull(stateOf(handle), "TIME-WAIT freed after 2 MSL");
+            System.out.printf("TIME-WAIT freed after ~%.2f s (2 MSL = 2 s)%n", held);
+            assertEquals(0, (int)stack.call(s -> s.tcp().connectionsIn(TcpState.TIME_WAIT)));
+        }
+        finally
+        {
+            server.destroyForcibly();
+            server.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    @Order(7)
+    void captureOnThePeerHasNoBadChecksumsNoAnomaliesAndCompleteStreams() throws Exception
+    {
+        Lab.assumeTool("tshark");
+        Thread.sleep(300);
+        tshark.destroy(); // SIGTERM: tshark finishes the file
+        assertTrue(tshark.waitFor(20, TimeUnit.SECONDS), "tshark did not stop");
+        tshark = null;
+        // tcp.analysis.flags covers every TCP expert note (retransmission, dup ACK, zero window, window
+        // update, out-of-order, keep-alive, reused ports...): a clean link between two correct stacks shows none.
+        final String bad = shell("tshark -n -r " + capture + " -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE " +
+            "-Y 'tcp.checksum.status==2 || ip.checksum.status==2 || _ws.malformed || " +
+            "tcp.analysis.retransmission || tcp.analysis.flags'");
+        assertEquals("", bad.trim(), "anomalies in the capture:\n" + bad);
+
+        final String fields = shell("tshark -n -r " + capture + " -Y tcp -T fields -e tcp.stream -e ip.src -e tcp.flags");
+        final Map<String, int[]> streams = new HashMap<>();
+        for (final String line : fields.split("\n"))
+        {
+            final String[] f = line.trim().split("\t");
+            if (f.length < 3)
+            {
+                continue;
+            }
+            final int flags = Integer.decode(f[2]);
+            final int[] seen = streams.computeIfAbsent(f[0], k -> new int[4]);
+            if ((flags & 0x12) == 0x02)
+            {
+                seen[0]++;
+            }
+            if ((flags & 0x12) == 0x12)
+            {
+                seen[1]++;
+            }
+            if ((flags & 0x01) != 0)
+            {
+                seen[f[1].equals(SYNACK_IP) ? 2 : 3]++;
+            }
+        }
+        int complete = 0;
+        for (final Map.Entry<String, int[]> e : streams.entrySet())
+        {
+            final int[] s = e.getValue();
+            assertTrue(s[0] == 1 && s[1] == 1 && s[2] == 1 && s[3] == 1,
+                "stream " + e.getKey() + ": SYN " + s[0] + ", SYN-ACK " + s[1] + ", FIN from synack " + s[2] +
+                ", FIN from kernel " + s[3]);
+            complete++;
+        }
+        System.out.println("capture " + capture + ": " + complete + " TCP streams, each with SYN, SYN-ACK and both" +
+            " FINs; no bad checksum, malformed frame or TCP analysis flag");
+        assertTrue(complete >= 3 + 3 + 1 + 1000 + 1, "streams: " + complete);
+        Files.deleteIfExists(capture);
+    }
+
+    private static TcpState stateOf(final long handle)
+    {
+        return stack.call(s ->
+        {
+            final dev.synack.tcp.TcpConnection c = s.tcp().connection(handle);
+            return c == null ? null : c.state();
+        });
+    }
+
+    private static String shell(final String command)
+    {
+        final Lab.Result r = Lab.exec(List.of("sh", "-c", command + " 2>/dev/null"), 120);
+        assertEquals(0, r.exitCode(), command + ": " + r.output());
+        return r.output();
+    }
+
+    private static int count(final String text, final String what)
+    {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1))
+        {
+            n++;
+        }
+        return n;
+    }
+
+    /** Reads a child's output until a line contains {@code marker}; keeps draining it afterwards. */
+    private static void waitForLine(final Process process, final String marker, final int seconds) throws Exception
+    {
+        final BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
+            StandardCharsets.UTF_8));
+        final StringBuilder seen = new StringBuilder();
+        final Thread reader = new Thread(() ->
+        {
+            try
+            {
+                String line;
+                while ((line = in.readLine()) != null)
+                {
+                    synchronized (seen)
+                    {
+                        seen.append(line).append('\n');
+                    }
+                }
+            }
+            catch (final IOException ignored)
+            {
+                // process ended
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() - deadline < 0)
+        {
+            synchronized (seen)
+            {
+                if (seen.indexOf(marker) >= 0)
+                {
+                    return;
+                }
+            }
+            if (!process.isAlive())
+            {
+                break;
+            }
+            Thread.sleep(20);
+        }
+        throw new IllegalStateException("no '" + marker + "' from " + process.info().commandLine().orElse("?") +
+            ": " + seen);
+    }
+}
