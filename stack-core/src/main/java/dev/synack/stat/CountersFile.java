@@ -1,6 +1,7 @@
 package dev.synack.stat;
 
 import java.io.File;
+import java.io.IOException;
 import java.nio.MappedByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -87,6 +88,21 @@ public final class CountersFile implements AutoCloseable
         if (!Files.isRegularFile(path))
         {
             throw new IllegalStateException("no counters file at " + path + ": is the stack running?");
+        }
+        final long size;
+        try
+        {
+            size = Files.size(path);
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException("cannot read counters file " + path + ": " + ex.getMessage(), ex);
+        }
+        if (size < HEADER_LENGTH)
+        {
+            // Checked before mapping: the header view below would throw IndexOutOfBoundsException instead.
+            throw new IllegalStateException(path + " is truncated or corrupt (" + size + " bytes, header is "
+                + HEADER_LENGTH + ")");
         }
         final MappedByteBuffer mapped = IoUtil.mapExistingFile(path.toFile(), "synack counters");
         final UnsafeBuffer header = new UnsafeBuffer(mapped, 0, HEADER_LENGTH);
