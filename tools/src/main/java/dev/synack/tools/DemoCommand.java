@@ -1,0 +1,262 @@
+package dev.synack.tools;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import org.HdrHistogram.Histogram;
+import org.agrona.DirectBuffer;
+
+import dev.synack.api.CloseReason;
+import dev.synack.api.TcpHandler;
+import dev.synack.ip.Ipv4Address;
+import dev.synack.tcp.TcpConnection;
+import dev.synack.time.NanoClock;
+import dev.synack.time.SystemNanoClock;
+
+/**
+ * {@code synack demo}: two synack stacks on one thread — A resolves B by ARP and pings it, opens and closes one
+ * TCP connection (every frame printed), then measures handshakes/s and keep-alive exchanges/s in real time
+ * ({@link SystemNanoClock}) over N runs and prints medians, keep-alive latency percentiles and the counters.
+ * Numbers are only ever what was measured in this process.
+ * <p>
+ * Not thread-safe; runs once on the calling thread.
+ */
+public final class DemoCommand
+{
+    static final String USAGE = "usage: synack demo [--wire memory|xdp] [--seconds N] [--runs N] [--msl-ms N]";
+    private static final int PING_ID = 0x5A;
+    private static final int B_IP = Ipv4Address.parse("198.18.0.2");
+
+    private final PrintStream out;
+    private final String wire;
+    private final int seconds;
+    private final int runs;
+    private final int mslMs;
+    private final NanoClock clock = SystemNanoClock.INSTANCE;
+
+    /**
+     * @param args arguments after "demo".
+     * @param out where the report goes.
+     */
+    public DemoCommand(final List<String> args, final PrintStream out)
+    {
+        final Args parsed = new Args("demo", args, Set.of("wire", "seconds", "runs", "msl-ms"), Set.of("xdp"));
+        if (!parsed.positional().isEmpty())
+        {
+            throw new UsageException("demo: unexpected argument '" + parsed.positional().get(0) + "'");
+        }
+        String w = parsed.value("wire");
+        if (parsed.flag("xdp"))
+        {
+            w = "xdp";
+        }
+        this.wire = w == null ? "memory" : w;
+        if (!wire.equals("memory") && !wire.equals("xdp"))
+        {
+            throw new UsageException("demo: --wire must be memory or xdp, not '" + wire + "'");
+        }
+        this.seconds = parsed.intValue("seconds", 3, 1, 3600);
+        this.runs = parsed.intValue("runs", 3, 1, 1000);
+        this.mslMs = parsed.intValue("msl-ms", 50, 1, 120_000);
+        this.out = out;
+    }
+
+    /** @return exit code. */
+    public int run()
+    {
+        final FramePrinter printer = new FramePrinter(out);
+        final DemoStacks stacks = new DemoStacks(mslMs, clock);
+        final Link link;
+        if (wire.equals("xdp"))
+        {
+            link = XdpLink.open(stacks, printer);
+        }
+        else
+        {
+            link = new MemoryLink(stacks, clock, printer);
+        }
+        try
+        {
+            out.println("synack demo");
+            out.println("  wire:     " + link.describe());
+            out.println("  clock:    SystemNanoClock (real time); MSL " + mslMs + " ms, so TIME-WAIT lasts "
+                + 2 * mslMs + " ms");
+            out.println("  stacks:   A 198.18.0.1 " + DemoStacks.A_MAC + ", B 198.18.0.2 " + DemoStacks.B_MAC
+                + ", " + DemoStacks.MAX_CONNECTIONS + " connections, 4 KiB buffers each way");
+            out.println("  counters: " + stacks.directory() + "/{A,B}.counters (watch: synack stat FILE --watch)");
+            if (wire.equals("memory") && Main.isRoot())
+            {
+                out.println("  hint:     you are root: `synack demo --wire xdp` runs the same over AF_XDP on a veth"
+                    + " pair");
+            }
+            out.println();
+            ping(link, printer);
+            ladder(link, printer);
+            measure(link);
+            out.println();
+            out.println("== 4. counters at the end");
+            out.println("A (198.18.0.1):");
+            out.print(link.a().counters().appendNonZero(new StringBuilder()));
+            out.println("B (198.18.0.2):");
+            out.print(link.b().counters().appendNonZero(new StringBuilder()));
+            return 0;
+        }
+        finally
+        {
+            link.close();
+        }
+    }
+
+    private void ping(final Link link, final FramePrinter printer)
+    {
+        out.println("== 1. A resolves B by ARP and pings it");
+        final long[] replyAt = new long[3];
+        link.a().icmp().listener((source, identifier, sequence, dataLength) ->
+        {
+            if (identifier == PING_ID && sequence >= 1 && sequence <= 2)
+            {
+                replyAt[sequence] = clock.nanoTime();
+            }
+        });
+        printer.enabled(true);
+        for (int seq = 1; seq <= 2; seq++)
+        {
+            final long start = clock.nanoTime();
+            final boolean sent = link.a().ping(B_IP, PING_ID, seq, 56);
+            if (!sent && seq == 1)
+            {
+                out.println("       (A does not know B's MAC yet: the echo request waits while A asks by ARP)");
+            }
+            final long limit = start + TimeUnit.SECONDS.toNanos(2);
+            while (replyAt[seq] == 0 && clock.nanoTime() - limit < 0)
+            {
+                link.round();
+            }
+            for (int i = 0; i < 100; i++)
+            {
+                link.round();
+            }
+            if (replyAt[seq] == 0)
+            {
+                throw new IllegalStateException("no echo reply from 198.18.0.2 in 2 s (seq " + seq + ")");
+            }
+            out.printf("       ping 198.18.0.2 seq=%d: reply in %.1f µs%s%n", seq, (replyAt[seq] - start) / 1e3,
+                seq == 1 ? " (including ARP)" : "");
+        }
+        printer.enabled(false);
+        link.a().icmp().listener(null);
+        out.println();
+    }
+
+    private void ladder(final Link link, final FramePrinter printer)
+    {
+        out.println("== 2. one TCP connection: open, 5 bytes each way, close");
+        link.b().tcp().listen(KeepAliveRun.PORT, KeepAliveRun.echo());
+        final boolean[] done = new boolean[1];
+        printer.enabled(true);
+        link.a().tcp().connect(B_IP, KeepAliveRun.PORT, new TcpHandler()
+        {
+            @Override
+            public void onOpen(final TcpConnection connection)
+            {
+                final byte[] hello = "hello".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                connection.send(new org.agrona.concurrent.UnsafeBuffer(hello), 0, hello.length);
+            }
+
+            @Override
+            public void onData(final TcpConnection connection, final DirectBuffer buffer, final int offset,
+                final int length)
+            {
+                connection.close();
+            }
+
+            @Override
+            public void onClosed(final TcpConnection connection, final CloseReason reason)
+            {
+                done[0] = true;
+                out.println("       A: connection closed (" + reason + "), now in TIME-WAIT for " + 2 * mslMs
+                    + " ms");
+            }
+        });
+        final long limit = clock.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (!done[0] && clock.nanoTime() - limit < 0)
+        {
+            link.round();
+        }
+        final long settle = clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(5);
+        while (clock.nanoTime() - settle < 0)
+        {
+            link.round();
+        }
+        printer.enabled(false);
+        if (!done[0])
+        {
+            throw new IllegalStateException("the demo connection did not complete in 2 s");
+        }
+        out.println();
+    }
+
+    private void measure(final Link link)
+    {
+        out.printf("== 3. measurements: %d run(s) of %d s each, medians (rates measured on this thread, real time)%n",
+            runs, seconds);
+        final long durationNs = TimeUnit.SECONDS.toNanos(seconds);
+        final Histogram[] latency = {new Histogram(TimeUnit.SECONDS.toNanos(10), 3),
+            new Histogram(TimeUnit.SECONDS.toNanos(10), 3)};
+        final HandshakeRun handshakes = new HandshakeRun(link, clock);
+        final KeepAliveRun k1 = new KeepAliveRun(link, clock, 1, latency[0]);
+        final KeepAliveRun k16 = new KeepAliveRun(link, clock, 16, latency[1]);
+        final String[] names = {"handshakes/s, 1 at a time (open+close cycles)",
+            "handshakes/s, 16 at a time", "keep-alive exchanges/s, 1 in flight (64 B each way)",
+            "keep-alive exchanges/s, 16 in flight"};
+        final double[][] rates = new double[4][runs];
+        for (int r = 0; r < runs; r++)
+        {
+            rates[0][r] = handshakes.measure(durationNs, 1);
+            rates[1][r] = handshakes.measure(durationNs, 16);
+            rates[2][r] = k1.measure(durationNs);
+            rates[3][r] = k16.measure(durationNs);
+            out.printf("       run %d: %,.0f  %,.0f  %,.0f  %,.0f%n", r + 1, rates[0][r], rates[1][r], rates[2][r],
+                rates[3][r]);
+        }
+        out.println();
+        out.printf("  %-52s %12s %12s %12s%n", "workload", "median", "min", "max");
+        for (int i = 0; i < names.length; i++)
+        {
+            final double[] sorted = rates[i].clone();
+            Arrays.sort(sorted);
+            out.printf("  %-52s %,12.0f %,12.0f %,12.0f%n", names[i], median(sorted), sorted[0],
+                sorted[sorted.length - 1]);
+        }
+        out.println();
+        out.printf("  keep-alive latency, µs (all runs; send to last reply byte)%n");
+        out.printf("  %-22s %10s %10s %10s %10s %12s%n", "in flight", "p50", "p99", "p99.9", "max", "samples");
+        final String[] labels = {"1", "16"};
+        for (int i = 0; i < 2; i++)
+        {
+            final Histogram hist = latency[i];
+            out.printf("  %-22s %10.1f %10.1f %10.1f %10.1f %,12d%n", labels[i],
+                hist.getValueAtPercentile(50) / 1e3, hist.getValueAtPercentile(99) / 1e3,
+                hist.getValueAtPercentile(99.9) / 1e3, hist.getMaxValue() / 1e3, hist.getTotalCount());
+        }
+        final long refused = handshakes.refused();
+        final long errors = handshakes.errors() + k1.errors() + k16.errors();
+        out.println();
+        out.println("  unexpected callbacks: " + errors + "; connects refused (A's " + DemoStacks.MAX_CONNECTIONS
+            + " slots / 16384 ephemeral ports full of TIME-WAIT): " + refused
+            + (refused > 0 ? " (rate × 2MSL reached the limit: lower --msl-ms)" : ""));
+        if (errors != 0)
+        {
+            throw new IllegalStateException("the workloads saw " + errors + " unexpected callbacks");
+        }
+    }
+
+    private static double median(final double[] sorted)
+    {
+        final int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+}

@@ -1,0 +1,111 @@
+package dev.synack.tools;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+
+import dev.synack.stack.StackAgent;
+import dev.synack.stack.StackConfig;
+import dev.synack.stat.CountersFile;
+import dev.synack.stat.StackCounters;
+import dev.synack.time.NanoClock;
+
+/**
+ * Builds the demo's two stacks the same way for every link: addresses, sizes, MSL, and counters in
+ * memory-mapped files under one temporary directory (so {@code synack stat} can watch a running demo).
+ * <p>
+ * Not thread-safe; used at start-up only.
+ */
+public final class DemoStacks implements AutoCloseable
+{
+    /** A's MAC (the same as lab-net gives sa*). */
+    public static final String A_MAC = "02:00:00:00:00:01";
+    /** B's MAC. */
+    public static final String B_MAC = "02:00:00:00:00:02";
+    /** Ring size between each stack and its wire. */
+    public static final int RING_BYTES = 1 << 22;
+    /** Connection table size: TIME-WAIT of a few seconds of handshakes at a small MSL. */
+    public static final int MAX_CONNECTIONS = 16384;
+
+    private final Path directory;
+    private final CountersFile aFile;
+    private final CountersFile bFile;
+    /** A's rx ring. */
+    public final RingBuffer aRx = ring();
+    /** A's tx ring. */
+    public final RingBuffer aTx = ring();
+    /** B's rx ring. */
+    public final RingBuffer bRx = ring();
+    /** B's tx ring. */
+    public final RingBuffer bTx = ring();
+    /** Stack A. */
+    public final StackAgent a;
+    /** Stack B. */
+    public final StackAgent b;
+
+    /**
+     * @param mslMs the MSL in milliseconds.
+     * @param clock the clock.
+     */
+    public DemoStacks(final long mslMs, final NanoClock clock)
+    {
+        try
+        {
+            directory = Files.createTempDirectory("synack-demo-");
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot create the counters directory", ex);
+        }
+        aFile = CountersFile.create(directory.resolve("A.counters"), StackCounters.COUNT);
+        bFile = CountersFile.create(directory.resolve("B.counters"), StackCounters.COUNT);
+        a = new StackAgent(config("A", A_MAC, "198.18.0.1/24", mslMs), aRx, aTx, clock,
+            new StackCounters(aFile.newManager(), ""));
+        b = new StackAgent(config("B", B_MAC, "198.18.0.2/24", mslMs), bRx, bTx, clock,
+            new StackCounters(bFile.newManager(), ""));
+    }
+
+    private static StackConfig config(final String name, final String mac, final String ip, final long mslMs)
+    {
+        return new StackConfig().name(name).mac(mac).ip(ip).maxConnections(MAX_CONNECTIONS).listenBacklog(4096)
+            .sendBufferSize(4096).receiveBufferSize(4096).msl(mslMs, TimeUnit.MILLISECONDS)
+            .arpRetryInterval(100, TimeUnit.MILLISECONDS);
+    }
+
+    /** @return where the counters files are. */
+    public Path directory()
+    {
+        return directory;
+    }
+
+    private static RingBuffer ring()
+    {
+        return new OneToOneRingBuffer(new UnsafeBuffer(
+            ByteBuffer.allocateDirect(RING_BYTES + RingBufferDescriptor.TRAILER_LENGTH)));
+    }
+
+    @Override
+    public void close()
+    {
+        aFile.close();
+        bFile.close();
+        try
+        {
+            Files.deleteIfExists(directory.resolve("A.counters"));
+            Files.deleteIfExists(directory.resolve("B.counters"));
+            Files.deleteIfExists(directory);
+        }
+        catch (final IOException ex)
+        {
+            // a leftover temporary file is harmless; the demo's result does not depend on it
+        }
+    }
+}

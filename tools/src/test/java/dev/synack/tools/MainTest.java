@@ -1,0 +1,106 @@
+package dev.synack.tools;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import dev.synack.stat.CountersFile;
+import dev.synack.stat.StackCounter;
+import dev.synack.stat.StackCounters;
+
+class MainTest
+{
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(final String... args)
+    {
+        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private String out()
+    {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private String err()
+    {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "", "bogus", "demo --seconds", "demo --seconds zero", "demo --seconds 0", "demo --runs -1",
+        "demo --wire carrier-pigeon", "demo --nope", "demo extra", "demo --xdp=yes", "stat", "stat a b",
+        "stat f --interval-ms 1"})
+    void badArgumentsExplainAndExitWith2(final String line)
+    {
+        final String[] args = line.isEmpty() ? new String[0] : line.split(" ");
+        assertEquals(2, run(args), err());
+        assertTrue(err().startsWith("synack: "), err());
+        assertTrue(err().contains("usage: synack"), err());
+        assertEquals("", out());
+    }
+
+    @Test
+    void helpPrintsUsage()
+    {
+        assertEquals(0, run("--help"));
+        assertTrue(out().contains("demo") && out().contains("stat"));
+    }
+
+    @Test
+    void statOfAMissingFileIsNotAvailable()
+    {
+        assertEquals(2, run("stat", "/nonexistent/A.counters"));
+        assertTrue(err().contains("not available: no counters file at /nonexistent/A.counters"), err());
+    }
+
+    @Test
+    void statPrintsEveryCounter(@TempDir final Path dir)
+    {
+        final Path file = dir.resolve("X.counters");
+        try (CountersFile counters = CountersFile.create(file, StackCounters.COUNT))
+        {
+            final StackCounters stack = new StackCounters(counters.newManager(), "");
+            stack.add(StackCounter.TCP_SEGMENTS_IN, 12345);
+            assertEquals(0, run("stat", file.toString(), "--watch", "--interval-ms", "10", "--count", "2"), err());
+        }
+        final String text = out();
+        for (final StackCounter c : StackCounter.values())
+        {
+            assertTrue(text.contains(c.label()), c.label());
+        }
+        assertTrue(text.contains("12,345"), text);
+        assertTrue(text.contains("/s"), text);
+    }
+
+    @Test
+    void demoCompletesAndPrintsEverySection() throws Exception
+    {
+        assertEquals(0, run("demo", "--seconds", "1", "--runs", "1"), err());
+        final String text = out();
+        for (final String expected : new String[] {"== 1. A resolves B by ARP", "ARP who-has 198.18.0.2",
+            "ARP reply 198.18.0.2 is-at 02:00:00:00:00:02", "ICMP echo request", "ICMP echo reply",
+            "ping 198.18.0.2 seq=2", "== 2. one TCP connection", "[SYN]", "[SYN,ACK]", "FIN",
+            "== 3. measurements", "handshakes/s", "keep-alive exchanges/s, 16 in flight", "p99.9",
+            "unexpected callbacks: 0;", "== 4. counters", "TCP segments in",
+            "MSL 50 ms"})
+        {
+            assertTrue(text.contains(expected), "missing '" + expected + "' in:\n" + text);
+        }
+        final String counters = text.substring(text.indexOf("counters: ") + 10, text.indexOf("/{A,B}"));
+        assertTrue(!Files.exists(Path.of(counters)), "counters directory removed: " + counters);
+    }
+}
