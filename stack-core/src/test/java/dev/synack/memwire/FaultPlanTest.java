@@ -144,7 +144,8 @@ class FaultPlanTest
     @Test
     void duplicateReorderAndDelayAtRateOne()
     {
-        assertEquals(List.of("1", "1", "2", "2", "3", "3"), carry(new FaultPlan(1).duplicate(1.0), 3, new ArrayList<>()));
+        assertEquals(List.of("1", "1", "2", "2", "3", "3"),
+            carry(new FaultPlan(1).duplicate(1.0), 3, new ArrayList<>()));
         assertEquals(List.of("2", "1", "4", "3"), new FaultPlanTest().carry(new FaultPlan(1).reorder(1.0), 4,
             new ArrayList<>()));
 
