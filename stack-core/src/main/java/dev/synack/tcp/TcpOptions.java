@@ -127,7 +127,7 @@ public final class TcpOptions
                 sackPermitted = true;
                 return true;
             case KIND_SACK:
-                if (len < 10 || (len - 2) % 8 != 0)
+                if (len < 10 || (len - 2) % 8 != 0 || len > 2 + 8 * MAX_SACK_BLOCKS)
                 {
                     return false;
                 }

@@ -126,7 +126,8 @@ final class EchoWorkload
         }
 
         @Override
-        public void onData(final TcpConnection connection, final DirectBuffer buffer, final int offset, final int length)
+        public void onData(
+            final TcpConnection connection, final DirectBuffer buffer, final int offset, final int length)
         {
             for (int i = 0; i < length; i++)
             {
@@ -174,7 +175,8 @@ final class EchoWorkload
         }
 
         @Override
-        public void onData(final TcpConnection connection, final DirectBuffer buffer, final int offset, final int length)
+        public void onData(
+            final TcpConnection connection, final DirectBuffer buffer, final int offset, final int length)
         {
             final int n = Math.max(0, connection.send(buffer, offset, length));
             if (n < length)

@@ -1,0 +1,166 @@
+package dev.synack.tcp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.lang.management.ManagementFactory;
+import java.util.concurrent.TimeUnit;
+
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+import dev.synack.api.CloseReason;
+import dev.synack.api.TcpHandler;
+import dev.synack.memwire.FaultPlan;
+import dev.synack.test.StackPair;
+
+/**
+ * Zero allocation on the stack thread in steady state: 100,000 full connection cycles and 1,000,000
+ * keep-alive exchanges, measured with ThreadMXBean on the one thread that runs both stacks and the wire.
+ */
+class AllocationTest
+{
+    private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final com.sun.management.ThreadMXBean THREADS =
+        (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+
+    private static long allocated()
+    {
+        return THREADS.getThreadAllocatedBytes(Thread.currentThread().getId());
+    }
+
+    @Test
+    void connectionCyclesAllocateNothing()
+    {
+        final StackPair pair = StackPair.resolved(
+            StackPair.configA().maxConnections(1024).msl(1, TimeUnit.MILLISECONDS),
+            StackPair.configB().maxConnections(1024).msl(1, TimeUnit.MILLISECONDS), FaultPlan.none(), FaultPlan.none());
+        final EchoWorkload work = new EchoWorkload(pair, 64, 400_000, 64, 42);
+        run(work, 100_000);
+        // A one-off in the first window (a lazily initialised class, say) is not steady state: the
+        // assertion is on the last of two 100,000-cycle windows; both figures are printed.
+        long bytes = -1;
+        for (int window = 1; window <= 2; window++)
+        {
+            final int before = work.completed;
+            final long start = allocated();
+            run(work, before + 100_000);
+            bytes = allocated() - start;
+            System.out.printf("connection cycles window %d: %,d cycles, %,d bytes allocated%n", window,
+                work.completed - before, bytes);
+        }
+        assertEquals(0, work.failures, work.firstFailure);
+        assertEquals(0, bytes, "bytes allocated over 100,000 connection cycles");
+    }
+
+    private static void run(final EchoWorkload work, final int untilCompleted)
+    {
+        while (work.completed + work.failures < untilCompleted)
+        {
+            work.topUp();
+            work.pair.advance(MS, MS);
+        }
+    }
+
+    @Test
+    void keepAliveExchangesAllocateNothing()
+    {
+        final StackPair pair = StackPair.resolved(StackPair.configA(), StackPair.configB(), FaultPlan.none(),
+            FaultPlan.none());
+        final PingPong client = new PingPong();
+        pair.b.agent.tcp().listen(80, new Echo());
+        pair.a.agent.tcp().connect(StackPair.B_IP, 80, client);
+        pair.settle();
+        exchange(pair, client, 200_000);
+        final long start = allocated();
+        exchange(pair, client, 1_000_000);
+        final long bytes = allocated() - start;
+        assertEquals(0, client.errors);
+        assertEquals(0, bytes, "bytes allocated over 1,000,000 keep-alive exchanges");
+    }
+
+    private static void exchange(final StackPair pair, final PingPong client, final int count)
+    {
+        final long target = client.exchanges + count;
+        while (client.exchanges < target)
+        {
+            if (!client.outstanding)
+            {
+                client.request();
+            }
+            pair.settle();
+        }
+    }
+
+    /** Sends a 64-byte request, waits for the 64-byte reply. */
+    static final class PingPong implements TcpHandler
+    {
+        final UnsafeBuffer request = new UnsafeBuffer(new byte[64]);
+        TcpConnection connection;
+        long exchanges;
+        int received;
+        int errors;
+        boolean outstanding;
+
+        void request()
+        {
+            outstanding = true;
+            request.putLong(0, exchanges);
+            received = 0;
+            final int sent = connection.send(request, 0, 64);
+            if (sent != 64)
+            {
+                errors++;
+                throw new IllegalStateException("send " + sent + " " + connection.state());
+            }
+        }
+
+        @Override
+        public void onOpen(final TcpConnection c)
+        {
+            connection = c;
+        }
+
+        @Override
+        public void onData(final TcpConnection c, final DirectBuffer buffer, final int offset, final int length)
+        {
+            if (received == 0 && buffer.getLong(offset) != exchanges)
+            {
+                errors++;
+                throw new IllegalStateException("reply " + buffer.getLong(offset) + " to request " + exchanges);
+            }
+            received += length;
+            if (received == 64)
+            {
+                exchanges++;
+                outstanding = false;
+            }
+        }
+
+        @Override
+        public void onClosed(final TcpConnection c, final CloseReason reason)
+        {
+            errors++;
+        }
+    }
+
+    /** Echoes every request. */
+    static final class Echo implements TcpHandler
+    {
+        @Override
+        public void onOpen(final TcpConnection c)
+        {
+        }
+
+        @Override
+        public void onData(final TcpConnection c, final DirectBuffer buffer, final int offset, final int length)
+        {
+            c.send(buffer, offset, length);
+        }
+
+        @Override
+        public void onClosed(final TcpConnection c, final CloseReason reason)
+        {
+        }
+    }
+}
