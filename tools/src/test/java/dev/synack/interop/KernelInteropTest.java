@@ -50,6 +50,7 @@ class KernelInteropTest
     private static Path capture;
     private static HttpResponder http;
     private static EchoHandler echo;
+    private static String analysisAnomalies;
 
     @BeforeAll
     static void up() throws Exception
@@ -221,16 +222,25 @@ class KernelInteropTest
     {
         Lab.assumeTool("tshark");
         Thread.sleep(300);
+        System.out.println("synack counters:\n" + stack.counters().appendNonZero(new StringBuilder()) +
+            "xdp: " + stack.socket().statistics(new dev.synack.nic.xdp.XdpStatistics()) + "; nic rx " +
+            stack.nic().rxFrames() + ", tx " + stack.nic().txFrames() + ", rx ring full " +
+            stack.nic().rxDropRingFull() + ", fill starved " + stack.nic().fillStarved() + ", tx no frame " +
+            stack.nic().txDropNoFrame());
         tshark.destroy(); // SIGTERM: tshark finishes the file
         assertTrue(tshark.waitFor(20, TimeUnit.SECONDS), "tshark did not stop");
         tshark = null;
-        // tcp.analysis.flags covers every TCP expert note (retransmission, dup ACK, zero window, window
-        // update, out-of-order, keep-alive, reused ports...): a clean link between two correct stacks shows none.
         final String bad = shell("tshark -n -r " + capture + " -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE " +
-            "-Y 'tcp.checksum.status==2 || ip.checksum.status==2 || _ws.malformed || " +
-            "tcp.analysis.retransmission || tcp.analysis.flags'");
-        assertEquals("", bad.trim(), "anomalies in the capture:\n" + bad);
-
+            "-Y 'tcp.checksum.status==2 || ip.checksum.status==2 || _ws.malformed'");
+        assertEquals("", bad.trim(), "bad checksums or malformed frames in the capture:\n" + firstLines(bad, 30));
+        // tcp.analysis.flags covers every TCP expert note. Two are benign flow control, not anomalies, and are
+        // filtered out: window_full (the sender filled exactly the window the receiver offered) and
+        // window_update (the receiver re-opened its window). Retransmissions and dup ACKs stay: on a clean veth
+        // there must be none. KNOWN FAILURE (stack-core): the 1 MiB echo shows dup ACKs and retransmissions on
+        // both sides with no drop counted anywhere (see the report).
+        final String anomalies = shell("tshark -n -r " + capture + " -Y '(tcp.analysis.retransmission || " +
+            "tcp.analysis.flags) && !tcp.analysis.window_full && !tcp.analysis.window_update'");
+        analysisAnomalies = anomalies.trim();
         final String fields = shell("tshark -n -r " + capture + " -Y tcp -T fields -e tcp.stream -e ip.src -e tcp.flags");
         final Map<String, int[]> streams = new HashMap<>();
         for (final String line : fields.split("\n"))
@@ -265,8 +275,10 @@ class KernelInteropTest
             complete++;
         }
         System.out.println("capture " + capture + ": " + complete + " TCP streams, each with SYN, SYN-ACK and both" +
-            " FINs; no bad checksum, malformed frame or TCP analysis flag");
+            " FINs; no bad checksum or malformed frame");
         assertTrue(complete >= 3 + 3 + 1 + 1000 + 1, "streams: " + complete);
+        assertEquals("", analysisAnomalies, "TCP analysis anomalies (retransmissions, dup ACKs) on a clean link:\n" +
+            firstLines(analysisAnomalies, 30));
         Files.deleteIfExists(capture);
     }
 
@@ -284,6 +296,13 @@ class KernelInteropTest
         final Lab.Result r = Lab.exec(List.of("sh", "-c", command + " 2>/dev/null"), 120);
         assertEquals(0, r.exitCode(), command + ": " + r.output());
         return r.output();
+    }
+
+    private static String firstLines(final String text, final int n)
+    {
+        final String[] lines = text.split("\n");
+        return String.join("\n", java.util.Arrays.copyOf(lines, Math.min(n, lines.length))) +
+            (lines.length > n ? "\n... " + (lines.length - n) + " more" : "");
     }
 
     private static int count(final String text, final String what)

@@ -1,0 +1,157 @@
+package dev.synack.interop;
+
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.synack.ip.Ipv4Address;
+import dev.synack.nic.xdp.XdpConfig;
+import dev.synack.nic.xdp.XdpMode;
+import dev.synack.stack.StackConfig;
+import dev.synack.tcp.TcpState;
+import dev.synack.tools.xdp.XdpStack;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Root only: two synack stacks over AF_XDP on the two ends of one veth ({@code lab-net up --bare}): A =
+ * 198.18.0.1 on dev_a, B = 198.18.0.2 on dev_b, B echoing on port 7. Connection cycles (connect, 64 B each
+ * way, close) and keep-alive exchanges (64 B request/response on long-lived connections), every byte checked.
+ * <p>
+ * Counts: {@code -Dsynack.interop.cycles} (default 10,000) and {@code -Dsynack.interop.exchanges} (default
+ * 20,000, about 12 s at the ~1,760 exchanges/s measured here; the acceptance figure is 1,000,000 — run it with {@code -Dsynack.interop.exchanges=1000000}).
+ */
+class TwoStacksTest
+{
+    private static final int CYCLES = Integer.getInteger("synack.interop.cycles", 10_000);
+    private static final long EXCHANGES = Long.getLong("synack.interop.exchanges", 20_000);
+    private static final int KEEP_ALIVE_CONNECTIONS = 8;
+
+    private static Lab lab;
+    private static XdpStack a;
+    private static XdpStack b;
+    private static EchoHandler echo;
+
+    @BeforeAll
+    static void up()
+    {
+        Lab.assumePrivileged();
+        lab = Lab.up("ts", true);
+        echo = new EchoHandler();
+        b = XdpStack.start(XdpConfig.builder(lab.devB()).namespace(lab.nsB()).mode(XdpMode.GENERIC).build(),
+            config("b", lab.values.get("mac_b"), "198.18.0.2/24"), false, null);
+        b.run(() -> b.stack().tcp().listen(7, echo));
+    }
+
+    private static StackConfig config(final String name, final String mac, final String ip)
+    {
+        return new StackConfig().name(name).mac(mac).ip(ip).maxConnections(8192).sendBufferSize(4096)
+            .receiveBufferSize(4096).msl(250, TimeUnit.MILLISECONDS);
+    }
+
+    @AfterAll
+    static void down()
+    {
+        try
+        {
+            if (a != null)
+            {
+                a.close();
+            }
+        }
+        finally
+        {
+            try
+            {
+                if (b != null)
+                {
+                    b.close();
+                }
+            }
+            finally
+            {
+                if (lab != null)
+                {
+                    lab.close();
+                }
+            }
+        }
+    }
+
+    private static XdpStack startA(final EchoClients[] holder, final int concurrency, final int connections,
+        final long exchangesPerConnection)
+    {
+        final org.agrona.concurrent.Agent lazy = new org.agrona.concurrent.Agent()
+        {
+            @Override
+            public int doWork()
+            {
+                return holder[0] == null ? 0 : holder[0].doWork();
+            }
+
+            @Override
+            public String roleName()
+            {
+                return "workload";
+            }
+        };
+        final XdpStack stack = XdpStack.start(
+            XdpConfig.builder(lab.devA()).namespace(lab.nsA()).mode(XdpMode.GENERIC).build(),
+            config("a", lab.values.get("mac_a"), "198.18.0.1/24"), false, lazy);
+        final EchoClients clients = stack.call(s -> new EchoClients(s.tcp(), Ipv4Address.parse("198.18.0.2"), 7,
+            concurrency, connections, exchangesPerConnection, 64));
+        stack.run(() -> holder[0] = clients);
+        return stack;
+    }
+
+    @Test
+    void connectionCyclesAndKeepAliveExchangesBetweenTwoSynackStacks() throws Exception
+    {
+        // connection cycles: connect, 64 B each way, close (A closes first, so A holds TIME-WAIT)
+        final EchoClients[] cycles = new EchoClients[1];
+        a = startA(cycles, 32, CYCLES, 1);
+        long start = System.nanoTime();
+        waitFor(() -> cycles[0] != null && (cycles[0].done() || cycles[0].firstFailure != null), 150);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertNull(cycles[0].firstFailure);
+        assertEquals(CYCLES, cycles[0].completed);
+        System.out.printf("two synack stacks: %,d connection cycles in %.2f s (%,.0f connections/s)%n",
+            CYCLES, seconds, CYCLES / seconds);
+        waitFor(() -> a.call(s -> s.tcp().connectionsInUse()) == 0, 5);
+        assertEquals(0, (int)a.call(s -> s.tcp().connectionsInUse()), "TIME-WAITs expired, table empty");
+        a.close();
+        a = null;
+
+        // keep-alive exchanges: 64 B request/response on a few long-lived connections
+        final EchoClients[] keepAlive = new EchoClients[1];
+        final long perConnection = EXCHANGES / KEEP_ALIVE_CONNECTIONS;
+        a = startA(keepAlive, KEEP_ALIVE_CONNECTIONS, KEEP_ALIVE_CONNECTIONS, perConnection);
+        start = System.nanoTime();
+        waitFor(() -> keepAlive[0] != null && (keepAlive[0].done() || keepAlive[0].firstFailure != null), 170);
+        seconds = (System.nanoTime() - start) / 1e9;
+        assertNull(keepAlive[0].firstFailure);
+        assertEquals(KEEP_ALIVE_CONNECTIONS, keepAlive[0].completed);
+        assertEquals(perConnection * KEEP_ALIVE_CONNECTIONS, keepAlive[0].exchanges);
+        System.out.printf("two synack stacks: %,d keep-alive exchanges of 64 B on %d connections in %.2f s " +
+            "(%,.0f exchanges/s)%n", keepAlive[0].exchanges, KEEP_ALIVE_CONNECTIONS, seconds,
+            keepAlive[0].exchanges / seconds);
+        System.out.println("A counters:\n" + a.counters().appendNonZero(new StringBuilder()));
+        System.out.println("B counters:\n" + b.counters().appendNonZero(new StringBuilder()));
+        assertEquals(0, (int)b.call(s -> s.tcp().connectionsIn(TcpState.ESTABLISHED)));
+    }
+
+    private static void waitFor(final BooleanSupplier condition, final int seconds) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!condition.getAsBoolean() && System.nanoTime() - deadline < 0)
+        {
+            Thread.sleep(10);
+        }
+        assertTrue(condition.getAsBoolean(), "not done within " + seconds + " s");
+    }
+}
