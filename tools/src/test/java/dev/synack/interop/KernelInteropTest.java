@@ -241,7 +241,8 @@ class KernelInteropTest
         final String anomalies = shell("tshark -n -r " + capture + " -Y '(tcp.analysis.retransmission || " +
             "tcp.analysis.flags) && !tcp.analysis.window_full && !tcp.analysis.window_update'");
         analysisAnomalies = anomalies.trim();
-        final String fields = shell("tshark -n -r " + capture + " -Y tcp -T fields -e tcp.stream -e ip.src -e tcp.flags");
+        final String fields = shell("tshark -n -r " + capture +
+            " -Y tcp -T fields -e tcp.stream -e ip.src -e tcp.flags");
         final Map<String, int[]> streams = new HashMap<>();
         for (final String line : fields.split("\n"))
         {
