@@ -360,9 +360,11 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         c.readingPaused = false;
         final int before = receiveWindow(c);
         deliverStored(c);
-        if (c.state != TcpState.CLOSED && receiveWindow(c) > before)
+        final int grown = c.state == TcpState.CLOSED ? 0 : receiveWindow(c) - before;
+        // RFC 9293 §3.8.6.2.2 (receiver SWS avoidance): announce the reopened window only when it grew by a
+        // full segment or half the buffer, or from zero; small updates would only look like duplicate ACKs.
+        if (grown > 0 && (before == 0 || grown >= Math.min(c.rcvLimit / 2, ourMss)))
         {
-            // RFC 9293 §3.8.6.2.2: the window reopened; tell the sender without waiting for it to probe.
             c.ackNow = true;
             output(c);
         }
