@@ -217,7 +217,9 @@ class KernelInteropTest
         }
     }
 
-    @Disabled("Known stack-core bug, issue 4 acceptance 4 open: during the 1 MiB echo with keepUnread backpressure the capture shows duplicate ACKs and kernel retransmissions; checksums and stream completeness pass")
+    @Disabled("Known stack-core bug, issue 4 acceptance 4 open: during the 1 MiB echo with keepUnread"
+        + " backpressure the capture shows duplicate ACKs and kernel retransmissions; checksums and"
+        + " stream completeness pass")
     @Test
     @Order(7)
     void captureOnThePeerHasNoBadChecksumsNoAnomaliesAndCompleteStreams() throws Exception

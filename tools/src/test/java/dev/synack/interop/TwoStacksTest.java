@@ -111,7 +111,8 @@ class TwoStacksTest
         return stack;
     }
 
-    @Disabled("Issue 4 acceptance 5 open: 10,000 real-time cycles outrun the table while TIME-WAIT holds slots (connect refused: table full); keep-alive rate too low for 1,000,000")
+    @Disabled("Issue 4 acceptance 5 open: 10,000 real-time cycles outrun the table while TIME-WAIT holds"
+        + " slots (connect refused: table full); keep-alive rate too low for 1,000,000")
     @Test
     void connectionCyclesAndKeepAliveExchangesBetweenTwoSynackStacks() throws Exception
     {
