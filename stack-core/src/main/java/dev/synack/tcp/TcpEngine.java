@@ -1170,8 +1170,13 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
             c.sndShift = options.windowScale();
             c.rcvShift = ourWindowShift;
         }
-        // RFC 6928 initial window: min(10 MSS, max(2 MSS, 14600)).
-        c.cwnd = Math.min(10L * c.sndMss, Math.max(2L * c.sndMss, 14600));
+        c.cwnd = initialWindow(c);
+    }
+
+    /** RFC 6928 initial window: min(10 MSS, max(2 MSS, 14600)). */
+    private static long initialWindow(final TcpConnection c)
+    {
+        return Math.min(10L * c.sndMss, Math.max(2L * c.sndMss, 14600));
     }
 
     private void established(final TcpConnection c)
@@ -1179,7 +1184,7 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         counters.increment(StackCounter.TCP_ESTABLISHED);
         if (c.cwnd == 0)
         {
-            c.cwnd = Math.min(10L * c.sndMss, Math.max(2L * c.sndMss, 14600));
+            c.cwnd = initialWindow(c);
         }
         c.handler.onOpen(c);
     }
@@ -1217,7 +1222,7 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         final boolean toldOpen = c.state.isSynchronized() || c.state == TcpState.SYN_SENT
             || (c.state == TcpState.SYN_RECEIVED && !c.passive);
         final TcpHandler handler = c.handler;
-        stateChange(c, TcpState.CLOSED, why);
+        state(c, TcpState.CLOSED, why);
         if (toldOpen && handler != null)
         {
             handler.onClosed(c, reason);
@@ -1238,7 +1243,7 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
     /** Frees a connection without telling the application (it never saw it, or was told already). */
     private void release(final TcpConnection c)
     {
-        stateChange(c, TcpState.CLOSED, "deleted");
+        state(c, TcpState.CLOSED, "deleted");
         free(c);
     }
 
@@ -1261,11 +1266,6 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
     }
 
     private void state(final TcpConnection c, final TcpState next, final String reason)
-    {
-        stateChange(c, next, reason);
-    }
-
-    private void stateChange(final TcpConnection c, final TcpState next, final String reason)
     {
         final TcpState from = c.state;
         if (from == next)
