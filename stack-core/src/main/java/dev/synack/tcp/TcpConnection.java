@@ -47,6 +47,8 @@ public final class TcpConnection
     int readSeq;
     int rcvLimit;
     boolean readingPaused;
+    /** Inside onData: segments wait until it returns, so they carry the window the callback left. */
+    boolean delivering;
     int keepUnread;
 
     // Send buffer: bytes [sndUna, sndBufEnd) live at ring position (seq - iss - 1) & mask.

@@ -358,16 +358,23 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
             return;
         }
         c.readingPaused = false;
-        final int before = receiveWindow(c);
+        final int gen = c.generation;
         deliverStored(c);
-        final int grown = c.state == TcpState.CLOSED ? 0 : receiveWindow(c) - before;
-        // RFC 9293 §3.8.6.2.2 (receiver SWS avoidance): announce the reopened window only when it grew by a
-        // full segment or half the buffer, or from zero; small updates would only look like duplicate ACKs.
-        if (grown > 0 && (before == 0 || grown >= Math.min(c.rcvLimit / 2, ourMss)))
+        if (c.state == TcpState.CLOSED || c.generation != gen)
+        {
+            return;
+        }
+        // RFC 9293 §3.8.6.2.2 (receiver SWS avoidance): announce the reopened window only when its right edge
+        // moves a full segment or half the buffer past the edge last advertised, or when the peer was looking
+        // at a zero window. Anything less would reach the peer as a duplicate ACK. Data the application sent
+        // from onData goes out now, carrying the window in any case.
+        final int advertised = c.rcvAdv - c.rcvNxt;
+        final int grown = c.rcvNxt + receiveWindow(c) - c.rcvAdv;
+        if (grown > 0 && (advertised <= 0 || grown >= Math.min(c.rcvLimit / 2, ourMss)))
         {
             c.ackNow = true;
-            output(c);
         }
+        output(c);
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -823,6 +830,11 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
                 c.rtxDeadline = c.sndUna == c.sndMax ? NO_DEADLINE : now + c.rtoNs;
             }
         }
+        notifyWritable(c);
+        if (c.state == TcpState.CLOSED)
+        {
+            return ACK_DONE;
+        }
         final boolean finAcked = c.finSent && SeqNum.gt(segAck, c.finSeq);
         switch (c.state)
         {
@@ -889,6 +901,15 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         // RFC 6298 §5.2/5.3: all data acknowledged stops the timer; otherwise restart it.
         c.persist = false;
         c.rtxDeadline = c.sndUna == c.sndMax ? NO_DEADLINE : now + c.rtoNs;
+    }
+
+    /**
+     * Tells the application it may send again. Called only once SND.WND has been taken from the segment too:
+     * between the SND.UNA update and the window update the usable window is SND.UNA(new) + SND.WND(old), which
+     * lies past the peer's right edge whenever the peer's window shrank as its ACK advanced.
+     */
+    private void notifyWritable(final TcpConnection c)
+    {
         if (c.wantWritable && sendCapacity(c) > 0 && c.handler != null)
         {
             c.wantWritable = false;
@@ -948,13 +969,17 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
             }
             if (!c.readingPaused && c.readSeq == c.rcvNxt)
             {
+                // READ.SEQ moves only after onData returns: a segment the application sends from onData must
+                // not advertise room for bytes it may yet hand back with keepUnread (the window cannot shrink).
                 c.rcvNxt = end;
-                c.readSeq = end;
+                c.delivering = true;
                 c.handler.onData(c, segBuffer, dataOffset, dataLength);
+                c.delivering = false;
                 if (c.state == TcpState.CLOSED)
                 {
                     return;
                 }
+                c.readSeq = end;
                 if (c.keepUnread > 0)
                 {
                     // The application took only part: the rest goes to the receive ring, reading pauses.
@@ -1029,8 +1054,16 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
             final int base = c.slot * (sendSize + receiveSize) + sendSize;
             final int pos = (c.readSeq - c.irs - 1) & (receiveSize - 1);
             final int length = Math.min(dataEnd(c) - c.readSeq, receiveSize - pos);
-            c.readSeq += length;
+            final int from = c.readSeq;
+            c.delivering = true;
             c.handler.onData(c, slab, base + pos, length);
+            c.delivering = false;
+            if (c.generation != gen || c.state == TcpState.CLOSED)
+            {
+                break;
+            }
+            // As above: the bytes count as read only once onData has returned without keeping them.
+            c.readSeq = from + length;
             if (c.keepUnread > 0)
             {
                 // The bytes are still in the ring: just step back and pause.
@@ -1292,6 +1325,10 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
     /** Sends what the windows allow, then a bare ACK if one is still owed. */
     private void output(final TcpConnection c)
     {
+        if (c.delivering)
+        {
+            return; // the caller of onData outputs once the callback has returned and READ.SEQ is settled
+        }
         final TcpState s = c.state;
         final boolean canSendData = s == TcpState.ESTABLISHED || s == TcpState.CLOSE_WAIT
             || s == TcpState.FIN_WAIT_1 || s == TcpState.CLOSING || s == TcpState.LAST_ACK;

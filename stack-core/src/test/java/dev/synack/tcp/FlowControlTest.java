@@ -1,0 +1,163 @@
+package dev.synack.tcp;
+
+import static dev.synack.test.Seg.seg;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+import dev.synack.stat.DropReason;
+import dev.synack.test.RawPeer;
+import dev.synack.test.RecordingHandler;
+import dev.synack.test.Seg;
+
+/**
+ * Flow control seen from the wire, RFC 9293 §3.8.6: the sender never passes the right edge the peer
+ * offered, and the receiver's window updates are never duplicates of what a data segment already carried.
+ * Both were found in a capture against the Linux kernel (an echo server under backpressure).
+ */
+class FlowControlTest
+{
+    private static final int X = 5_000;
+    private static final int BUFFER = 4096;
+
+    private final RawPeer peer = new RawPeer(RawPeer.config().sendBufferSize(BUFFER).receiveBufferSize(BUFFER));
+    private final TcpEngine tcp = peer.stack.agent.tcp();
+
+    private int established(final RecordingHandler app)
+    {
+        tcp.listen(80, app);
+        final int y = peer.send(seg().syn().seq(X).mss(1000)).expect(seg().syn().ack(X + 1)).seq;
+        peer.send(seg().ack(y + 1).seq(X + 1).win(65535)).expectNothing();
+        return y;
+    }
+
+    @Test
+    void dataSentFromOnWritableStaysInsideTheWindowOfTheAckThatMadeRoom()
+    {
+        final UnsafeBuffer bytes = new UnsafeBuffer(new byte[BUFFER]);
+        final RecordingHandler app = new RecordingHandler()
+        {
+            @Override
+            public void onWritable(final TcpConnection connection)
+            {
+                super.onWritable(connection);
+                connection.send(bytes, 0, BUFFER);
+            }
+        };
+        final int y = established(app);
+        final TcpConnection c = app.last;
+        assertEquals(BUFFER, c.send(bytes, 0, BUFFER));
+        assertEquals(0, c.send(bytes, 0, 1), "send buffer full: onWritable will follow");
+        final List<Seg> first = peer.drain();
+        assertEquals(BUFFER, first.stream().mapToInt(s -> s.payloadLength).sum());
+
+        // The peer takes 2000 bytes but its application reads nothing: the window shrinks to 2500, the right
+        // edge moves only to y + 1 + 4500. SND.UNA + the old 65535 would allow 2000 new bytes; the edge 404.
+        final int edge = y + 1 + 2000 + 2500;
+        peer.send(seg().ack(y + 1 + 2000).seq(X + 1).win(2500));
+        final List<Seg> sent = peer.drain();
+        assertTrue(app.events.contains("writable"), app.events.toString());
+        for (final Seg s : sent)
+        {
+            assertTrue(SeqNum.le(s.seq + s.payloadLength, edge), "segment past the peer's right edge: " + s);
+        }
+        assertEquals(edge - (y + 1 + BUFFER), sent.stream().mapToInt(s -> s.payloadLength).sum(),
+            "the window is filled exactly: " + sent);
+    }
+
+    @Test
+    void resumeReadingSendsNoWindowUpdateThatADataSegmentAlreadyCarried()
+    {
+        // An echo under backpressure: onData keeps what it cannot send back, resumes on onWritable.
+        final RecordingHandler app = new RecordingHandler()
+        {
+            boolean holding = true;
+
+            @Override
+            public void onData(final TcpConnection connection, final DirectBuffer buffer, final int offset,
+                final int length)
+            {
+                if (holding)
+                {
+                    connection.keepUnread(length);
+                    holding = false;
+                    return;
+                }
+                super.onData(connection, buffer, offset, length);
+                connection.send(buffer, offset, length);
+            }
+        };
+        final int y = established(app);
+        final TcpConnection c = app.last;
+        peer.send(seg().ack(y + 1).seq(X + 1).data(new byte[1000]));
+        peer.send(seg().ack(y + 1).seq(X + 1001).data(new byte[1000]));
+        // Two full segments unread: the ACK says so with a window 2000 smaller.
+        peer.expect(seg().ack(X + 2001).seq(y + 1).win(BUFFER - 2000));
+        peer.expectNothing();
+
+        c.resumeReading();
+        // The echoed bytes carry RCV.NXT and the reopened window; a bare ACK after them would repeat both.
+        final List<Seg> sent = peer.drain();
+        assertEquals(2000, app.data.size());
+        assertEquals(2, sent.size(), "two data segments, no bare window update: " + sent);
+        for (final Seg s : sent)
+        {
+            assertEquals(1000, s.payloadLength, s.toString());
+            assertEquals(X + 2001, s.ack);
+            assertEquals(BUFFER, s.window);
+        }
+    }
+
+    @Test
+    void resumeReadingAnnouncesAWindowThatNoSegmentCarried()
+    {
+        final RecordingHandler app = new RecordingHandler();
+        final int y = established(app);
+        final TcpConnection c = app.last;
+        c.pauseReading();
+        peer.send(seg().ack(y + 1).seq(X + 1).data(new byte[1000]));
+        peer.send(seg().ack(y + 1).seq(X + 1001).data(new byte[1000]));
+        peer.expect(seg().ack(X + 2001).win(BUFFER - 2000));
+        // The application reads without answering: only a window update can tell the peer (§3.8.6.2.2: the
+        // edge moved by 2000 ≥ min(buffer / 2, MSS)).
+        c.resumeReading();
+        assertEquals(2000, app.data.size());
+        peer.expect(seg().ack(X + 2001).seq(y + 1).win(BUFFER));
+        peer.expectNothing();
+    }
+
+    @Test
+    void aReplySentFromOnDataAdvertisesNoRoomForBytesTheApplicationThenKeeps()
+    {
+        // An echo that can send back only 1 byte and keeps the rest: its reply goes out inside onData, before
+        // the engine knows the bytes stay in the buffer, so the reply must count them as still unread.
+        final UnsafeBuffer one = new UnsafeBuffer(new byte[1]);
+        final RecordingHandler app = new RecordingHandler()
+        {
+            @Override
+            public void onData(final TcpConnection connection, final DirectBuffer buffer, final int offset,
+                final int length)
+            {
+                connection.send(one, 0, 1);
+                connection.keepUnread(length);
+            }
+        };
+        final int y = established(app);
+        peer.send(seg().ack(y + 1).seq(X + 1).data(new byte[1000]));
+        final Seg reply = peer.expect(seg().ack(X + 1001).seq(y + 1).len(1));
+        assertEquals(BUFFER - 1000, reply.window, "the 1000 kept bytes fill the buffer: " + reply);
+        // The peer fills exactly the window it was given: every byte is taken, nothing is trimmed.
+        for (int at = 1000; at < BUFFER; at += 1000)
+        {
+            peer.send(seg().ack(y + 2).seq(X + 1 + at).data(new byte[Math.min(1000, BUFFER - at)]));
+        }
+        final List<Seg> acks = peer.drain();
+        assertTrue(seg().ack(X + 1 + BUFFER).seq(y + 2).win(0).matches(acks.get(acks.size() - 1)), acks.toString());
+        assertEquals(0, peer.stack.counters.get(DropReason.TCP_UNACCEPTABLE));
+    }
+}
