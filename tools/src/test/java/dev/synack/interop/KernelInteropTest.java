@@ -15,7 +15,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
@@ -217,9 +216,6 @@ class KernelInteropTest
         }
     }
 
-    @Disabled("Known stack-core bug, issue 4 acceptance 4 open: during the 1 MiB echo with keepUnread"
-        + " backpressure the capture shows duplicate ACKs and kernel retransmissions; checksums and"
-        + " stream completeness pass")
     @Test
     @Order(7)
     void captureOnThePeerHasNoBadChecksumsNoAnomaliesAndCompleteStreams() throws Exception
@@ -237,13 +233,14 @@ class KernelInteropTest
         final String bad = shell("tshark -n -r " + capture + " -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE " +
             "-Y 'tcp.checksum.status==2 || ip.checksum.status==2 || _ws.malformed'");
         assertEquals("", bad.trim(), "bad checksums or malformed frames in the capture:\n" + firstLines(bad, 30));
-        // tcp.analysis.flags covers every TCP expert note. Two are benign flow control, not anomalies, and are
-        // filtered out: window_full (the sender filled exactly the window the receiver offered) and
-        // window_update (the receiver re-opened its window). Retransmissions and dup ACKs stay: on a clean veth
-        // there must be none. KNOWN FAILURE (stack-core): the 1 MiB echo shows dup ACKs and retransmissions on
-        // both sides with no drop counted anywhere (see the report).
+        // tcp.analysis.flags covers every TCP expert note. The flow-control notes are not anomalies and are
+        // filtered out: window_full (a sender filled exactly the window offered), window_update (a receiver
+        // re-opened it), and the zero-window family (a receiver whose application reads slower than the echo
+        // arrives, and the sender's persist probes). Retransmissions, duplicate ACKs, lost or out-of-order
+        // segments and data past the window stay: on a clean veth there must be none.
         final String anomalies = shell("tshark -n -r " + capture + " -Y '(tcp.analysis.retransmission || " +
-            "tcp.analysis.flags) && !tcp.analysis.window_full && !tcp.analysis.window_update'");
+            "tcp.analysis.flags) && !(tcp.analysis.window_full || tcp.analysis.window_update || " +
+            "tcp.analysis.zero_window || tcp.analysis.zero_window_probe || tcp.analysis.zero_window_probe_ack)'");
         analysisAnomalies = anomalies.trim();
         final String fields = shell("tshark -n -r " + capture +
             " -Y tcp -T fields -e tcp.stream -e ip.src -e tcp.flags");
@@ -281,7 +278,8 @@ class KernelInteropTest
         }
         System.out.println("capture " + capture + ": " + complete + " TCP streams, each with SYN, SYN-ACK and both" +
             " FINs; no bad checksum or malformed frame");
-        assertTrue(complete >= 3 + 3 + 1 + 1000 + 1, "streams: " + complete);
+        // curl keep-alive 1, curl HTTP/1.0 3, Java bulk 1, short connections 1000, synack client 1
+        assertTrue(complete >= 1 + 3 + 1 + 1000 + 1, "streams: " + complete);
         assertEquals("", analysisAnomalies, "TCP analysis anomalies (retransmissions, dup ACKs) on a clean link:\n" +
             firstLines(analysisAnomalies, 30));
         Files.deleteIfExists(capture);
