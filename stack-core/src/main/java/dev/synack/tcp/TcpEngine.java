@@ -815,7 +815,8 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         {
             newAck(c);
         }
-        else if (segAck == c.sndUna && dataLength == 0 && !segFin && c.sndMax != c.sndUna
+        // RFC 5681 §2: a duplicate ACK carries no data, judged on the segment as sent, not as trimmed to our window.
+        else if (segAck == c.sndUna && seg.payloadLength() == 0 && !segFin && c.sndMax != c.sndUna
             && scaledWindow == c.sndWnd && c.sndWnd != 0)
         {
             duplicateAck(c);

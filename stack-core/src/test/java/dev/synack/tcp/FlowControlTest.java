@@ -11,6 +11,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
 import dev.synack.stat.DropReason;
+import dev.synack.stat.StackCounter;
 import dev.synack.test.RawPeer;
 import dev.synack.test.RecordingHandler;
 import dev.synack.test.Seg;
@@ -159,5 +160,34 @@ class FlowControlTest
         final List<Seg> acks = peer.drain();
         assertTrue(seg().ack(X + 1 + BUFFER).seq(y + 2).win(0).matches(acks.get(acks.size() - 1)), acks.toString());
         assertEquals(0, peer.stack.counters.get(DropReason.TCP_UNACCEPTABLE));
+    }
+
+    @Test
+    void dataTrimmedToNothingByAFullWindowIsNoDuplicateAck()
+    {
+        final RecordingHandler app = new RecordingHandler();
+        final int y = established(app);
+        final TcpConnection c = app.last;
+        c.pauseReading();
+        assertEquals(3000, c.send(new UnsafeBuffer(new byte[3000]), 0, 3000));
+        peer.drain();
+        for (int at = 0; at < BUFFER; at += 1000)
+        {
+            peer.send(seg().ack(y + 1).seq(X + 1 + at).data(new byte[Math.min(1000, BUFFER - at)]));
+        }
+        peer.drain();
+        // Our window is zero; the peer sends three more segments past it, each still acknowledging y + 1.
+        // RFC 5681 §2: segments with data are no duplicate ACKs, trimmed or not: no fast retransmit.
+        for (int i = 0; i < 3; i++)
+        {
+            peer.send(seg().ack(y + 1).seq(X + 1 + BUFFER).data(new byte[1000]));
+        }
+        final List<Seg> answers = peer.drain();
+        for (final Seg s : answers)
+        {
+            assertEquals(0, s.payloadLength, "only zero-window ACKs, no retransmission: " + s);
+            assertEquals(X + 1 + BUFFER, s.ack);
+        }
+        assertEquals(0, peer.stack.counters.get(StackCounter.TCP_RETRANSMITS));
     }
 }
