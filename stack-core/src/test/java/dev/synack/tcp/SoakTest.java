@@ -53,8 +53,15 @@ class SoakTest
         }
         assertEquals(0, work.failures, work.firstFailure + "; " + context);
         assertEquals(connections, work.completed, context);
-        // 2MSL later both tables, all timers and every buffer slot are empty again.
+        // 2MSL later both tables, all timers and every buffer slot are empty again — once the last FIN
+        // retransmission has met the peer's RST: a LAST-ACK whose ACKs were all lost waits out its backed-off
+        // RTO (seen: 8 s on this seed). The clock is manual, so two minutes of it cost nothing.
         pair.advance(TimeUnit.SECONDS.toNanos(3), 10 * MS);
+        for (int s = 3; s < 120 && pair.a.agent.tcp().connectionsInUse() + pair.b.agent.tcp().connectionsInUse() > 0;
+            s++)
+        {
+            pair.advance(TimeUnit.SECONDS.toNanos(1), 10 * MS);
+        }
         assertEquals(0, pair.a.agent.tcp().connectionsInUse(), context);
         assertEquals(0, pair.b.agent.tcp().connectionsInUse(), context);
         assertEquals(0, pair.a.agent.tcp().timersScheduled(), context);
