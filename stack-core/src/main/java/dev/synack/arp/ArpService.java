@@ -154,7 +154,7 @@ public final class ArpService
                 }
                 else
                 {
-                    if (table.pendingLength(i) != 0)
+                    for (int k = table.pendingCount(i); k > 0; k--)
                     {
                         counters.drop(DropReason.NEIGHBOUR_UNRESOLVED);
                     }
@@ -188,14 +188,13 @@ public final class ArpService
 
     private void release(final int entry)
     {
-        final int length = table.pendingLength(entry);
-        if (length != 0)
+        final MutableDirectBuffer pending = table.pendingBuffer();
+        for (int k = 0, n = table.pendingCount(entry); k < n; k++)
         {
-            final MutableDirectBuffer pending = table.pendingBuffer();
-            final int at = table.pendingOffset(entry);
+            final int at = table.pendingOffset(entry, k);
             MacAddress.write(pending, at + EthernetFrame.DESTINATION_OFFSET, table.mac(entry));
-            out.write(pending, at, length);
-            table.pendingLength(entry, 0);
+            out.write(pending, at, table.pendingLength(entry, k));
         }
+        table.clearPending(entry);
     }
 }

@@ -30,6 +30,8 @@ public final class NeighbourTable
     private final long[] deadline;
     private final int[] retriesLeft;
     private final long[] learnedAt;
+    private final int pendingFrames;
+    private final int[] pendingCount;
     private final int[] pendingLength;
     private final UnsafeBuffer pending;
 
@@ -39,10 +41,25 @@ public final class NeighbourTable
      */
     public NeighbourTable(final int capacity, final int maxFrameLength)
     {
+        this(capacity, maxFrameLength, 1);
+    }
+
+    /**
+     * @param capacity how many neighbours.
+     * @param maxFrameLength the largest frame that may wait for resolution.
+     * @param pendingFrames how many frames may wait for each neighbour's resolution.
+     */
+    public NeighbourTable(final int capacity, final int maxFrameLength, final int pendingFrames)
+    {
         if (capacity <= 0)
         {
             throw new IllegalArgumentException("neighbour table capacity must be positive: " + capacity);
         }
+        if (pendingFrames <= 0)
+        {
+            throw new IllegalArgumentException("frames waiting per neighbour must be positive: " + pendingFrames);
+        }
+        this.pendingFrames = pendingFrames;
         this.capacity = capacity;
         this.maxFrameLength = maxFrameLength;
         ip = new int[capacity];
@@ -51,8 +68,9 @@ public final class NeighbourTable
         deadline = new long[capacity];
         retriesLeft = new int[capacity];
         learnedAt = new long[capacity];
-        pendingLength = new int[capacity];
-        pending = new UnsafeBuffer(new byte[capacity * maxFrameLength]);
+        pendingCount = new int[capacity];
+        pendingLength = new int[capacity * pendingFrames];
+        pending = new UnsafeBuffer(new byte[capacity * pendingFrames * maxFrameLength]);
     }
 
     /**
@@ -102,7 +120,7 @@ public final class NeighbourTable
         ip[i] = address;
         mac[i] = hardware;
         state[i] = STATIC;
-        pendingLength[i] = 0;
+        pendingCount[i] = 0;
     }
 
     /**
@@ -129,7 +147,7 @@ public final class NeighbourTable
                 return -1;
             }
             ip[i] = address;
-            pendingLength[i] = 0;
+            pendingCount[i] = 0;
         }
         else if (state[i] == STATIC)
         {
@@ -166,7 +184,7 @@ public final class NeighbourTable
         state[i] = INCOMPLETE;
         deadline[i] = firstDeadline;
         retriesLeft[i] = retries;
-        pendingLength[i] = 0;
+        pendingCount[i] = 0;
         learnedAt[i] = now;
         return i;
     }
@@ -191,7 +209,7 @@ public final class NeighbourTable
         if (oldest >= 0)
         {
             state[oldest] = FREE;
-            pendingLength[oldest] = 0;
+            pendingCount[oldest] = 0;
         }
         return oldest;
     }
@@ -204,7 +222,7 @@ public final class NeighbourTable
     public void remove(final int i)
     {
         state[i] = FREE;
-        pendingLength[i] = 0;
+        pendingCount[i] = 0;
     }
 
     /** @return number of entries. */
@@ -275,29 +293,62 @@ public final class NeighbourTable
 
     /**
      * @param i entry index.
-     * @return offset of its waiting frame in {@link #pendingBuffer()}.
+     * @return offset in {@link #pendingBuffer()} where the next waiting frame goes, or -1 when its queue is full.
      */
-    public int pendingOffset(final int i)
+    public int nextPendingOffset(final int i)
     {
-        return i * maxFrameLength;
+        return pendingCount[i] == pendingFrames ? -1 : pendingOffset(i, pendingCount[i]);
+    }
+
+    /**
+     * Queues the frame just written at {@link #nextPendingOffset}.
+     *
+     * @param i entry index.
+     * @param length its length.
+     */
+    public void addPending(final int i, final int length)
+    {
+        pendingLength[i * pendingFrames + pendingCount[i]] = length;
+        pendingCount[i]++;
     }
 
     /**
      * @param i entry index.
-     * @return length of its waiting frame, 0 when none.
+     * @return frames waiting for it, in the order they were sent.
      */
-    public int pendingLength(final int i)
+    public int pendingCount(final int i)
     {
-        return pendingLength[i];
+        return pendingCount[i];
     }
 
     /**
      * @param i entry index.
-     * @param length length of the frame now waiting (0 to clear).
+     * @param k which waiting frame, 0 the oldest.
+     * @return its offset in {@link #pendingBuffer()}.
      */
-    public void pendingLength(final int i, final int length)
+    public int pendingOffset(final int i, final int k)
     {
-        pendingLength[i] = length;
+        return (i * pendingFrames + k) * maxFrameLength;
+    }
+
+    /**
+     * @param i entry index.
+     * @param k which waiting frame, 0 the oldest.
+     * @return its length.
+     */
+    public int pendingLength(final int i, final int k)
+    {
+        return pendingLength[i * pendingFrames + k];
+    }
+
+    /**
+     * Forgets the waiting frames (sent or lost).
+     *
+     * @param i entry index.
+     */
+    public void clearPending(final int i)
+    {
+        pendingCount[i] = 0;
     }
 
     /** @return the largest frame that can wait. */

@@ -13,7 +13,7 @@ import dev.synack.wire.FrameOutput;
  * Builds outgoing IPv4 packets in place: picks the next hop (on-link or the gateway), finds its MAC and
  * writes Ethernet + IPv4 headers straight into the tx ring; the caller writes the transport payload at
  * the returned offset and calls {@link #commit()}. A packet whose next hop is not yet resolved is built
- * in the neighbour's waiting slot instead and leaves when ARP answers.
+ * in the neighbour's waiting queue instead and leaves, in order, when ARP answers.
  * <p>
  * Stack thread only; one packet at a time (begin, write, commit). Never allocates.
  */
@@ -106,14 +106,15 @@ public final class IpOutput
                 counters.drop(DropReason.NEIGHBOUR_UNRESOLVED);
                 return -1;
             }
-            if (neighbours.pendingLength(entry) != 0)
+            frame = neighbours.nextPendingOffset(entry);
+            if (frame < 0)
             {
-                // Only the newest frame waits; the one it replaces is lost, as with a full queue.
+                // The neighbour's queue is full: this frame is lost, as past Linux's unres_qlen.
                 counters.drop(DropReason.NEIGHBOUR_UNRESOLVED);
+                return -1;
             }
             pendingEntry = entry;
             buffer = neighbours.pendingBuffer();
-            frame = neighbours.pendingOffset(entry);
         }
         frameLength = length;
         final int ipOffset = EthernetFrame.writeHeader(
@@ -139,7 +140,7 @@ public final class IpOutput
         }
         else if (pendingEntry >= 0)
         {
-            neighbours.pendingLength(pendingEntry, frameLength);
+            neighbours.addPending(pendingEntry, frameLength);
             pendingEntry = -1;
         }
     }

@@ -67,7 +67,7 @@ public final class StackAgent implements Agent, MessageHandler
         this.maxFrameLength = config.maxFrameLength();
         this.rxBatchLimit = config.rxBatchLimit();
         final FrameOutput out = new FrameOutput(tx, counters);
-        neighbours = new NeighbourTable(config.neighbourCapacity(), config.maxFrameLength());
+        neighbours = new NeighbourTable(config.neighbourCapacity(), config.maxFrameLength(), config.neighbourQueue());
         arp = new ArpService(
             neighbours, out, counters, localMac, localIp, config.arpRetryIntervalNs(), config.arpRetries());
         ipOutput = new IpOutput(out, neighbours, arp, counters, localMac, localIp, config.prefixLength(),

@@ -22,6 +22,7 @@ public final class StackConfig
     private int maxFrameLength = 1514;
     private int rxBatchLimit = 64;
     private int neighbourCapacity = 64;
+    private int neighbourQueue = 16;
     private long arpRetryIntervalNs = TimeUnit.SECONDS.toNanos(1);
     private int arpRetries = 3;
     private int maxConnections = 1024;
@@ -38,6 +39,7 @@ public final class StackConfig
     private long delayedAckNs = TimeUnit.MILLISECONDS.toNanos(40);
     private long timerTickNs = TimeUnit.MILLISECONDS.toNanos(1);
     private boolean rstOnFullTable = true;
+    private boolean evictTimeWait = true;
     private long isnSecret = 0x5EED_5A1D_C0DE_F00DL;
 
     /** @return a human name, used as the counters' label prefix. */
@@ -183,6 +185,25 @@ public final class StackConfig
     public StackConfig neighbourCapacity(final int capacity)
     {
         this.neighbourCapacity = capacity;
+        return this;
+    }
+
+    /** @return frames that may wait for one neighbour's ARP resolution. */
+    public int neighbourQueue()
+    {
+        return neighbourQueue;
+    }
+
+    /**
+     * A burst of connects to a neighbour not yet resolved leaves together when ARP answers, instead of waiting
+     * out a SYN retransmission. Memory: neighbourCapacity × frames × maxFrameLength bytes.
+     *
+     * @param frames frames that may wait for one neighbour's resolution (more are dropped, counted).
+     * @return this.
+     */
+    public StackConfig neighbourQueue(final int frames)
+    {
+        this.neighbourQueue = frames;
         return this;
     }
 
@@ -438,6 +459,27 @@ public final class StackConfig
         return this;
     }
 
+    /** @return whether a full table ends its oldest TIME-WAIT to make room for a new connection. */
+    public boolean evictTimeWait()
+    {
+        return evictTimeWait;
+    }
+
+    /**
+     * A client opening connections at rate R holds R × 2MSL of them in TIME-WAIT; when that outgrows the table,
+     * the oldest TIME-WAIT is ended early (and counted) rather than refusing the new connection, as Linux does
+     * past {@code tcp_max_tw_buckets}. Off, a full table refuses until 2MSL frees a slot (RFC 9293 §3.6.1 to
+     * the letter).
+     *
+     * @param evict whether a full table may end its oldest TIME-WAIT early.
+     * @return this.
+     */
+    public StackConfig evictTimeWait(final boolean evict)
+    {
+        this.evictTimeWait = evict;
+        return this;
+    }
+
     /** @return the secret key of the ISN hash (RFC 6528). */
     public long isnSecret()
     {
@@ -469,6 +511,7 @@ public final class StackConfig
         require(maxFrameLength >= 64 && maxFrameLength <= 9014, "maxFrameLength must be 64..9014: " + maxFrameLength);
         require(rxBatchLimit > 0, "rxBatchLimit must be positive: " + rxBatchLimit);
         require(neighbourCapacity > 0, "neighbourCapacity must be positive: " + neighbourCapacity);
+        require(neighbourQueue > 0, "neighbourQueue must be positive: " + neighbourQueue);
         require(arpRetries >= 0 && arpRetryIntervalNs > 0, "arp retries/interval must be non-negative/positive");
         require(maxConnections > 0 && maxConnections <= (1 << 22), "maxConnections must be 1..4194304");
         require(listenBacklog > 0, "listenBacklog must be positive: " + listenBacklog);

@@ -50,6 +50,8 @@ public enum StackCounter
     TCP_TIMEOUTS("TCP connections timed out"),
     /** SYNs refused because the connection table or a backlog was full. */
     TCP_TABLE_FULL("TCP SYNs refused: table or backlog full"),
+    /** TIME-WAIT connections ended before 2MSL to make room for a new connection in a full table. */
+    TCP_TIME_WAIT_EVICTED("TCP TIME-WAITs evicted for room"),
     /** Connections currently in use (all states but CLOSED). */
     TCP_CONNECTIONS("TCP connections now"),
     /** Connections currently in TIME-WAIT. */

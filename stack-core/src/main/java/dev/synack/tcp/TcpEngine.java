@@ -48,6 +48,7 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
     private final int ourWindowShift;
     private final int listenBacklog;
     private final boolean rstOnFullTable;
+    private final boolean evictTimeWait;
     private final long twoMslNs;
     private final long initialRtoNs;
     private final long minRtoNs;
@@ -104,6 +105,7 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         this.ourWindowShift = shift;
         this.listenBacklog = config.listenBacklog();
         this.rstOnFullTable = config.rstOnFullTable();
+        this.evictTimeWait = config.evictTimeWait();
         this.twoMslNs = 2 * config.mslNs();
         this.initialRtoNs = config.initialRtoNs();
         this.minRtoNs = config.minRtoNs();
@@ -186,7 +188,7 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
             nextEphemeral = nextEphemeral == 0xFFFF ? EPHEMERAL_FIRST : nextEphemeral + 1;
             if (table.find(remoteIp, remotePort, port) == null && !listeners.containsKey(port))
             {
-                c = table.allocate(remoteIp, remotePort, port);
+                c = allocate(remoteIp, remotePort, port);
                 if (c == null)
                 {
                     break;
@@ -206,6 +208,32 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         armRetransmit(c);
         rearm(c);
         return c.handle();
+    }
+
+    /** A free slot, or with a full table the slot of the oldest TIME-WAIT (when configured), or null. */
+    private TcpConnection allocate(final int remoteIp, final int remotePort, final int localPort)
+    {
+        final TcpConnection c = table.allocate(remoteIp, remotePort, localPort);
+        return c != null || !evictTimeWait || !evictOldestTimeWait() ? c
+            : table.allocate(remoteIp, remotePort, localPort);
+    }
+
+    private boolean evictOldestTimeWait()
+    {
+        while (!timeWait.isEmpty())
+        {
+            final TcpConnection c = table.slot(timeWait.headSlot());
+            final boolean live = c.generation == timeWait.headGeneration() && c.state == TcpState.TIME_WAIT
+                && c.timeWaitDeadline == timeWait.headDeadline();
+            timeWait.poll();
+            if (live)
+            {
+                counters.increment(StackCounter.TCP_TIME_WAIT_EVICTED);
+                release(c);
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -488,7 +516,7 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
             return DropReason.TCP_UNACCEPTABLE;
         }
         final TcpConnection c = listener.embryonic < listener.backlog
-            ? table.allocate(remoteIp, remotePort, listener.port) : null;
+            ? allocate(remoteIp, remotePort, listener.port) : null;
         if (c == null)
         {
             counters.increment(StackCounter.TCP_TABLE_FULL);

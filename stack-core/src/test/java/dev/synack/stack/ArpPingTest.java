@@ -84,6 +84,27 @@ class ArpPingTest
     }
 
     @Test
+    void aBurstWaitingForArpLeavesInOrderWhenItAnswersAndOnlyTheOverflowIsLost()
+    {
+        // Three pings while the neighbour is unresolved, with room for two: the first two wait and leave in
+        // order once the reply comes; the third finds the queue full and is dropped (counted), not a crash.
+        final StackConfig a = StackPair.configA().maxConnections(4).neighbourQueue(2);
+        final StackPair pair = new StackPair(a, StackPair.configB().maxConnections(4), FaultPlan.none(),
+            FaultPlan.none(), 1 << 20);
+        pair.wire.tap(this::record);
+        pair.a.agent.icmp().listener((source, id, seq, length) -> replies.add("seq=" + seq));
+        assertTrue(pair.a.agent.ping(StackPair.B_IP, 0x5A, 1, 8));
+        assertTrue(pair.a.agent.ping(StackPair.B_IP, 0x5A, 2, 8));
+        pair.a.agent.ping(StackPair.B_IP, 0x5A, 3, 8);
+        pair.settle();
+        assertEquals(List.of("seq=1", "seq=2"), replies);
+        assertEquals(1, pair.a.counters.get(StackCounter.ARP_REQUESTS_SENT), "one request for the whole burst");
+        assertEquals(1, pair.a.counters.get(DropReason.NEIGHBOUR_UNRESOLVED), "the third ping, past the queue");
+        assertTrue(wire.get(2).contains("echo-request") && wire.get(2).contains("seq=1"), wire.toString());
+        assertTrue(wire.get(3).contains("echo-request") && wire.get(3).contains("seq=2"), wire.toString());
+    }
+
+    @Test
     void lostArpRequestIsRetriedAfterTheIntervalAndThePingStillSucceeds()
     {
         final StackPair pair = pair(new FaultPlan(7).dropFrame(1));
