@@ -12,6 +12,7 @@ import org.agrona.DirectBuffer;
 import dev.synack.api.CloseReason;
 import dev.synack.api.TcpHandler;
 import dev.synack.ip.Ipv4Address;
+import dev.synack.stat.StackCounter;
 import dev.synack.tcp.TcpConnection;
 import dev.synack.time.NanoClock;
 import dev.synack.time.SystemNanoClock;
@@ -87,6 +88,12 @@ public final class DemoCommand
             out.println("  stacks:   A 198.18.0.1 " + DemoStacks.A_MAC + ", B 198.18.0.2 " + DemoStacks.B_MAC
                 + ", " + DemoStacks.MAX_CONNECTIONS + " connections, 4 KiB buffers each way");
             out.println("  counters: " + stacks.directory() + "/{A,B}.counters (watch: synack stat FILE --watch)");
+            if (link.ceilingDetail() != null)
+            {
+                out.printf("  ceiling:  %,.0f frames/s cross the link with no stack (both directions):%n",
+                    link.ceilingFramesPerSecond());
+                out.println("            " + link.ceilingDetail());
+            }
             if (wire.equals("memory") && Main.isRoot())
             {
                 out.println("  hint:     you are root: `synack demo --wire xdp` runs the same over AF_XDP on a veth"
@@ -213,23 +220,39 @@ public final class DemoCommand
             "handshakes/s, 16 at a time", "keep-alive exchanges/s, 1 in flight (64 B each way)",
             "keep-alive exchanges/s, 16 in flight"};
         final double[][] rates = new double[4][runs];
+        final double[][] frameRates = new double[4][runs];
         for (int r = 0; r < runs; r++)
         {
-            rates[0][r] = handshakes.measure(durationNs, 1);
-            rates[1][r] = handshakes.measure(durationNs, 16);
-            rates[2][r] = k1.measure(durationNs);
-            rates[3][r] = k16.measure(durationNs);
+            for (int w = 0; w < 4; w++)
+            {
+                final long frames0 = framesOut(link);
+                final long t0 = clock.nanoTime();
+                rates[w][r] = w == 0 ? handshakes.measure(durationNs, 1) : w == 1 ? handshakes.measure(durationNs, 16)
+                    : w == 2 ? k1.measure(durationNs) : k16.measure(durationNs);
+                frameRates[w][r] = (framesOut(link) - frames0) * 1e9 / (clock.nanoTime() - t0);
+            }
             out.printf("       run %d: %,.0f  %,.0f  %,.0f  %,.0f%n", r + 1, rates[0][r], rates[1][r], rates[2][r],
                 rates[3][r]);
         }
         out.println();
-        out.printf("  %-52s %12s %12s %12s%n", "workload", "median", "min", "max");
+        final double ceiling = link.ceilingFramesPerSecond();
+        out.printf("  %-52s %12s %12s %12s %14s%s%n", "workload", "median", "min", "max", "wire frames/s",
+            ceiling > 0 ? "  of ceiling" : "");
         for (int i = 0; i < names.length; i++)
         {
             final double[] sorted = rates[i].clone();
             Arrays.sort(sorted);
-            out.printf("  %-52s %,12.0f %,12.0f %,12.0f%n", names[i], median(sorted), sorted[0],
-                sorted[sorted.length - 1]);
+            final double[] frames = frameRates[i].clone();
+            Arrays.sort(frames);
+            final double framesMedian = median(frames);
+            out.printf("  %-52s %,12.0f %,12.0f %,12.0f %,14.0f%s%n", names[i], median(sorted), sorted[0],
+                sorted[sorted.length - 1], framesMedian,
+                ceiling > 0 ? String.format("  %9.1f %%", 100 * framesMedian / ceiling) : "");
+        }
+        if (ceiling > 0)
+        {
+            out.printf("  %-52s %12s %12s %12s %,14.0f  %9.1f %%%n", "link ceiling (raw reflect, no stack)", "", "", "",
+                ceiling, 100.0);
         }
         out.println();
         out.printf("  keep-alive latency, µs (all runs; send to last reply byte)%n");
@@ -252,6 +275,12 @@ public final class DemoCommand
         {
             throw new IllegalStateException("the workloads saw " + errors + " unexpected callbacks");
         }
+    }
+
+    /** @return frames both stacks have sent: what crossed the link, in both directions. */
+    private static long framesOut(final Link link)
+    {
+        return link.a().counters().get(StackCounter.FRAMES_OUT) + link.b().counters().get(StackCounter.FRAMES_OUT);
     }
 
     private static double median(final double[] sorted)

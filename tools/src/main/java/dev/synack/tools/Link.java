@@ -26,6 +26,21 @@ public interface Link extends AutoCloseable
     /** @return one line saying what carries the frames. */
     String describe();
 
+    /**
+     * @return frames per second this link carried with no stack on it (both directions, measured in this run
+     *     before the stacks started), or 0 when not measured.
+     */
+    default double ceilingFramesPerSecond()
+    {
+        return 0;
+    }
+
+    /** @return how the ceiling was measured, or null when it was not. */
+    default String ceilingDetail()
+    {
+        return null;
+    }
+
     /** Releases everything (sockets, XDP programs, the lab network, counters files); never throws. */
     @Override
     void close();

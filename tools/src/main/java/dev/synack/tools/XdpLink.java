@@ -20,7 +20,9 @@ import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 import dev.synack.nic.NicAgent;
+import dev.synack.nic.tool.Reflect;
 import dev.synack.nic.xdp.XdpConfig;
+import dev.synack.nic.xdp.XdpMode;
 import dev.synack.nic.xdp.XdpSocket;
 import dev.synack.stack.StackAgent;
 
@@ -46,6 +48,7 @@ public final class XdpLink implements Link
     private Relay relayA;
     private Relay relayB;
     private String mode = "";
+    private Reflect.Result ceiling;
     private boolean closed;
 
     private XdpLink(final DemoStacks stacks, final Path labNet, final String name)
@@ -90,6 +93,7 @@ public final class XdpLink implements Link
     {
         run(List.of(labNet.toString(), "down", name));
         final Map<String, String> lab = parse(run(List.of(labNet.toString(), "up", name, "--bare")));
+        ceiling = measureCeiling(lab);
         final XdpSocket a = XdpSocket.open(XdpConfig.builder(lab.get("dev_a")).namespace(lab.get("ns_a")).build());
         sockets.add(a);
         final XdpSocket b = XdpSocket.open(XdpConfig.builder(lab.get("dev_b")).namespace(lab.get("ns_b")).build());
@@ -104,6 +108,37 @@ public final class XdpLink implements Link
         relayB = new Relay(false, stacks.bTx, nicTxB, printer);
         nicA.onStart();
         nicB.onStart();
+    }
+
+    /**
+     * The link's ceiling in this run, before the stacks open their sockets: the raw reflect tool bounces 60-byte
+     * frames back from dev_a to a blaster on dev_b (no stack, MACs swapped), one busy thread per end.
+     */
+    private static Reflect.Result measureCeiling(final Map<String, String> lab)
+    {
+        final boolean twoCpus = Runtime.getRuntime().availableProcessors() > 1;
+        try
+        {
+            return Reflect.bench(lab.get("ns_a"), lab.get("dev_a"), lab.get("ns_b"), lab.get("dev_b"),
+                XdpMode.GENERIC, 1.0, 1024, 64, 512, twoCpus ? 0 : -1, twoCpus ? 1 : -1);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted measuring the link ceiling", ex);
+        }
+    }
+
+    @Override
+    public double ceilingFramesPerSecond()
+    {
+        return ceiling == null ? 0 : (ceiling.sent() + ceiling.reflected()) / ceiling.seconds();
+    }
+
+    @Override
+    public String ceilingDetail()
+    {
+        return ceiling == null ? null : ceiling.line();
     }
 
     @Override
