@@ -2,6 +2,7 @@ package dev.synack.tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -102,5 +103,29 @@ class MainTest
         }
         final String counters = text.substring(text.indexOf("counters: ") + 10, text.indexOf("/{A,B}"));
         assertTrue(!Files.exists(Path.of(counters)), "counters directory removed: " + counters);
+    }
+
+    @Test
+    void xdpDemoMeasuresTheLinkCeilingThenTheStacksOnItAndTearsTheLabDown() throws Exception
+    {
+        final boolean root = Main.isRoot();
+        if (!root)
+        {
+            System.out.println("SKIPPED xdp demo: not root (namespaces, veth and AF_XDP need root)");
+        }
+        assumeTrue(root, "not root");
+        assertEquals(0, run("demo", "--wire", "xdp", "--seconds", "1", "--runs", "1"), err());
+        final String text = out();
+        for (final String expected : new String[] {"AF_XDP on a veth pair", "ceiling:", "reflect frames/s:",
+            "ICMP echo reply", "[SYN,ACK]", "keep-alive exchanges/s, 16 in flight", "of ceiling",
+            "link ceiling (raw reflect, no stack)", "unexpected callbacks: 0;"})
+        {
+            assertTrue(text.contains(expected), "missing '" + expected + "' in:\n" + text);
+        }
+        final int at = text.indexOf("synack-a-demo");
+        final String name = text.substring(at, text.indexOf(' ', at));
+        final Process netns = new ProcessBuilder("ip", "netns", "list").redirectErrorStream(true).start();
+        final String namespaces = new String(netns.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(!namespaces.contains(name), name + " removed: " + namespaces);
     }
 }
