@@ -21,13 +21,19 @@ import dev.synack.time.SystemNanoClock;
  * {@code synack demo}: two synack stacks on one thread — A resolves B by ARP and pings it, opens and closes one
  * TCP connection (every frame printed), then measures handshakes/s and keep-alive exchanges/s in real time
  * ({@link SystemNanoClock}) over N runs and prints medians, keep-alive latency percentiles and the counters.
- * Numbers are only ever what was measured in this process.
+ * {@code --wire auto} (the default) does it on the in-memory wire and, when run as root, again over AF_XDP on a
+ * veth pair (after measuring that link's raw ceiling), then prints both side by side. Numbers are only ever
+ * what was measured in this process.
  * <p>
  * Not thread-safe; runs once on the calling thread.
  */
 public final class DemoCommand
 {
-    static final String USAGE = "usage: synack demo [--wire memory|xdp] [--seconds N] [--runs N] [--msl-ms N]";
+    static final String USAGE =
+        "usage: synack demo [--wire auto|memory|xdp] [--seconds N] [--runs N] [--msl-ms N]";
+    private static final String[] NAMES = {"handshakes/s, 1 at a time (open+close cycles)",
+        "handshakes/s, 16 at a time", "keep-alive exchanges/s, 1 in flight (64 B each way)",
+        "keep-alive exchanges/s, 16 in flight"};
     private static final int PING_ID = 0x5A;
     private static final int B_IP = Ipv4Address.parse("198.18.0.2");
 
@@ -54,34 +60,44 @@ public final class DemoCommand
         {
             w = "xdp";
         }
-        this.wire = w == null ? "memory" : w;
-        if (!wire.equals("memory") && !wire.equals("xdp"))
+        this.wire = w == null ? "auto" : w;
+        if (!wire.equals("auto") && !wire.equals("memory") && !wire.equals("xdp"))
         {
-            throw new UsageException("demo: --wire must be memory or xdp, not '" + wire + "'");
+            throw new UsageException("demo: --wire must be auto, memory or xdp, not '" + wire + "'");
         }
         this.seconds = parsed.intValue("seconds", 3, 1, 3600);
         this.runs = parsed.intValue("runs", 3, 1, 1000);
-        this.mslMs = parsed.intValue("msl-ms", 50, 1, 120_000);
+        this.mslMs = parsed.intValue("msl-ms", 20, 1, 120_000);
         this.out = out;
     }
 
     /** @return exit code. */
     public int run()
     {
+        final boolean both = wire.equals("auto") && Main.isRoot();
+        final double[][] memory = wire.equals("xdp") ? null : demo("memory", both ? "1/2" : null);
+        if (wire.equals("auto") && !both)
+        {
+            out.println("  hint: as root the demo runs the same over AF_XDP on a veth pair too (or: --wire xdp)");
+        }
+        final double[][] xdp = wire.equals("memory") || (wire.equals("auto") && !both) ? null
+            : demo("xdp", both ? "2/2" : null);
+        if (memory != null && xdp != null)
+        {
+            sideBySide(memory, xdp);
+        }
+        return 0;
+    }
+
+    /** One complete demo on one wire; returns the medians: workloads × {rate, wire frames/s, ceiling}. */
+    private double[][] demo(final String kind, final String part)
+    {
         final FramePrinter printer = new FramePrinter(out);
         final DemoStacks stacks = new DemoStacks(mslMs, clock);
-        final Link link;
-        if (wire.equals("xdp"))
-        {
-            link = XdpLink.open(stacks, printer);
-        }
-        else
-        {
-            link = new MemoryLink(stacks, clock, printer);
-        }
+        final Link link = kind.equals("xdp") ? XdpLink.open(stacks, printer) : new MemoryLink(stacks, clock, printer);
         try
         {
-            out.println("synack demo");
+            out.println("synack demo" + (part == null ? "" : " (" + part + ": " + kind + " wire)"));
             out.println("  wire:     " + link.describe());
             out.println("  clock:    SystemNanoClock (real time); MSL " + mslMs + " ms, so TIME-WAIT lasts "
                 + 2 * mslMs + " ms");
@@ -94,26 +110,38 @@ public final class DemoCommand
                     link.ceilingFramesPerSecond());
                 out.println("            " + link.ceilingDetail());
             }
-            if (wire.equals("memory") && Main.isRoot())
-            {
-                out.println("  hint:     you are root: `synack demo --wire xdp` runs the same over AF_XDP on a veth"
-                    + " pair");
-            }
             out.println();
             ping(link, printer);
             ladder(link, printer);
-            measure(link);
+            final double[][] medians = measure(link);
             out.println();
             out.println("== 4. counters at the end");
             out.println("A (198.18.0.1):");
             out.print(link.a().counters().appendNonZero(new StringBuilder()));
             out.println("B (198.18.0.2):");
             out.print(link.b().counters().appendNonZero(new StringBuilder()));
-            return 0;
+            out.println();
+            return medians;
         }
         finally
         {
             link.close();
+        }
+    }
+
+    private void sideBySide(final double[][] memory, final double[][] xdp)
+    {
+        out.println("== side by side, medians of this run (both ends synack, one thread drives both stacks)");
+        out.printf("  %-52s %14s %14s %14s%n", "workload", "memory wire", "AF_XDP veth", "AF_XDP/memory");
+        for (int i = 0; i < NAMES.length; i++)
+        {
+            out.printf("  %-52s %,14.0f %,14.0f %13.2fx%n", NAMES[i], memory[i][0], xdp[i][0],
+                xdp[i][0] / memory[i][0]);
+        }
+        final double ceiling = xdp[0][2];
+        if (ceiling > 0)
+        {
+            out.printf("  %-52s %14s %,14.0f%n", "veth ceiling, wire frames/s (raw reflect, no stack)", "", ceiling);
         }
     }
 
@@ -206,7 +234,7 @@ public final class DemoCommand
         out.println();
     }
 
-    private void measure(final Link link)
+    private double[][] measure(final Link link)
     {
         out.printf("== 3. measurements: %d run(s) of %d s each, medians (rates measured on this thread, real time)%n",
             runs, seconds);
@@ -216,9 +244,8 @@ public final class DemoCommand
         final HandshakeRun handshakes = new HandshakeRun(link, clock);
         final KeepAliveRun k1 = new KeepAliveRun(link, clock, 1, latency[0]);
         final KeepAliveRun k16 = new KeepAliveRun(link, clock, 16, latency[1]);
-        final String[] names = {"handshakes/s, 1 at a time (open+close cycles)",
-            "handshakes/s, 16 at a time", "keep-alive exchanges/s, 1 in flight (64 B each way)",
-            "keep-alive exchanges/s, 16 in flight"};
+        final String[] names = NAMES;
+        final double[][] medians = new double[names.length][3];
         final double[][] rates = new double[4][runs];
         final double[][] frameRates = new double[4][runs];
         for (int r = 0; r < runs; r++)
@@ -245,6 +272,9 @@ public final class DemoCommand
             final double[] frames = frameRates[i].clone();
             Arrays.sort(frames);
             final double framesMedian = median(frames);
+            medians[i][0] = median(sorted);
+            medians[i][1] = framesMedian;
+            medians[i][2] = ceiling;
             out.printf("  %-52s %,12.0f %,12.0f %,12.0f %,14.0f%s%n", names[i], median(sorted), sorted[0],
                 sorted[sorted.length - 1], framesMedian,
                 ceiling > 0 ? String.format("  %9.1f %%", 100 * framesMedian / ceiling) : "");
@@ -275,6 +305,7 @@ public final class DemoCommand
         {
             throw new IllegalStateException("the workloads saw " + errors + " unexpected callbacks");
         }
+        return medians;
     }
 
     /** @return frames both stacks have sent: what crossed the link, in both directions. */

@@ -90,14 +90,14 @@ class MainTest
     @Test
     void demoCompletesAndPrintsEverySection() throws Exception
     {
-        assertEquals(0, run("demo", "--seconds", "1", "--runs", "1"), err());
+        assertEquals(0, run("demo", "--wire", "memory", "--seconds", "1", "--runs", "1"), err());
         final String text = out();
         for (final String expected : new String[] {"== 1. A resolves B by ARP", "ARP who-has 198.18.0.2",
             "ARP reply 198.18.0.2 is-at 02:00:00:00:00:02", "ICMP echo request", "ICMP echo reply",
             "ping 198.18.0.2 seq=2", "== 2. one TCP connection", "[SYN]", "[SYN,ACK]", "FIN",
             "== 3. measurements", "handshakes/s", "keep-alive exchanges/s, 16 in flight", "p99.9",
             "unexpected callbacks: 0;", "== 4. counters", "TCP segments in",
-            "MSL 50 ms"})
+            "MSL 20 ms"})
         {
             assertTrue(text.contains(expected), "missing '" + expected + "' in:\n" + text);
         }
@@ -106,7 +106,7 @@ class MainTest
     }
 
     @Test
-    void xdpDemoMeasuresTheLinkCeilingThenTheStacksOnItAndTearsTheLabDown() throws Exception
+    void asRootTheDefaultDemoRunsBothWiresMeasuresTheVethCeilingAndTearsTheLabDown() throws Exception
     {
         final boolean root = Main.isRoot();
         if (!root)
@@ -114,11 +114,12 @@ class MainTest
             System.out.println("SKIPPED xdp demo: not root (namespaces, veth and AF_XDP need root)");
         }
         assumeTrue(root, "not root");
-        assertEquals(0, run("demo", "--wire", "xdp", "--seconds", "1", "--runs", "1"), err());
+        assertEquals(0, run("demo", "--seconds", "1", "--runs", "1"), err());
         final String text = out();
-        for (final String expected : new String[] {"AF_XDP on a veth pair", "ceiling:", "reflect frames/s:",
-            "ICMP echo reply", "[SYN,ACK]", "keep-alive exchanges/s, 16 in flight", "of ceiling",
-            "link ceiling (raw reflect, no stack)", "unexpected callbacks: 0;"})
+        for (final String expected : new String[] {"(1/2: memory wire)", "(2/2: xdp wire)", "AF_XDP on a veth pair",
+            "ceiling:", "reflect frames/s:", "ICMP echo reply", "[SYN,ACK]", "keep-alive exchanges/s, 16 in flight",
+            "of ceiling", "link ceiling (raw reflect, no stack)", "unexpected callbacks: 0;", "== side by side",
+            "AF_XDP/memory", "veth ceiling, wire frames/s"})
         {
             assertTrue(text.contains(expected), "missing '" + expected + "' in:\n" + text);
         }
