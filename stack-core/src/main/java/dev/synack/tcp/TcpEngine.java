@@ -48,6 +48,8 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
     private final int ourWindowShift;
     private final int listenBacklog;
     private final boolean rstOnFullTable;
+    private final long wheelPollIntervalNs;
+    private long nextWheelPoll;
     private final boolean evictTimeWait;
     private final long twoMslNs;
     private final long initialRtoNs;
@@ -120,6 +122,8 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         final int perTick = Math.max(16, Integer.highestOneBit(Math.max(1, capacity - 1)) << 1);
         final long tick = Long.highestOneBit(Math.max(1024, config.timerTickNs()));
         wheel = new DeadlineTimerWheel(TimeUnit.NANOSECONDS, now, tick, 256, perTick);
+        wheelPollIntervalNs = tick >> 3;
+        nextWheelPoll = now;
         timeWait = new TimeWaitQueue(2 * capacity);
         stateCounts[TcpState.CLOSED.ordinal()] = capacity;
         outOfOrder = new OutOfOrderRanges(capacity, config.outOfOrderSegments());
@@ -1607,12 +1611,22 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
             }
             return work;
         }
-        // poll() handles one tick per call and fires only deadlines already past: loop to catch up.
+        if (now - nextWheelPoll < 0)
+        {
+            return work;
+        }
+        // Each poll scans a whole spoke (sized for every connection at once): doing it on every duty cycle cost
+        // more than the segments themselves. Poll again after a fraction of a tick, or at the earliest deadline
+        // scheduled before that (rearm lowers nextWheelPoll), so a timer fires at most that fraction late.
+        nextWheelPoll = now + wheelPollIntervalNs;
+        // poll() scans one tick per call and then steps to the next once that tick is over: loop to catch up,
+        // then scan the tick that holds now, which the last step only entered.
         do
         {
             work += wheel.poll(now, this, Integer.MAX_VALUE);
         }
         while (wheel.currentTickTime() <= now);
+        work += wheel.poll(now, this, Integer.MAX_VALUE);
         return work;
     }
 
@@ -1775,6 +1789,10 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         {
             c.timerId = wheel.scheduleTimer(deadline);
             timerOwners.put(c.timerId, c.slot);
+            if (deadline - nextWheelPoll < 0)
+            {
+                nextWheelPoll = deadline;
+            }
         }
     }
 }
