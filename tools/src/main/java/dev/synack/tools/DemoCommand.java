@@ -120,6 +120,10 @@ public final class DemoCommand
             out.print(link.a().counters().appendNonZero(new StringBuilder()));
             out.println("B (198.18.0.2):");
             out.print(link.b().counters().appendNonZero(new StringBuilder()));
+            if (link.nicCounters() != null)
+            {
+                out.println(link.nicCounters());
+            }
             out.println();
             return medians;
         }

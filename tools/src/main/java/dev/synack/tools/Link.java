@@ -35,6 +35,12 @@ public interface Link extends AutoCloseable
         return 0;
     }
 
+    /** @return the NIC agents' own counters (frames, kicks, wake-ups), or null when there are none. */
+    default String nicCounters()
+    {
+        return null;
+    }
+
     /** @return how the ceiling was measured, or null when it was not. */
     default String ceilingDetail()
     {

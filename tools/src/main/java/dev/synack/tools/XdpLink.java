@@ -130,6 +130,19 @@ public final class XdpLink implements Link
     }
 
     @Override
+    public String nicCounters()
+    {
+        return nic("A", nicA) + System.lineSeparator() + nic("B", nicB);
+    }
+
+    private static String nic(final String name, final NicAgent nic)
+    {
+        return String.format("NIC %s: rx %,d, tx %,d, tx kicks (sendto) %,d, fill wake-ups (recvfrom) %,d,"
+            + " rx ring full %,d, fill starved %,d", name, nic.rxFrames(), nic.txFrames(), nic.txKicks(),
+            nic.fillWakeups(), nic.rxDropRingFull(), nic.fillStarved());
+    }
+
+    @Override
     public double ceilingFramesPerSecond()
     {
         return ceiling == null ? 0 : (ceiling.sent() + ceiling.reflected()) / ceiling.seconds();
