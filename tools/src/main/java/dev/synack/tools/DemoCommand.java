@@ -22,8 +22,9 @@ import dev.synack.time.SystemNanoClock;
  * TCP connection (every frame printed), then measures handshakes/s and keep-alive exchanges/s in real time
  * ({@link SystemNanoClock}) over N runs and prints medians, keep-alive latency percentiles and the counters.
  * {@code --wire auto} (the default) does it on the in-memory wire and, when run as root, again over AF_XDP on a
- * veth pair (after measuring that link's raw ceiling), then prints both side by side. Numbers are only ever
- * what was measured in this process.
+ * veth pair (after measuring that link's raw ceiling), then the same workloads with the Linux kernel's TCP on a
+ * veth pair ({@link KernelComparison}), and prints all three side by side. Numbers are only ever what was
+ * measured in this run.
  * <p>
  * Not thread-safe; runs once on the calling thread.
  */
@@ -75,16 +76,19 @@ public final class DemoCommand
     public int run()
     {
         final boolean both = wire.equals("auto") && Main.isRoot();
-        final double[][] memory = wire.equals("xdp") ? null : demo("memory", both ? "1/2" : null);
+        final double[][] memory = wire.equals("xdp") ? null : demo("memory", both ? "1/3" : null);
         if (wire.equals("auto") && !both)
         {
             out.println("  hint: as root the demo runs the same over AF_XDP on a veth pair too (or: --wire xdp)");
         }
         final double[][] xdp = wire.equals("memory") || (wire.equals("auto") && !both) ? null
-            : demo("xdp", both ? "2/2" : null);
+            : demo("xdp", both ? "2/3" : null);
         if (memory != null && xdp != null)
         {
-            sideBySide(memory, xdp);
+            out.println("synack demo (3/3: the Linux kernel's TCP on a veth pair, same workloads)");
+            final double[] kernel = new KernelComparison(out, seconds, runs).measure();
+            out.println();
+            sideBySide(memory, xdp, kernel);
         }
         return 0;
     }
@@ -133,19 +137,22 @@ public final class DemoCommand
         }
     }
 
-    private void sideBySide(final double[][] memory, final double[][] xdp)
+    private void sideBySide(final double[][] memory, final double[][] xdp, final double[] kernel)
     {
-        out.println("== side by side, medians of this run (both ends synack, one thread drives both stacks)");
-        out.printf("  %-52s %14s %14s %14s%n", "workload", "memory wire", "AF_XDP veth", "AF_XDP/memory");
+        out.println("== side by side, medians of this run");
+        out.println("   synack: both stacks and both NICs on one thread; kernel: client and server JVMs, 16 client"
+            + " threads for 16 at a time, softirqs on both cores");
+        out.printf("  %-52s %12s %12s %12s %14s%n", "workload", "synack mem", "synack xdp", "kernel veth",
+            "xdp / kernel");
         for (int i = 0; i < NAMES.length; i++)
         {
-            out.printf("  %-52s %,14.0f %,14.0f %13.2fx%n", NAMES[i], memory[i][0], xdp[i][0],
-                xdp[i][0] / memory[i][0]);
+            out.printf("  %-52s %,12.0f %,12.0f %,12.0f %13.2fx%n", NAMES[i], memory[i][0], xdp[i][0], kernel[i],
+                xdp[i][0] / kernel[i]);
         }
         final double ceiling = xdp[0][2];
         if (ceiling > 0)
         {
-            out.printf("  %-52s %14s %,14.0f%n", "veth ceiling, wire frames/s (raw reflect, no stack)", "", ceiling);
+            out.printf("  %-52s %12s %,12.0f%n", "veth ceiling, wire frames/s (raw reflect, no stack)", "", ceiling);
         }
     }
 

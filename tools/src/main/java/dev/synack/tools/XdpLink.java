@@ -1,14 +1,8 @@
 package dev.synack.tools;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -74,7 +68,7 @@ public final class XdpLink implements Link
             throw new NotAvailableException("--wire xdp needs root (network namespaces, veth, AF_XDP): run as root",
                 null);
         }
-        final Path script = findLabNet();
+        final Path script = LabNet.find();
         final XdpLink link = new XdpLink(stacks, script, "demo" + ProcessHandle.current().pid() % 100000);
         Runtime.getRuntime().addShutdownHook(link.hook);
         try
@@ -91,8 +85,8 @@ public final class XdpLink implements Link
 
     private void up(final FramePrinter printer)
     {
-        run(List.of(labNet.toString(), "down", name));
-        final Map<String, String> lab = parse(run(List.of(labNet.toString(), "up", name, "--bare")));
+        LabNet.run(List.of(labNet.toString(), "down", name));
+        final Map<String, String> lab = LabNet.parse(LabNet.run(List.of(labNet.toString(), "up", name, "--bare")));
         ceiling = measureCeiling(lab);
         final XdpSocket a = XdpSocket.open(XdpConfig.builder(lab.get("dev_a")).namespace(lab.get("ns_a")).build());
         sockets.add(a);
@@ -219,7 +213,7 @@ public final class XdpLink implements Link
             closed = true;
             try
             {
-                run(List.of(labNet.toString(), "down", name));
+                LabNet.run(List.of(labNet.toString(), "down", name));
             }
             catch (final RuntimeException ex)
             {
@@ -227,80 +221,6 @@ public final class XdpLink implements Link
                     + name + "`");
             }
         }
-    }
-
-    /** @return the lab-net script: -Dsynack.home/bin/lab-net, or tools/bin/lab-net above the working directory. */
-    static Path findLabNet()
-    {
-        final String home = System.getProperty("synack.home");
-        if (home != null && Files.isExecutable(Path.of(home, "bin", "lab-net")))
-        {
-            return Path.of(home, "bin", "lab-net");
-        }
-        Path dir = Path.of("").toAbsolutePath();
-        while (dir != null)
-        {
-            for (final Path candidate : List.of(dir.resolve("tools/bin/lab-net"), dir.resolve("bin/lab-net")))
-            {
-                if (Files.isExecutable(candidate))
-                {
-                    return candidate;
-                }
-            }
-            dir = dir.getParent();
-        }
-        throw new NotAvailableException("tools/bin/lab-net not found: run from the synack checkout or use"
-            + " tools/bin/synack (which sets -Dsynack.home)", null);
-    }
-
-    private static String run(final List<String> command)
-    {
-        try
-        {
-            final Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            final ByteArrayOutputStream out = new ByteArrayOutputStream();
-            try (InputStream in = p.getInputStream())
-            {
-                in.transferTo(out);
-            }
-            final int rc = p.waitFor();
-            final String text = out.toString(StandardCharsets.UTF_8);
-            if (rc != 0)
-            {
-                throw new IllegalStateException(String.join(" ", command) + " exited " + rc + ": " + text.trim());
-            }
-            return text;
-        }
-        catch (final IOException ex)
-        {
-            throw new IllegalStateException("cannot run " + command.get(0) + ": " + ex.getMessage(), ex);
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while running " + command.get(0), ex);
-        }
-    }
-
-    private static Map<String, String> parse(final String output)
-    {
-        final Map<String, String> values = new HashMap<>();
-        for (final String line : output.split("\n"))
-        {
-            final int eq = line.indexOf('=');
-            if (eq > 0)
-            {
-                values.put(line.substring(0, eq).trim(), line.substring(eq + 1).trim());
-            }
-        }
-        for (final String key : List.of("ns_a", "ns_b", "dev_a", "dev_b"))
-        {
-            if (!values.containsKey(key))
-            {
-                throw new IllegalStateException("lab-net up printed no " + key + ": " + output.trim());
-            }
-        }
-        return values;
     }
 
     private static RingBuffer ring()

@@ -106,7 +106,7 @@ class MainTest
     }
 
     @Test
-    void asRootTheDefaultDemoRunsBothWiresMeasuresTheVethCeilingAndTearsTheLabDown() throws Exception
+    void asRootTheDefaultDemoRunsBothWiresAndTheKernelMeasuresTheVethCeilingAndTearsTheLabDown() throws Exception
     {
         final boolean root = Main.isRoot();
         if (!root)
@@ -116,17 +116,21 @@ class MainTest
         assumeTrue(root, "not root");
         assertEquals(0, run("demo", "--seconds", "1", "--runs", "1"), err());
         final String text = out();
-        for (final String expected : new String[] {"(1/2: memory wire)", "(2/2: xdp wire)", "AF_XDP on a veth pair",
+        for (final String expected : new String[] {"(1/3: memory wire)", "(2/3: xdp wire)", "AF_XDP on a veth pair",
             "ceiling:", "reflect frames/s:", "ICMP echo reply", "[SYN,ACK]", "keep-alive exchanges/s, 16 in flight",
-            "of ceiling", "link ceiling (raw reflect, no stack)", "unexpected callbacks: 0;", "== side by side",
-            "AF_XDP/memory", "veth ceiling, wire frames/s"})
+            "of ceiling", "link ceiling (raw reflect, no stack)", "unexpected callbacks: 0;",
+            "(3/3: the Linux kernel's TCP", "       run 1: ", "== side by side", "kernel veth", "xdp / kernel",
+            "veth ceiling, wire frames/s"})
         {
             assertTrue(text.contains(expected), "missing '" + expected + "' in:\n" + text);
         }
-        final int at = text.indexOf("synack-a-demo");
-        final String name = text.substring(at, text.indexOf(' ', at));
         final Process netns = new ProcessBuilder("ip", "netns", "list").redirectErrorStream(true).start();
         final String namespaces = new String(netns.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(!namespaces.contains(name), name + " removed: " + namespaces);
+        for (final String prefix : new String[] {"synack-a-demo", "synack-a-kern"})
+        {
+            final int at = text.indexOf(prefix);
+            final String name = text.substring(at, text.indexOf(' ', at));
+            assertTrue(!namespaces.contains(name), name + " removed: " + namespaces);
+        }
     }
 }
