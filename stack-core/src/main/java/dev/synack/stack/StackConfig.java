@@ -40,6 +40,9 @@ public final class StackConfig
     private long timerTickNs = TimeUnit.MILLISECONDS.toNanos(1);
     private boolean rstOnFullTable = true;
     private boolean evictTimeWait = true;
+    private long keepAliveIdleNs;
+    private long keepAliveIntervalNs = TimeUnit.SECONDS.toNanos(75);
+    private int keepAliveProbes = 9;
     private long isnSecret = 0x5EED_5A1D_C0DE_F00DL;
 
     /** @return a human name, used as the counters' label prefix. */
@@ -480,6 +483,43 @@ public final class StackConfig
         return this;
     }
 
+    /** @return time without traffic before the first keep-alive probe; 0 = keep-alive off (the default). */
+    public long keepAliveIdleNs()
+    {
+        return keepAliveIdleNs;
+    }
+
+    /** @return time between unanswered keep-alive probes. */
+    public long keepAliveIntervalNs()
+    {
+        return keepAliveIntervalNs;
+    }
+
+    /** @return unanswered keep-alive probes before a connection is declared dead. */
+    public int keepAliveProbes()
+    {
+        return keepAliveProbes;
+    }
+
+    /**
+     * Keep-alive for every new connection (RFC 9293 §3.8.4; RFC 1122 §4.2.3.6 wants it off unless asked for,
+     * and an idle time of at least two hours by default — Linux's 7200 s / 75 s / 9 are a common choice).
+     * Each connection can change it with {@code TcpConnection.keepAlive}.
+     *
+     * @param idle time without traffic before the first probe; 0 turns keep-alive off.
+     * @param interval time between unanswered probes.
+     * @param probes unanswered probes before the connection is reset.
+     * @param unit unit of idle and interval.
+     * @return this.
+     */
+    public StackConfig keepAlive(final long idle, final long interval, final int probes, final TimeUnit unit)
+    {
+        this.keepAliveIdleNs = unit.toNanos(idle);
+        this.keepAliveIntervalNs = unit.toNanos(interval);
+        this.keepAliveProbes = probes;
+        return this;
+    }
+
     /** @return the secret key of the ISN hash (RFC 6528). */
     public long isnSecret()
     {
@@ -512,6 +552,9 @@ public final class StackConfig
         require(rxBatchLimit > 0, "rxBatchLimit must be positive: " + rxBatchLimit);
         require(neighbourCapacity > 0, "neighbourCapacity must be positive: " + neighbourCapacity);
         require(neighbourQueue > 0, "neighbourQueue must be positive: " + neighbourQueue);
+        require(keepAliveIdleNs >= 0, "keep-alive idle time must not be negative: " + keepAliveIdleNs);
+        require(keepAliveIdleNs == 0 || (keepAliveIntervalNs > 0 && keepAliveProbes >= 1),
+            "keep-alive needs an interval > 0 and at least 1 probe");
         require(arpRetries >= 0 && arpRetryIntervalNs > 0, "arp retries/interval must be non-negative/positive");
         require(maxConnections > 0 && maxConnections <= (1 << 22), "maxConnections must be 1..4194304");
         require(listenBacklog > 0, "listenBacklog must be positive: " + listenBacklog);

@@ -48,6 +48,8 @@ public enum StackCounter
     TCP_CLOSED("TCP connections closed"),
     /** Connections aborted after the retransmission limit. */
     TCP_TIMEOUTS("TCP connections timed out"),
+    /** Keep-alive probes sent (RFC 9293 §3.8.4). */
+    TCP_KEEPALIVE_PROBES("TCP keep-alive probes sent"),
     /** SYNs refused because the connection table or a backlog was full. */
     TCP_TABLE_FULL("TCP SYNs refused: table or backlog full"),
     /** TIME-WAIT connections ended before 2MSL to make room for a new connection in a full table. */

@@ -88,6 +88,14 @@ public final class TcpConnection
     long timerDeadline = NO_DEADLINE;
     boolean persist;
 
+    // Keep-alive (RFC 9293 §3.8.4, RFC 1122 §4.2.3.6): off unless idle > 0.
+    long keepAliveIdleNs;
+    long keepAliveIntervalNs;
+    int keepAliveProbes;
+    int keepAliveSent;
+    long lastHeardNs;
+    long keepAliveDeadline = NO_DEADLINE;
+
     boolean noDelay = true;
     boolean wantWritable;
 
@@ -239,6 +247,26 @@ public final class TcpConnection
     public TcpConnection noDelay(final boolean noDelay)
     {
         this.noDelay = noDelay;
+        return this;
+    }
+
+    /**
+     * Keep-alive probes (RFC 9293 §3.8.4; off by default, as RFC 1122 §4.2.3.6 requires): after {@code idle}
+     * with nothing received and nothing in flight, a probe {@code <SEQ=SND.UNA-1><ACK=RCV.NXT><CTL=ACK>} that a
+     * live peer must answer; then one every {@code interval}; after {@code probes} unanswered, the connection
+     * is reset and closes with {@link dev.synack.api.CloseReason#TIMEOUT}. Any segment from the peer restarts
+     * the idle time.
+     *
+     * @param idle time without traffic before the first probe; 0 turns keep-alive off.
+     * @param interval time between unanswered probes.
+     * @param probes unanswered probes before the connection is declared dead (at least 1).
+     * @param unit the unit of {@code idle} and {@code interval}.
+     * @return this.
+     */
+    public TcpConnection keepAlive(final long idle, final long interval, final int probes,
+        final java.util.concurrent.TimeUnit unit)
+    {
+        engine.keepAlive(this, unit.toNanos(idle), unit.toNanos(interval), probes);
         return this;
     }
 

@@ -53,6 +53,9 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
     private final boolean evictTimeWait;
     private final long twoMslNs;
     private final long initialRtoNs;
+    private final long keepAliveIdleNs;
+    private final long keepAliveIntervalNs;
+    private final int keepAliveProbes;
     private final long minRtoNs;
     private final long maxRtoNs;
     private final int synRetries;
@@ -110,6 +113,9 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         this.evictTimeWait = config.evictTimeWait();
         this.twoMslNs = 2 * config.mslNs();
         this.initialRtoNs = config.initialRtoNs();
+        this.keepAliveIdleNs = config.keepAliveIdleNs();
+        this.keepAliveIntervalNs = config.keepAliveIntervalNs();
+        this.keepAliveProbes = config.keepAliveProbes();
         this.minRtoNs = config.minRtoNs();
         this.maxRtoNs = config.maxRtoNs();
         this.synRetries = config.synRetries();
@@ -660,6 +666,7 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
             }
         }
         trimToWindow(c, window);
+        keepAliveRestart(c);
 
         // Second: the RST bit (RFC 5961 §3.2: only an exact RCV.NXT match resets; others get a challenge ACK).
         if (has(TcpHeader.RST))
@@ -1217,6 +1224,11 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         c.ackDeadline = NO_DEADLINE;
         c.timeWaitDeadline = NO_DEADLINE;
         c.persist = false;
+        c.keepAliveIdleNs = keepAliveIdleNs;
+        c.keepAliveIntervalNs = keepAliveIntervalNs;
+        c.keepAliveProbes = keepAliveProbes;
+        c.keepAliveSent = 0;
+        c.keepAliveDeadline = NO_DEADLINE;
         c.noDelay = true;
         c.wantWritable = false;
         outOfOrder.clear(c.slot);
@@ -1252,7 +1264,75 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         {
             c.cwnd = initialWindow(c);
         }
+        keepAliveRestart(c);
         c.handler.onOpen(c);
+    }
+
+    void keepAlive(final TcpConnection c, final long idleNs, final long intervalNs, final int probes)
+    {
+        if (idleNs < 0 || (idleNs > 0 && (intervalNs <= 0 || probes < 1)))
+        {
+            throw new IllegalArgumentException("keep-alive needs idle >= 0, and with idle > 0 an interval > 0 and"
+                + " at least 1 probe: " + idleNs + " ns, " + intervalNs + " ns, " + probes);
+        }
+        c.keepAliveIdleNs = idleNs;
+        c.keepAliveIntervalNs = intervalNs;
+        c.keepAliveProbes = probes;
+        c.keepAliveDeadline = NO_DEADLINE;
+        if (c.state == TcpState.ESTABLISHED || c.state == TcpState.CLOSE_WAIT)
+        {
+            keepAliveRestart(c);
+        }
+        rearm(c);
+    }
+
+    /**
+     * RFC 1122 §4.2.3.6: the idle time before a probe restarts with every segment from the peer. Only the time is
+     * noted here; the timer is moved when it fires (no wheel churn per segment).
+     */
+    private void keepAliveRestart(final TcpConnection c)
+    {
+        if (c.keepAliveIdleNs > 0)
+        {
+            c.lastHeardNs = now;
+            c.keepAliveSent = 0;
+            if (c.keepAliveDeadline == NO_DEADLINE)
+            {
+                c.keepAliveDeadline = now + c.keepAliveIdleNs;
+            }
+        }
+    }
+
+    private void keepAliveTimeout(final TcpConnection c)
+    {
+        if (c.state != TcpState.ESTABLISHED && c.state != TcpState.CLOSE_WAIT)
+        {
+            return;
+        }
+        if (c.keepAliveSent == 0 && now - c.lastHeardNs < c.keepAliveIdleNs)
+        {
+            c.keepAliveDeadline = c.lastHeardNs + c.keepAliveIdleNs; // heard from the peer since: not idle yet
+            return;
+        }
+        if (c.sndUna != c.sndMax || c.sndBufEnd != c.sndNxt)
+        {
+            // Data in flight or waiting: the retransmission timer already watches the peer (RFC 1122: probes
+            // only on an idle connection).
+            c.keepAliveDeadline = now + c.keepAliveIdleNs;
+            return;
+        }
+        if (c.keepAliveSent >= c.keepAliveProbes)
+        {
+            counters.increment(StackCounter.TCP_TIMEOUTS);
+            sendRst(c.remoteIp, c.remotePort, c.localPort, c.sndNxt, 0, TcpHeader.RST);
+            finish(c, CloseReason.TIMEOUT, "keep-alive: no answer to the probes");
+            return;
+        }
+        // RFC 9293 §3.8.4: <SEQ=SND.UNA-1><ACK=RCV.NXT><CTL=ACK>, outside the peer's window, so it must answer.
+        c.keepAliveSent++;
+        counters.increment(StackCounter.TCP_KEEPALIVE_PROBES);
+        writeSegment(c, c.sndUna - 1, TcpHeader.ACK, 0);
+        c.keepAliveDeadline = now + c.keepAliveIntervalNs;
     }
 
     private void enterTimeWait(final TcpConnection c, final String reason)
@@ -1275,6 +1355,7 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
             }
             c.rtxDeadline = NO_DEADLINE;
             c.ackDeadline = NO_DEADLINE;
+            c.keepAliveDeadline = NO_DEADLINE;
             state(c, TcpState.TIME_WAIT, reason);
             counters.add(StackCounter.TCP_TIME_WAIT, 1);
             rearm(c);
@@ -1323,6 +1404,7 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         c.rtxDeadline = NO_DEADLINE;
         c.ackDeadline = NO_DEADLINE;
         c.timeWaitDeadline = NO_DEADLINE;
+        c.keepAliveDeadline = NO_DEADLINE;
         rearm(c);
         c.handler = null;
         outOfOrder.clear(c.slot);
@@ -1652,6 +1734,11 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
             c.rtxDeadline = NO_DEADLINE;
             retransmitTimeout(c);
         }
+        if (c.keepAliveDeadline - now <= 0 && c.state != TcpState.CLOSED)
+        {
+            c.keepAliveDeadline = NO_DEADLINE;
+            keepAliveTimeout(c);
+        }
         if (c.state != TcpState.CLOSED)
         {
             output(c);
@@ -1773,7 +1860,7 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
     /** Keeps the connection's single wheel timer at the earliest of its deadlines. */
     private void rearm(final TcpConnection c)
     {
-        final long deadline = Math.min(c.rtxDeadline, c.ackDeadline);
+        final long deadline = Math.min(Math.min(c.rtxDeadline, c.ackDeadline), c.keepAliveDeadline);
         if (deadline == c.timerDeadline)
         {
             return;
