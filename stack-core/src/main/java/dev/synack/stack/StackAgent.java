@@ -18,6 +18,7 @@ import dev.synack.tcp.TcpEngine;
 import dev.synack.time.NanoClock;
 import dev.synack.wire.EthernetFrame;
 import dev.synack.wire.FrameOutput;
+import dev.synack.wire.FrameTap;
 import dev.synack.wire.MacAddress;
 
 /**
@@ -34,6 +35,7 @@ public final class StackAgent implements Agent, MessageHandler
     private final RingBuffer rx;
     private final NanoClock clock;
     private final StackCounters counters;
+    private final FrameOutput out;
     private final NeighbourTable neighbours;
     private final ArpService arp;
     private final IpOutput ipOutput;
@@ -46,6 +48,7 @@ public final class StackAgent implements Agent, MessageHandler
     private final int maxFrameLength;
     private final int rxBatchLimit;
     private long now;
+    private FrameTap tap;
 
     /**
      * @param config addresses and sizes; validated here.
@@ -66,7 +69,7 @@ public final class StackAgent implements Agent, MessageHandler
         this.localIp = config.ip();
         this.maxFrameLength = config.maxFrameLength();
         this.rxBatchLimit = config.rxBatchLimit();
-        final FrameOutput out = new FrameOutput(tx, counters);
+        out = new FrameOutput(tx, counters);
         neighbours = new NeighbourTable(config.neighbourCapacity(), config.maxFrameLength(), config.neighbourQueue());
         arp = new ArpService(
             neighbours, out, counters, localMac, localIp, config.arpRetryIntervalNs(), config.arpRetries());
@@ -97,6 +100,11 @@ public final class StackAgent implements Agent, MessageHandler
     public void onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
     {
         counters.increment(StackCounter.FRAMES_IN);
+        final FrameTap tap = this.tap;
+        if (tap != null)
+        {
+            tap.onFrame(false, buffer, index, length, clock.nanoTime());
+        }
         counters.drop(onFrame(buffer, index, length));
     }
 
@@ -162,6 +170,20 @@ public final class StackAgent implements Agent, MessageHandler
     public boolean ping(final int destination, final int identifier, final int sequence, final int dataLength)
     {
         return icmp.ping(destination, identifier, sequence, dataLength, clock.nanoTime());
+    }
+
+    /**
+     * Sets (or removes) the capture tap: told of every frame taken from the rx ring (before it is parsed, so
+     * frames later dropped are seen too) and every frame committed to the tx ring (frames that waited for ARP
+     * when they leave), in order, each stamped with this stack's clock. Off (null) by default; the cost when
+     * off is one null check per frame. Call on the stack thread (or before it starts).
+     *
+     * @param tap the tap, or null to stop tapping.
+     */
+    public void tap(final FrameTap tap)
+    {
+        this.tap = tap;
+        out.tap(tap, clock);
     }
 
     /** @return the ICMP service, to set an echo listener. */

@@ -1,15 +1,19 @@
 package dev.synack.wire;
 
 import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.ringbuffer.RecordDescriptor;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 
 import dev.synack.stat.DropReason;
 import dev.synack.stat.StackCounter;
 import dev.synack.stat.StackCounters;
+import dev.synack.time.NanoClock;
 
 /**
  * The stack's side of the tx ring: frames are written in place with {@code tryClaim}/{@code commit}, so a
  * frame is built once, directly where the NIC agent reads it (DESIGN.md §3: one copy at most per direction).
+ * Every frame leaves through {@link #commit} (frames released by ARP too, through {@link #write}), which is
+ * where the {@link FrameTap}, when one is set, sees it.
  * <p>
  * Stack thread only. Never allocates.
  */
@@ -20,6 +24,8 @@ public final class FrameOutput
 
     private final RingBuffer tx;
     private final StackCounters counters;
+    private FrameTap tap;
+    private NanoClock clock;
 
     /**
      * @param tx the ring the NIC agent (or MemoryWire) drains.
@@ -60,8 +66,29 @@ public final class FrameOutput
      */
     public void commit(final int index)
     {
+        final FrameTap tap = this.tap;
+        if (tap != null)
+        {
+            // The claim left -(record length) in the record's length field until this commit publishes it.
+            final MutableDirectBuffer buffer = tx.buffer();
+            final int length = -buffer.getInt(RecordDescriptor.lengthOffset(index - RecordDescriptor.HEADER_LENGTH))
+                - RecordDescriptor.HEADER_LENGTH;
+            tap.onFrame(true, buffer, index, length, clock.nanoTime());
+        }
         tx.commit(index);
         counters.increment(StackCounter.FRAMES_OUT);
+    }
+
+    /**
+     * Sets (or removes) the tap told of every committed frame, before the reader can see it.
+     *
+     * @param tap the tap, or null for none.
+     * @param clock what stamps each frame's time.
+     */
+    public void tap(final FrameTap tap, final NanoClock clock)
+    {
+        this.clock = clock;
+        this.tap = tap;
     }
 
     /**
