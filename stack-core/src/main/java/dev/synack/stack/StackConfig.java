@@ -562,6 +562,10 @@ public final class StackConfig
             "sendBufferSize must be a power of two >= 1024: " + sendBufferSize);
         require(isPowerOfTwo(receiveBufferSize) && receiveBufferSize >= 1024 && receiveBufferSize <= (1 << 30),
             "receiveBufferSize must be a power of two in 1024..2^30: " + receiveBufferSize);
+        // One direct slab holds every connection's two rings, and a ByteBuffer stops below 2 GiB.
+        final long slab = (long)maxConnections * ((long)sendBufferSize + receiveBufferSize);
+        require(slab < Integer.MAX_VALUE, "maxConnections × (sendBufferSize + receiveBufferSize) = " + slab
+            + " bytes exceeds the 2 GiB buffer slab: lower one of them");
         require(outOfOrderSegments >= 0, "outOfOrderSegments must not be negative");
         require(mslNs > 0, "msl must be positive");
         require(minRtoNs > 0 && minRtoNs <= initialRtoNs && initialRtoNs <= maxRtoNs,

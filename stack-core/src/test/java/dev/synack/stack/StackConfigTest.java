@@ -1,0 +1,36 @@
+package dev.synack.stack;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+/** Wrong sizes are refused with a message that names the fix, before anything is allocated. */
+class StackConfigTest
+{
+    private static StackConfig valid()
+    {
+        return new StackConfig().name("c").mac("02:00:00:00:00:01").ip("198.18.0.1/24");
+    }
+
+    @Test
+    void connectionsTimesBuffersPastTheTwoGibSlabIsRefusedNotOverflowed()
+    {
+        // 16,384 × (64 KiB + 64 KiB) = 2 GiB: the slab's int size would wrap negative.
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> valid()
+            .maxConnections(16_384).sendBufferSize(65_536).receiveBufferSize(65_536).validate());
+        assertTrue(ex.getMessage().contains("2 GiB") && ex.getMessage().contains("lower"), ex.getMessage());
+        valid().maxConnections(16_383).sendBufferSize(65_536).receiveBufferSize(65_536).validate();
+    }
+
+    @Test
+    void otherNonsenseIsRefused()
+    {
+        assertThrows(IllegalArgumentException.class, () -> valid().maxConnections(0).validate());
+        assertThrows(IllegalArgumentException.class, () -> valid().sendBufferSize(3000).validate());
+        assertThrows(IllegalArgumentException.class, () -> valid().neighbourQueue(0).validate());
+        assertThrows(IllegalArgumentException.class, () -> valid().delayedAck(600, TimeUnit.MILLISECONDS).validate());
+    }
+}
