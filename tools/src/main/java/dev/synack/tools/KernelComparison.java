@@ -117,7 +117,7 @@ final class KernelComparison
         }
     }
 
-    private static Process start(final String namespace, final String... args) throws IOException
+    static Process start(final String namespace, final String... args) throws IOException
     {
         final String java = ProcessHandle.current().info().command()
             .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());

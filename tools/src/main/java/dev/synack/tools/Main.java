@@ -18,7 +18,9 @@ public final class Main
         "         keep-alive exchanges/s with latency percentiles, and the counters",
         "         " + DemoCommand.USAGE.substring("usage: ".length()),
         "  stat   print a running stack's counters file",
-        "         " + StatCommand.USAGE.substring("usage: ".length()));
+        "         " + StatCommand.USAGE.substring("usage: ".length()),
+        "  http-lab  (root) wrk against synack's HTTP responder over AF_XDP and against a kernel-socket server",
+        "         " + HttpLabCommand.USAGE.substring("usage: ".length()));
 
     private Main()
     {
@@ -55,6 +57,8 @@ public final class Main
                     return new DemoCommand(rest, out).run();
                 case "stat":
                     return new StatCommand(rest, out).run();
+                case "http-lab":
+                    return new HttpLabCommand(rest, out).run();
                 case "help":
                 case "--help":
                 case "-h":

@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.LongAdder;
  * <ul>
  *   <li>{@code server}: one NIO selector thread on ports 7 and 80 that echoes whatever arrives and closes on the
  *   peer's FIN — the kernel counterpart of synack's echo and handshake listeners.</li>
+ *   <li>{@code http PORT}: {@link KernelHttpServer}, the kernel counterpart of synack's HTTP responder.</li>
  *   <li>{@code client HOST SECONDS RUNS}: per run, the four workloads of {@code synack demo}, each measured for
  *   SECONDS after a 200 ms warm-up, printing {@code result WORKLOAD RUN RATE} lines:
  *   0 = open/close cycles one at a time (connect, half-close, read EOF, close: the full four-way close, like
@@ -54,13 +55,17 @@ public final class KernelTcp
         {
             server(System.out);
         }
+        else if (args.length == 2 && args[0].equals("http"))
+        {
+            KernelHttpServer.serve(Integer.parseInt(args[1]), System.out);
+        }
         else if (args.length == 4 && args[0].equals("client"))
         {
             client(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), System.out);
         }
         else
         {
-            System.err.println("usage: KernelTcp server | KernelTcp client HOST SECONDS RUNS");
+            System.err.println("usage: KernelTcp server | KernelTcp http PORT | KernelTcp client HOST SECONDS RUNS");
             System.exit(2);
         }
     }
