@@ -50,6 +50,7 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
     private final boolean rstOnFullTable;
     private final long wheelPollIntervalNs;
     private long nextWheelPoll;
+    private int segGeneration;
     private final boolean evictTimeWait;
     private final long twoMslNs;
     private final long initialRtoNs;
@@ -461,6 +462,7 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
             final Listener listener = listeners.get(localPort);
             return listener == null ? closed(sourceIp, remotePort, localPort) : listen(listener, sourceIp, remotePort);
         }
+        segGeneration = c.generation;
         if (c.state == TcpState.SYN_SENT)
         {
             return synSent(c);
@@ -478,11 +480,20 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
             }
         }
         final DropReason result = synchronizedArrival(c);
-        if (c.state != TcpState.CLOSED)
+        if (!gone(c))
         {
             output(c);
         }
         return result;
+    }
+
+    /**
+     * @return whether the connection this segment arrived for has ended — a callback may have aborted it, and
+     *     even reused its slot for a new connection (the free list is LIFO) — so processing must stop.
+     */
+    private boolean gone(final TcpConnection c)
+    {
+        return c.state == TcpState.CLOSED || c.generation != segGeneration;
     }
 
     private boolean has(final int flags)
@@ -608,7 +619,7 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
             sendSyn(c, TcpHeader.SYN | TcpHeader.ACK);
             armRetransmit(c);
         }
-        if (c.state != TcpState.CLOSED)
+        if (!gone(c))
         {
             output(c);
         }
@@ -728,7 +739,7 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
                 updateWindow(c, segWnd << c.sndShift, segSeq, segAck);
                 state(c, TcpState.ESTABLISHED, "ACK of SYN in SYN-RECEIVED");
                 established(c);
-                if (c.state == TcpState.CLOSED)
+                if (gone(c))
                 {
                     return DropReason.NONE;
                 }
@@ -750,7 +761,7 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         {
             return DropReason.TCP_UNACCEPTABLE;
         }
-        if (ackResult == ACK_DONE || c.state == TcpState.CLOSED)
+        if (ackResult == ACK_DONE || gone(c))
         {
             return DropReason.NONE;
         }
@@ -764,7 +775,7 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
                 case FIN_WAIT_1:
                 case FIN_WAIT_2:
                     receiveText(c);
-                    if (c.state == TcpState.CLOSED)
+                    if (gone(c))
                     {
                         return DropReason.NONE;
                     }
@@ -871,7 +882,7 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
             }
         }
         notifyWritable(c);
-        if (c.state == TcpState.CLOSED)
+        if (gone(c))
         {
             return ACK_DONE;
         }
@@ -1012,12 +1023,13 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
                 // READ.SEQ moves only after onData returns: a segment the application sends from onData must
                 // not advertise room for bytes it may yet hand back with keepUnread (the window cannot shrink).
                 c.rcvNxt = end;
+                final int gen = c.generation;
                 c.delivering = true;
                 c.handler.onData(c, segBuffer, dataOffset, dataLength);
                 c.delivering = false;
-                if (c.state == TcpState.CLOSED)
+                if (c.state == TcpState.CLOSED || c.generation != gen)
                 {
-                    return;
+                    return; // aborted in onData (and the slot perhaps reused by a connect from it)
                 }
                 c.readSeq = end;
                 if (c.keepUnread > 0)

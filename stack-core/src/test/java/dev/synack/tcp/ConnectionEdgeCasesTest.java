@@ -255,4 +255,40 @@ class ConnectionEdgeCasesTest
         assertTrue((sent.get(15).flags & TcpHeader.RST) != 0);
         assertEquals(0, tcp.connectionsInUse());
     }
+
+    @Test
+    void abortAndReconnectFromInsideOnDataLeavesTheNewConnectionAlone()
+    {
+        // The free list is LIFO: a connect right after an abort takes the aborted slot. The segment being
+        // processed must not touch the new connection (no RCV.NXT or READ.SEQ of the old one, no FIN, no ACK).
+        final long[] second = {-1};
+        final int[] rcvNxtAtConnect = new int[1];
+        final RecordingHandler other = new RecordingHandler();
+        final RecordingHandler proxy = new RecordingHandler()
+        {
+            @Override
+            public void onData(final TcpConnection connection, final org.agrona.DirectBuffer buffer,
+                final int offset, final int length)
+            {
+                super.onData(connection, buffer, offset, length);
+                connection.abort();
+                second[0] = tcp.connect(RawPeer.PEER_IP, 6000, other);
+                rcvNxtAtConnect[0] = tcp.connection(second[0]).rcvNxt();
+            }
+        };
+        tcp.listen(80, proxy);
+        final int y = peer.send(seg().syn().seq(X).mss(1460)).expect(seg().syn().ack(X + 1)).seq;
+        peer.send(seg().ack(y + 1).seq(X + 1)).expectNothing();
+        final int slot = (int)proxy.last.handle();
+        // Data and FIN in one segment: onData aborts and reconnects before the FIN is looked at.
+        peer.send(seg().fin().ack(y + 1).seq(X + 1).data(new byte[10]));
+        final java.util.List<Seg> sent = peer.drain();
+        assertEquals(TcpHeader.RST, sent.get(0).flags, "the abort's RST first: " + sent);
+        assertEquals(TcpHeader.SYN, sent.get(1).flags & (TcpHeader.SYN | TcpHeader.ACK), "then the new SYN: " + sent);
+        assertEquals(2, sent.size(), "nothing for the old connection after its RST: " + sent);
+        final TcpConnection fresh = tcp.connection(second[0]);
+        assertEquals(slot, (int)second[0], "the new connection took the aborted slot");
+        assertEquals(TcpState.SYN_SENT, fresh.state());
+        assertEquals(rcvNxtAtConnect[0], fresh.rcvNxt(), "the old segment's FIN left the new TCB alone");
+    }
 }
