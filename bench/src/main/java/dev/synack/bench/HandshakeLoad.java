@@ -2,12 +2,8 @@ package dev.synack.bench;
 
 import java.util.concurrent.TimeUnit;
 
-import org.agrona.DirectBuffer;
-
-import dev.synack.api.CloseReason;
-import dev.synack.api.TcpHandler;
 import dev.synack.stack.StackConfig;
-import dev.synack.tcp.TcpConnection;
+import dev.synack.workload.CycleWorkload;
 
 /**
  * Full connection cycles, both ends synack: A connects, B accepts, A closes as soon as it is open, B closes
@@ -31,13 +27,7 @@ public final class HandshakeLoad
 
     private final InMemoryPair pair;
     private final int concurrency;
-    private final Client client = new Client();
-    private final Server server = new Server();
-    private int active;
-    private long clientClosed;
-    private long serverClosed;
-    private long refused;
-    private long errors;
+    private final CycleWorkload cycles;
     private int peakTimeWait;
 
     /**
@@ -47,7 +37,7 @@ public final class HandshakeLoad
     {
         this.concurrency = concurrency;
         pair = new InMemoryPair(config(), config(), 1 << 22);
-        pair.b.tcp().listen(PORT, server);
+        cycles = new CycleWorkload(pair.a.tcp(), pair.b.tcp(), InMemoryPair.B_IP, PORT);
     }
 
     private static StackConfig config()
@@ -64,28 +54,20 @@ public final class HandshakeLoad
      */
     public long driveUntil(final long target)
     {
-        long last = serverClosed;
+        long last = cycles.cycles();
         int idle = 0;
-        while (serverClosed < target)
+        while (cycles.cycles() < target)
         {
-            while (active < concurrency)
-            {
-                if (pair.a.tcp().connect(InMemoryPair.B_IP, PORT, client) < 0)
-                {
-                    refused++;
-                    break;
-                }
-                active++;
-            }
+            cycles.topUp(concurrency);
             pair.round();
             final int timeWait = pair.a.tcp().timeWaitQueued();
             if (timeWait > peakTimeWait)
             {
                 peakTimeWait = timeWait;
             }
-            if (serverClosed != last)
+            if (cycles.cycles() != last)
             {
-                last = serverClosed;
+                last = cycles.cycles();
                 idle = 0;
             }
             else if (++idle > Stall.LIMIT)
@@ -93,31 +75,31 @@ public final class HandshakeLoad
                 throw Stall.stuck("handshake cycles", pair);
             }
         }
-        return serverClosed;
+        return cycles.cycles();
     }
 
     /** @return cycles whose server end closed normally. */
     public long cycles()
     {
-        return serverClosed;
+        return cycles.cycles();
     }
 
     /** @return client ends closed normally (entered TIME-WAIT). */
     public long clientClosed()
     {
-        return clientClosed;
+        return cycles.clientClosed();
     }
 
     /** @return connects refused for a full table (must stay 0: the table is sized for the run). */
     public long refused()
     {
-        return refused;
+        return cycles.refused();
     }
 
     /** @return callbacks that should not have happened (data, abnormal close reasons). */
     public long errors()
     {
-        return errors;
+        return cycles.errors();
     }
 
     /** @return the most TIME-WAIT entries queued on A at once. */
@@ -130,69 +112,5 @@ public final class HandshakeLoad
     public InMemoryPair pair()
     {
         return pair;
-    }
-
-    private final class Client implements TcpHandler
-    {
-        @Override
-        public void onOpen(final TcpConnection connection)
-        {
-            connection.close();
-        }
-
-        @Override
-        public void onData(final TcpConnection connection, final DirectBuffer buffer, final int offset,
-            final int length)
-        {
-            errors++;
-        }
-
-        @Override
-        public void onClosed(final TcpConnection connection, final CloseReason reason)
-        {
-            active--;
-            if (reason == CloseReason.NORMAL)
-            {
-                clientClosed++;
-            }
-            else
-            {
-                errors++;
-            }
-        }
-    }
-
-    private final class Server implements TcpHandler
-    {
-        @Override
-        public void onOpen(final TcpConnection connection)
-        {
-        }
-
-        @Override
-        public void onData(final TcpConnection connection, final DirectBuffer buffer, final int offset,
-            final int length)
-        {
-            errors++;
-        }
-
-        @Override
-        public void onPeerClosed(final TcpConnection connection)
-        {
-            connection.close();
-        }
-
-        @Override
-        public void onClosed(final TcpConnection connection, final CloseReason reason)
-        {
-            if (reason == CloseReason.NORMAL)
-            {
-                serverClosed++;
-            }
-            else
-            {
-                errors++;
-            }
-        }
     }
 }

@@ -7,6 +7,7 @@ import dev.synack.api.CloseReason;
 import dev.synack.api.TcpHandler;
 import dev.synack.stack.StackConfig;
 import dev.synack.tcp.TcpConnection;
+import dev.synack.workload.EchoServer;
 
 /**
  * Request/response on persistent connections: A keeps {@code inFlight} 64-byte requests outstanding on each of
@@ -31,6 +32,7 @@ public final class KeepAliveLoad
     private final int inFlight;
     private final UnsafeBuffer template = new UnsafeBuffer(new byte[ROWS * MESSAGE]);
     private final ClientConnection[] clients;
+    private final EchoServer echo = new EchoServer();
     private long exchanges;
     private long errors;
     private int open;
@@ -49,7 +51,7 @@ public final class KeepAliveLoad
             template.putByte(i, (byte)(i * 31 + (i >>> 6) * 7 + 1));
         }
         pair = new InMemoryPair(new StackConfig(), new StackConfig(), 1 << 22);
-        pair.b.tcp().listen(PORT, new Echo());
+        pair.b.tcp().listen(PORT, echo);
         clients = new ClientConnection[connections];
         for (int i = 0; i < connections; i++)
         {
@@ -104,7 +106,7 @@ public final class KeepAliveLoad
     /** @return wrong bytes, refused sends, unexpected closes. */
     public long errors()
     {
-        return errors;
+        return errors + echo.abnormalCloses();
     }
 
     /** @return bytes A has sent and B has echoed back, summed over all connections. */
@@ -178,30 +180,6 @@ public final class KeepAliveLoad
             for (long i = 0; i < done; i++)
             {
                 sendRequest(connection);
-            }
-        }
-
-        @Override
-        public void onClosed(final TcpConnection connection, final CloseReason reason)
-        {
-            errors++;
-        }
-    }
-
-    private final class Echo implements TcpHandler
-    {
-        @Override
-        public void onOpen(final TcpConnection connection)
-        {
-        }
-
-        @Override
-        public void onData(final TcpConnection connection, final DirectBuffer buffer, final int offset,
-            final int length)
-        {
-            if (connection.send(buffer, offset, length) != length)
-            {
-                errors++;
             }
         }
 

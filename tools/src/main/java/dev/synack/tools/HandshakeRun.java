@@ -1,17 +1,13 @@
 package dev.synack.tools;
 
-import org.agrona.DirectBuffer;
-
-import dev.synack.api.CloseReason;
-import dev.synack.api.TcpHandler;
 import dev.synack.ip.Ipv4Address;
-import dev.synack.tcp.TcpConnection;
 import dev.synack.time.NanoClock;
+import dev.synack.workload.CycleWorkload;
 
 /**
- * Full open + close cycles in real time: A connects to B:80 and closes as soon as it is open, B closes on A's
- * FIN; a cycle counts when B's end is closed. {@code concurrency} cycles are kept in progress. The constructor
- * makes B listen on port 80, so there is one per link. After each
+ * Full open + close cycles ({@link CycleWorkload}) in real time: A connects to B:80 and closes as soon as it is
+ * open, B closes on A's FIN; a cycle counts when B's end is closed. The constructor makes B listen on port 80,
+ * so there is one per link. After each
  * measured window the run drains: no new connects, every cycle finishes, and A's TIME-WAIT slots expire
  * (2MSL) before the next run, so every run starts from an empty table.
  * <p>
@@ -25,12 +21,7 @@ public final class HandshakeRun
 
     private final Link link;
     private final NanoClock clock;
-    private int concurrency;
-    private final Client client = new Client();
-    private int active;
-    private long serverClosed;
-    private long refused;
-    private long errors;
+    private final CycleWorkload cycles;
 
     /**
      * @param link the stacks; B starts listening on {@link #PORT}.
@@ -40,7 +31,7 @@ public final class HandshakeRun
     {
         this.link = link;
         this.clock = clock;
-        link.b().tcp().listen(PORT, new Server());
+        cycles = new CycleWorkload(link.a().tcp(), link.b().tcp(), B_IP, PORT);
     }
 
     /**
@@ -50,26 +41,17 @@ public final class HandshakeRun
      */
     public double measure(final long durationNs, final int inProgress)
     {
-        this.concurrency = inProgress;
         final long start = clock.nanoTime();
         final long end = start + durationNs;
-        final long before = serverClosed;
+        final long before = cycles.cycles();
         long now = start;
         while (now - end < 0)
         {
-            while (active < concurrency)
-            {
-                if (link.a().tcp().connect(B_IP, PORT, client) < 0)
-                {
-                    refused++;
-                    break;
-                }
-                active++;
-            }
+            cycles.topUp(inProgress);
             link.round();
             now = clock.nanoTime();
         }
-        final double rate = (serverClosed - before) * 1e9 / (now - start);
+        final double rate = (cycles.cycles() - before) * 1e9 / (now - start);
         drain();
         return rate;
     }
@@ -87,72 +69,12 @@ public final class HandshakeRun
     /** @return connects refused because A's table was full (TIME-WAIT too long for the rate). */
     public long refused()
     {
-        return refused;
+        return cycles.refused();
     }
 
     /** @return unexpected callbacks. */
     public long errors()
     {
-        return errors;
-    }
-
-    private final class Client implements TcpHandler
-    {
-        @Override
-        public void onOpen(final TcpConnection connection)
-        {
-            connection.close();
-        }
-
-        @Override
-        public void onData(final TcpConnection connection, final DirectBuffer buffer, final int offset,
-            final int length)
-        {
-            errors++;
-        }
-
-        @Override
-        public void onClosed(final TcpConnection connection, final CloseReason reason)
-        {
-            active--;
-            if (reason != CloseReason.NORMAL)
-            {
-                errors++;
-            }
-        }
-    }
-
-    private final class Server implements TcpHandler
-    {
-        @Override
-        public void onOpen(final TcpConnection connection)
-        {
-        }
-
-        @Override
-        public void onData(final TcpConnection connection, final DirectBuffer buffer, final int offset,
-            final int length)
-        {
-            errors++;
-        }
-
-        @Override
-        public void onPeerClosed(final TcpConnection connection)
-        {
-            connection.close();
-        }
-
-        @Override
-        public void onClosed(final TcpConnection connection, final CloseReason reason)
-        {
-            if (reason == CloseReason.NORMAL)
-            {
-                serverClosed++;
-            }
-            else
-            {
-                errors++;
-            }
-        }
+        return cycles.errors();
     }
 }

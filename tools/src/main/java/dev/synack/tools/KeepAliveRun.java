@@ -9,6 +9,7 @@ import dev.synack.api.TcpHandler;
 import dev.synack.ip.Ipv4Address;
 import dev.synack.tcp.TcpConnection;
 import dev.synack.time.NanoClock;
+import dev.synack.workload.EchoServer;
 
 /**
  * Keep-alive request/response in real time: one persistent connection A → B:7, {@code inFlight} 64-byte
@@ -134,7 +135,7 @@ public final class KeepAliveRun
     /** @return the echo handler B must listen with. */
     public static TcpHandler echo()
     {
-        return new Echo();
+        return new EchoServer();
     }
 
     private void sendRequest(final TcpConnection connection)
@@ -189,32 +190,6 @@ public final class KeepAliveRun
             {
                 errors++;
             }
-        }
-    }
-
-    private static final class Echo implements TcpHandler
-    {
-        @Override
-        public void onOpen(final TcpConnection connection)
-        {
-        }
-
-        @Override
-        public void onData(final TcpConnection connection, final DirectBuffer buffer, final int offset,
-            final int length)
-        {
-            connection.send(buffer, offset, length);
-        }
-
-        @Override
-        public void onPeerClosed(final TcpConnection connection)
-        {
-            connection.close();
-        }
-
-        @Override
-        public void onClosed(final TcpConnection connection, final CloseReason reason)
-        {
         }
     }
 }

@@ -25,6 +25,7 @@ import dev.synack.stack.StackConfig;
 import dev.synack.tcp.TcpState;
 import dev.synack.tools.http.HttpResponder;
 import dev.synack.tools.xdp.XdpStack;
+import dev.synack.workload.EchoServer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -49,7 +50,7 @@ class KernelInteropTest
     private static Process tshark;
     private static Path capture;
     private static HttpResponder http;
-    private static EchoHandler echo;
+    private static EchoServer echo;
     private static String analysisAnomalies;
 
     @BeforeAll
@@ -66,7 +67,7 @@ class KernelInteropTest
             waitForLine(tshark, "Capturing on", 20);
         }
         http = new HttpResponder();
-        echo = new EchoHandler();
+        echo = new EchoServer();
         stack = XdpStack.start(
             XdpConfig.builder(lab.devA()).namespace(lab.nsA()).queue(0).mode(XdpMode.GENERIC).build(),
             new StackConfig().name("interop").mac(lab.values.get("mac_a")).ip(SYNACK_IP + "/24")

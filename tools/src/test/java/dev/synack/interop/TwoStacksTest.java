@@ -13,6 +13,7 @@ import dev.synack.nic.xdp.XdpMode;
 import dev.synack.stack.StackConfig;
 import dev.synack.tcp.TcpState;
 import dev.synack.tools.xdp.XdpStack;
+import dev.synack.workload.EchoServer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -36,14 +37,14 @@ class TwoStacksTest
     private static Lab lab;
     private static XdpStack a;
     private static XdpStack b;
-    private static EchoHandler echo;
+    private static EchoServer echo;
 
     @BeforeAll
     static void up()
     {
         Lab.assumePrivileged();
         lab = Lab.up("ts", true);
-        echo = new EchoHandler();
+        echo = new EchoServer();
         b = XdpStack.start(XdpConfig.builder(lab.devB()).namespace(lab.nsB()).mode(XdpMode.GENERIC).build(),
             config("b", lab.values.get("mac_b"), "198.18.0.2/24"), false, null);
         b.run(() -> b.stack().tcp().listen(7, echo));
