@@ -1,6 +1,7 @@
 package dev.synack.tools;
 
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
@@ -16,6 +17,7 @@ import dev.synack.stat.StackCounter;
 import dev.synack.tcp.TcpConnection;
 import dev.synack.time.NanoClock;
 import dev.synack.time.SystemNanoClock;
+import dev.synack.tools.capture.DemoCapture;
 
 /**
  * {@code synack demo}: two synack stacks on one thread — A resolves B by ARP and pings it, opens and closes one
@@ -24,14 +26,16 @@ import dev.synack.time.SystemNanoClock;
  * {@code --wire auto} (the default) does it on the in-memory wire and, when run as root, again over AF_XDP on a
  * veth pair (after measuring that link's raw ceiling), then the same workloads with the Linux kernel's TCP on a
  * veth pair ({@link KernelComparison}), and prints all three side by side. Numbers are only ever what was
- * measured in this run.
+ * measured in this run. {@code --capture DIR} records stack A's frames (received and sent: on this two-stack link,
+ * every frame on the wire once) during the narrated parts 1 and 2 into a capture journal in DIR (see
+ * {@link DemoCapture}); the measurements are not captured.
  * <p>
  * Not thread-safe; runs once on the calling thread.
  */
 public final class DemoCommand
 {
     static final String USAGE =
-        "usage: synack demo [--wire auto|memory|xdp] [--seconds N] [--runs N] [--msl-ms N]";
+        "usage: synack demo [--wire auto|memory|xdp] [--seconds N] [--runs N] [--msl-ms N] [--capture DIR]";
     private static final String[] NAMES = {"handshakes/s, 1 at a time (open+close cycles)",
         "handshakes/s, 16 at a time", "keep-alive exchanges/s, 1 in flight (64 B each way)",
         "keep-alive exchanges/s, 16 in flight"};
@@ -43,6 +47,7 @@ public final class DemoCommand
     private final int seconds;
     private final int runs;
     private final int mslMs;
+    private final Path capture;
     private final NanoClock clock = SystemNanoClock.INSTANCE;
 
     /**
@@ -51,7 +56,8 @@ public final class DemoCommand
      */
     public DemoCommand(final List<String> args, final PrintStream out)
     {
-        final Args parsed = new Args("demo", args, Set.of("wire", "seconds", "runs", "msl-ms"), Set.of("xdp"));
+        final Args parsed = new Args("demo", args, Set.of("wire", "seconds", "runs", "msl-ms", "capture"),
+            Set.of("xdp"));
         if (!parsed.positional().isEmpty())
         {
             throw new UsageException("demo: unexpected argument '" + parsed.positional().get(0) + "'");
@@ -69,6 +75,12 @@ public final class DemoCommand
         this.seconds = parsed.intValue("seconds", 3, 1, 3600);
         this.runs = parsed.intValue("runs", 3, 1, 1000);
         this.mslMs = parsed.intValue("msl-ms", 20, 1, 120_000);
+        final String captureDir = parsed.value("capture");
+        if (captureDir != null && captureDir.isEmpty())
+        {
+            throw new UsageException("demo: --capture needs a directory");
+        }
+        this.capture = captureDir == null ? null : Path.of(captureDir);
         this.out = out;
     }
 
@@ -115,8 +127,28 @@ public final class DemoCommand
                 out.println("            " + link.ceilingDetail());
             }
             out.println();
-            ping(link, printer);
-            ladder(link, printer);
+            // Parts 1 and 2 only: the measurements push millions of frames a second, which a capture would both
+            // slow down (a copy and a journal write per frame) and mostly drop; they are not what a ladder is for.
+            final DemoCapture captured = capture == null ? null
+                : DemoCapture.start(capture, link.a(), "A-" + kind, clock);
+            String captureSummary = null;
+            try
+            {
+                ping(link, printer);
+                ladder(link, printer);
+            }
+            finally
+            {
+                captureSummary = captured == null ? null : captured.stop();
+            }
+            if (captured != null)
+            {
+                out.println("  capture:  parts 1 and 2, stack A's frames in and out (every frame on the link once) →"
+                    + " " + capture);
+                out.println("            " + captureSummary + "; measurements not captured");
+                out.println("            (synack pcap " + capture + " OUT.pcap; synack ladder " + capture + ")");
+                out.println();
+            }
             final double[][] medians = measure(link);
             out.println();
             out.println("== 4. counters at the end");

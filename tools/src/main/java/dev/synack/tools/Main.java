@@ -4,9 +4,14 @@ import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
 
+import dev.synack.tools.capture.CaptureException;
+import dev.synack.tools.capture.LadderCommand;
+import dev.synack.tools.capture.PcapCommand;
+
 /**
- * The {@code synack} command line: {@code demo} and {@code stat}. Exit codes: 0 done, 1 failed while running,
- * 2 wrong arguments or a feature not available here (with the reason).
+ * The {@code synack} command line: {@code demo}, {@code stat}, {@code pcap}, {@code ladder}, {@code http-lab}.
+ * Exit codes: 0 done, 1 failed while running, 2 wrong arguments, a feature not available here, or a capture that
+ * cannot be read or written (with the reason).
  * <p>
  * Run through {@code tools/bin/synack}, which adds the JVM flags Agrona needs.
  */
@@ -19,6 +24,10 @@ public final class Main
         "         " + DemoCommand.USAGE.substring("usage: ".length()),
         "  stat   print a running stack's counters file",
         "         " + StatCommand.USAGE.substring("usage: ".length()),
+        "  pcap   write a capture journal (demo --capture DIR) as a pcap file for tshark/Wireshark",
+        "         " + PcapCommand.USAGE.substring("usage: ".length()),
+        "  ladder print a ladder diagram per TCP connection of a capture journal or pcap file",
+        "         " + LadderCommand.USAGE.substring("usage: ".length()),
         "  http-lab  (root) wrk against synack's HTTP responder over AF_XDP and against a kernel-socket server",
         "         " + HttpLabCommand.USAGE.substring("usage: ".length()));
 
@@ -57,6 +66,10 @@ public final class Main
                     return new DemoCommand(rest, out).run();
                 case "stat":
                     return new StatCommand(rest, out).run();
+                case "pcap":
+                    return new PcapCommand(rest, out).run();
+                case "ladder":
+                    return new LadderCommand(rest, out).run();
                 case "http-lab":
                     return new HttpLabCommand(rest, out).run();
                 case "help":
@@ -77,6 +90,11 @@ public final class Main
         catch (final NotAvailableException ex)
         {
             err.println("synack: not available: " + ex.getMessage());
+            return 2;
+        }
+        catch (final CaptureException ex)
+        {
+            err.println("synack: " + ex.getMessage());
             return 2;
         }
         catch (final RuntimeException ex)

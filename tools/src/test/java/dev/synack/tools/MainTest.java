@@ -44,7 +44,8 @@ class MainTest
     @ValueSource(strings = {
         "", "bogus", "demo --seconds", "demo --seconds zero", "demo --seconds 0", "demo --runs -1",
         "demo --wire carrier-pigeon", "demo --nope", "demo extra", "demo --xdp=yes", "stat", "stat a b",
-        "stat f --interval-ms 1"})
+        "stat f --interval-ms 1", "pcap", "pcap onlyone", "pcap a b c", "pcap a b --bogus", "ladder",
+        "ladder a b", "ladder a --stream 0", "ladder a --stream x", "demo --capture", "demo --capture="})
     void badArgumentsExplainAndExitWith2(final String line)
     {
         final String[] args = line.isEmpty() ? new String[0] : line.split(" ");
@@ -59,6 +60,8 @@ class MainTest
     {
         assertEquals(0, run("--help"));
         assertTrue(out().contains("demo") && out().contains("stat"));
+        assertTrue(out().contains("pcap <journal-dir> <out.pcap>") && out().contains("ladder <journal-dir>|<file.pcap>")
+            && out().contains("--capture DIR"), out());
     }
 
     @Test
@@ -103,6 +106,33 @@ class MainTest
         }
         final String counters = text.substring(text.indexOf("counters: ") + 10, text.indexOf("/{A,B}"));
         assertTrue(!Files.exists(Path.of(counters)), "counters directory removed: " + counters);
+    }
+
+    @Test
+    void demoCapturesItsNarratedPartsIntoAJournalThatPcapAndLadderRead(@TempDir final Path dir) throws Exception
+    {
+        final Path journal = dir.resolve("journal");
+        assertEquals(0, run("demo", "--wire", "memory", "--seconds", "1", "--runs", "1", "--capture",
+            journal.toString()), err());
+        final String text = out();
+        assertTrue(text.contains("capture:  parts 1 and 2, stack A's frames in and out"), text);
+        // ARP request + reply, 2 pings, 7 segments (SYN, SYN-ACK, data, echo, FIN, FIN, ACK: as narrated)
+        assertTrue(text.contains("A-memory: 13 frames captured, 0 dropped (capture ring full); 13 written"), text);
+        assertEquals("", err());
+        out.reset();
+        final Path pcap = dir.resolve("demo.pcap");
+        assertEquals(0, run("pcap", journal.toString(), pcap.toString()), err());
+        assertTrue(out().contains("13 frames"), out());
+        assertEquals(24 + 13 * 16 + 2 * 42 + 4 * 98 + 2 * 62 + 2 * 59 + 3 * 54, Files.size(pcap), "pcap size");
+        out.reset();
+        assertEquals(0, run("ladder", journal.toString()), err());
+        final String ladder = out();
+        for (final String expected : new String[] {"ARP who-has 198.18.0.2", "ICMP echo reply",
+            "TCP connection 1 (stack A-memory): 198.18.0.1:", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED",
+            "FIN-WAIT-1", "CLOSE-WAIT", "LAST-ACK", "TIME-WAIT", "CLOSED"})
+        {
+            assertTrue(ladder.contains(expected), "missing '" + expected + "' in:\n" + ladder);
+        }
     }
 
     @Test
