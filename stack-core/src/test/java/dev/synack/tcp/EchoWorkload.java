@@ -48,7 +48,7 @@ final class EchoWorkload
         {
             clients[i] = new Client();
         }
-        pair.b.agent.tcp().listen(7, new EchoServer());
+        pair.b.agent.tcp().listen(7, new dev.synack.workload.EchoServer());
     }
 
     /** Log-uniform size in [1, maxSize]: small and large messages alike. */
@@ -163,44 +163,6 @@ final class EchoWorkload
             {
                 firstFailure = why;
             }
-        }
-    }
-
-    /** Echoes everything; half-closes when the client does. Needs no per-connection state. */
-    final class EchoServer implements TcpHandler
-    {
-        @Override
-        public void onOpen(final TcpConnection connection)
-        {
-        }
-
-        @Override
-        public void onData(
-            final TcpConnection connection, final DirectBuffer buffer, final int offset, final int length)
-        {
-            final int n = Math.max(0, connection.send(buffer, offset, length));
-            if (n < length)
-            {
-                // The echo cannot keep up: keep the rest unread until the send buffer drains (backpressure).
-                connection.keepUnread(length - n);
-            }
-        }
-
-        @Override
-        public void onWritable(final TcpConnection connection)
-        {
-            connection.resumeReading();
-        }
-
-        @Override
-        public void onPeerClosed(final TcpConnection connection)
-        {
-            connection.shutdownOutput();
-        }
-
-        @Override
-        public void onClosed(final TcpConnection connection, final CloseReason reason)
-        {
         }
     }
 }
