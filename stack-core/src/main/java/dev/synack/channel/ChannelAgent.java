@@ -71,7 +71,8 @@ public final class ChannelAgent implements Agent
     private static final int STAT_EVENTS_BACKLOGGED = STAT_DATA_KEPT + 1;
     private static final int STAT_SENDS_PARTIAL = STAT_DATA_KEPT + 2;
     private static final int STAT_COMMANDS = STAT_DATA_KEPT + 3;
-    private static final int STATS = STAT_DATA_KEPT + 4;
+    private static final int STAT_SENDS_REFUSED = STAT_DATA_KEPT + 4;
+    private static final int STATS = STAT_DATA_KEPT + 5;
 
     private final TcpEngine engine;
     private final RingBuffer commands;
@@ -94,6 +95,7 @@ public final class ChannelAgent implements Agent
     private final BacklogMover mover = new BacklogMover();
     private Channel[] channels = new Channel[0];
     private RingBuffer claimedRing;
+    private long dataEvents;
 
     /**
      * An agent for the stack's engine, sized from its configuration.
@@ -222,10 +224,16 @@ public final class ChannelAgent implements Agent
         return stats.getLongVolatile(STAT_EVENTS_BACKLOGGED * Long.BYTES);
     }
 
-    /** @return SEND_PARTIAL events (sends not taken whole, refused ones included) (any thread). */
+    /** @return SEND_PARTIAL events: sends not taken whole (any thread). */
     public long sendsPartial()
     {
         return stats.getLongVolatile(STAT_SENDS_PARTIAL * Long.BYTES);
+    }
+
+    /** @return sends dropped whole between a SEND_PARTIAL and the RESUME_SEND that ends it (any thread). */
+    public long sendsRefused()
+    {
+        return stats.getLongVolatile(STAT_SENDS_REFUSED * Long.BYTES);
     }
 
     /** @return commands read from the command ring, bad ones included (any thread). */
@@ -291,8 +299,9 @@ public final class ChannelAgent implements Agent
             if (c != null)
             {
                 // Delivers what was kept (onData below); whatever still does not fit is kept again.
+                final long before = dataEvents;
                 c.resumeReading();
-                work++;
+                work += dataEvents != before ? 1 : 0;
             }
         }
         return work;
@@ -562,7 +571,8 @@ public final class ChannelAgent implements Agent
         final int slot = (int)handle;
         if ((flags[slot] & REFUSING) != 0)
         {
-            sendPartial(ch, handle, slot, 0, length);
+            // Sent before the application saw SEND_PARTIAL: dropped whole, silently (it resends from the position).
+            count(STAT_SENDS_REFUSED);
             return;
         }
         final int accepted = c.send(buffer, offset, length);
@@ -628,7 +638,8 @@ public final class ChannelAgent implements Agent
             this.backlog = backlog;
             this.highWater = highWater;
             this.maxData = events.maxMsgLength() - ChannelEvents.DATA_OFFSET;
-            this.retryRoom = Math.min(events.capacity() / 4, events.maxMsgLength() + 8);
+            // Twice the longest message (an eighth of the ring): one fits even after the wrap-around padding.
+            this.retryRoom = events.capacity() / 4;
         }
 
         /** A lower bound on the event ring's free bytes: this thread is its only producer. */
@@ -729,6 +740,7 @@ public final class ChannelAgent implements Agent
                     b.putBytes(index + ChannelEvents.DATA_OFFSET, buffer, offset + done, chunk);
                     events.commit(index);
                     done += chunk;
+                    dataEvents++;
                 }
             }
             if (done < length)

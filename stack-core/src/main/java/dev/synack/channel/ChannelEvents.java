@@ -31,7 +31,7 @@ public final class ChannelEvents
     public static final int DATA = 5;
     /** The send buffer has room again after a SEND_PARTIAL. */
     public static final int WRITABLE = 6;
-    /** A SEND was not accepted whole; further sends are refused until RESUME_SEND. */
+    /** A SEND was not accepted whole; later sends are dropped until RESUME_SEND. */
     public static final int SEND_PARTIAL = 7;
     /** The peer sent FIN, after every byte before it was delivered. */
     public static final int PEER_CLOSED = 8;

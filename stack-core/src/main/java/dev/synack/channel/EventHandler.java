@@ -79,9 +79,11 @@ public interface EventHandler
 
     /**
      * A SEND was not accepted whole. Every byte before {@code position} of the connection's outgoing stream is
-     * in the stack, none after; every further SEND is refused (reported here again with {@code accepted} 0 and
-     * the same position) until the application sends {@link StackChannel#resumeSend} and then sends again from
-     * {@code position}. {@link #onWritable} follows when there is room.
+     * in the stack, none after: the rest of this SEND, and every later SEND on the connection, is dropped whole
+     * and silently (those were written before the application could know; counted by the agent) until the
+     * application sends {@link StackChannel#resumeSend}. {@link #onWritable} follows when there is room; the
+     * usual answer is: on WRITABLE, RESUME_SEND, then send again from {@code position}. Only a SEND after the
+     * latest RESUME_SEND can cause this event, so each one is unambiguous.
      *
      * @param handle the connection.
      * @param position bytes of the outgoing stream the stack holds (all sends ever accepted on it).
