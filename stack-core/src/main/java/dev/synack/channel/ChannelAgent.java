@@ -158,14 +158,19 @@ public final class ChannelAgent implements Agent
 
     /**
      * Registers an application: set-up only, before (or never concurrently with) the agent's duty cycle.
-     * The backlog for control events is sized to hold four per connection on top of a high-water mark.
+     * The backlog for control events keeps room past its high-water mark for everything that can still come
+     * once the agent stops reading commands: four events per connection and five per command of one batch.
      *
      * @param events the channel's event ring ({@link #eventRing}), read by one application thread.
      * @return the application's end, to hand to its threads.
      */
     public StackChannel newChannel(final RingBuffer events)
     {
-        final int reserve = EVENTS_PER_CONNECTION * EVENT_RECORD_BYTES * capacity;
+        // Past the high-water mark no command is read and no passive open accepted, so what may still come is
+        // bounded: four events for each connection (OPENED, WRITABLE, PEER_CLOSED, CLOSED), and for each command
+        // of the batch being read its answer plus the four of a connection it opens; plus a wrap's padding.
+        final int reserve = (EVENTS_PER_CONNECTION * capacity + (EVENTS_PER_CONNECTION + 1) * commandLimit + 2)
+            * EVENT_RECORD_BYTES;
         final int backlogBytes = BitUtil.findNextPositivePowerOfTwo(Math.max(16 * 1024, 2 * reserve));
         final RingBuffer backlog = new OneToOneRingBuffer(
             new UnsafeBuffer(ByteBuffer.allocateDirect(backlogBytes + RingBufferDescriptor.TRAILER_LENGTH)));
