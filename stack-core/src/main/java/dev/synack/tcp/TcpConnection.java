@@ -49,6 +49,8 @@ public final class TcpConnection
     boolean readingPaused;
     /** Inside onData: segments wait until it returns, so they carry the window the callback left. */
     boolean delivering;
+    /** Handing over the last unread bytes before a normal end: keepUnread and pauses no longer hold them. */
+    boolean finalDelivery;
     int keepUnread;
 
     // Send buffer: bytes [sndUna, sndBufEnd) live at ring position (seq - iss - 1) & mask.

@@ -905,7 +905,10 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
             case LAST_ACK:
                 if (finAcked)
                 {
-                    finish(c, CloseReason.NORMAL, "ACK of FIN in LAST-ACK");
+                    if (handOverUnread(c))
+                    {
+                        finish(c, CloseReason.NORMAL, "ACK of FIN in LAST-ACK");
+                    }
                     return ACK_DONE;
                 }
                 break;
@@ -1101,7 +1104,8 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
     private void deliverStored(final TcpConnection c)
     {
         final int gen = c.generation;
-        while (!c.readingPaused && c.readSeq != dataEnd(c) && c.generation == gen && c.state != TcpState.CLOSED)
+        while ((!c.readingPaused || c.finalDelivery) && c.readSeq != dataEnd(c) && c.generation == gen
+            && c.state != TcpState.CLOSED)
         {
             final int base = c.slot * (sendSize + receiveSize) + sendSize;
             final int pos = (c.readSeq - c.irs - 1) & (receiveSize - 1);
@@ -1116,7 +1120,11 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
             }
             // As above: the bytes count as read only once onData has returned without keeping them.
             c.readSeq = from + length;
-            if (c.keepUnread > 0)
+            if (c.finalDelivery)
+            {
+                c.keepUnread = 0;
+            }
+            else if (c.keepUnread > 0)
             {
                 // The bytes are still in the ring: just step back and pause.
                 c.readSeq -= Math.min(c.keepUnread, length);
@@ -1362,7 +1370,10 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
                 // The queue holds 2 × capacity entries: only a flood of restarts can fill it. Free at once.
                 state(c, TcpState.TIME_WAIT, reason);
                 sendAck(c);
-                finish(c, CloseReason.NORMAL, "TIME-WAIT queue full");
+                if (handOverUnread(c))
+                {
+                    finish(c, CloseReason.NORMAL, "TIME-WAIT queue full");
+                }
                 return;
             }
             c.rtxDeadline = NO_DEADLINE;
@@ -1371,8 +1382,32 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
             state(c, TcpState.TIME_WAIT, reason);
             counters.add(StackCounter.TCP_TIME_WAIT, 1);
             rearm(c);
-            notifyClosed(c, CloseReason.NORMAL);
+            if (handOverUnread(c))
+            {
+                notifyClosed(c, CloseReason.NORMAL);
+            }
         }
+    }
+
+    /**
+     * Before a normal end is reported: bytes the application still holds unread (paused, or kept with
+     * keepUnread) are handed over now — keepUnread and pauseReading no longer hold them back, the application
+     * must copy what it keeps — followed by onPeerClosed if it was still owed. A close never loses data.
+     *
+     * @return false when a callback ended the connection meanwhile (nothing more to report).
+     */
+    private boolean handOverUnread(final TcpConnection c)
+    {
+        if (c.handler == null || (c.readSeq == dataEnd(c) && !c.peerClosedPending))
+        {
+            return true;
+        }
+        final int gen = c.generation;
+        c.readingPaused = false;
+        c.finalDelivery = true;
+        deliverStored(c);
+        c.finalDelivery = false;
+        return c.generation == gen && c.state != TcpState.CLOSED;
     }
 
     /** Ends a connection the application knows: tells it why, then frees the slot. */

@@ -190,4 +190,52 @@ class FlowControlTest
         }
         assertEquals(0, peer.stack.counters.get(StackCounter.TCP_RETRANSMITS));
     }
+
+    @Test
+    void bytesHeldUnreadWhenTimeWaitEndsTheConnectionAreHandedOverBeforeOnClosed()
+    {
+        final RecordingHandler app = new RecordingHandler();
+        final int y = established(app);
+        final TcpConnection c = app.last;
+        c.pauseReading();
+        peer.send(seg().ack(y + 1).seq(X + 1).data(new byte[100]));
+        c.close();
+        peer.drain();
+        // The peer ACKs our FIN and sends its own: TIME-WAIT, a normal end with 100 bytes never read.
+        peer.send(seg().fin().ack(y + 2).seq(X + 101));
+        assertEquals(TcpState.TIME_WAIT, c.state());
+        assertEquals(100, app.data.size(), "no byte lost to the close");
+        assertEquals(java.util.List.of("open", "data 100", "peerClosed", "closed NORMAL"), app.events);
+    }
+
+    @Test
+    void bytesKeptUnreadWhenLastAckEndsTheConnectionAreHandedOverBeforeOnClosed()
+    {
+        final RecordingHandler app = new RecordingHandler()
+        {
+            private boolean first = true;
+
+            @Override
+            public void onData(final TcpConnection connection, final DirectBuffer buffer, final int offset,
+                final int length)
+            {
+                if (first)
+                {
+                    first = false;
+                    connection.keepUnread(length); // backpressure: not now
+                    return;
+                }
+                super.onData(connection, buffer, offset, length);
+            }
+        };
+        final int y = established(app);
+        final TcpConnection c = app.last;
+        peer.send(seg().fin().ack(y + 1).seq(X + 1).data(new byte[50])).expect(seg().ack(X + 52).seq(y + 1));
+        assertEquals(TcpState.CLOSE_WAIT, c.state());
+        c.close();
+        peer.expect(seg().fin().ack(X + 52).seq(y + 1));
+        peer.send(seg().ack(y + 2).seq(X + 52));
+        assertEquals(50, app.data.size(), "the kept bytes came before onClosed");
+        assertEquals(java.util.List.of("open", "data 50", "peerClosed", "closed NORMAL"), app.events);
+    }
 }
