@@ -676,13 +676,15 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
                 return DropReason.TCP_UNACCEPTABLE;
             }
         }
+        // RFC 5961 §3.2 judges a RST by the sequence number it was sent with, before trimming moves it.
+        final int rstSeq = segSeq;
         trimToWindow(c, window);
         keepAliveRestart(c);
 
         // Second: the RST bit (RFC 5961 §3.2: only an exact RCV.NXT match resets; others get a challenge ACK).
         if (has(TcpHeader.RST))
         {
-            if (segSeq != c.rcvNxt)
+            if (rstSeq != c.rcvNxt)
             {
                 challengeAck(c);
                 return DropReason.TCP_UNACCEPTABLE;

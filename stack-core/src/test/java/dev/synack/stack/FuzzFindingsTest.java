@@ -4,7 +4,6 @@ import static dev.synack.test.Seg.seg;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import dev.synack.stat.StackCounter;
@@ -14,9 +13,10 @@ import dev.synack.test.RawPeer;
 import dev.synack.test.RecordingHandler;
 
 /**
- * What fuzzing {@link FrameFuzzTest} found, each as a scenario that reads like the protocol. The raw input Jazzer
- * found is kept in {@code src/test/resources/dev/synack/stack/FrameFuzzFindings/}: once a finding is fixed, enable
- * its test here and move its input into {@code FrameFuzzTestInputs/frames/}, where every build replays it.
+ * What fuzzing {@link FrameFuzzTest} found, each as a scenario that reads like the protocol. While a finding is
+ * open its raw input waits in {@code src/test/resources/dev/synack/stack/FrameFuzzFindings/} and its test here is
+ * disabled; once fixed, the test is enabled and the input moves into {@code FrameFuzzTestInputs/frames/}, where
+ * every build replays it (the RST below: {@code crash-4c88d923…}).
  */
 class FuzzFindingsTest
 {
@@ -35,7 +35,6 @@ class FuzzFindingsTest
      * window but not exactly RCV.NXT gets a challenge ACK.
      */
     @Test
-    @Disabled("found by fuzzing: RST with text is checked against RCV.NXT after trimming, not its own SEG.SEQ")
     void rstWithTextBelowRcvNxtGetsAChallengeAckNotAReset()
     {
         tcp.listen(80, app);
