@@ -505,21 +505,13 @@ public final class ChannelAgent implements Agent
             listenAnswer(ch, correlationId, port, ChannelError.BAD_PORT);
             return;
         }
-        if (listenOwners[port] != 0)
+        if (listenOwners[port] != 0 || engine.isListening(port))
         {
+            // Taken by a channel, or by the application directly through the engine.
             listenAnswer(ch, correlationId, port, ChannelError.ALREADY_LISTENING);
             return;
         }
-        try
-        {
-            engine.listen(port, callbacks);
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            // Listening already, through the engine directly rather than a channel (TcpEngine has no query).
-            listenAnswer(ch, correlationId, port, ChannelError.ALREADY_LISTENING);
-            return;
-        }
+        engine.listen(port, callbacks);
         listenOwners[port] = ch.id + 1;
         listenCorrelations[port] = correlationId;
         listenAnswer(ch, correlationId, port, ChannelError.NONE);

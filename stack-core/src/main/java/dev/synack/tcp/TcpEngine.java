@@ -168,6 +168,15 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
     }
 
     /**
+     * @param port a local port.
+     * @return whether a listener is on it (so {@link #listen} would refuse it).
+     */
+    public boolean isListening(final int port)
+    {
+        return listeners.containsKey(port);
+    }
+
+    /**
      * Stops accepting on a port; established connections are not touched.
      *
      * @param port the local port.
