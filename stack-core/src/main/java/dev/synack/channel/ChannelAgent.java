@@ -740,6 +740,25 @@ public final class ChannelAgent implements Agent
                     dataEvents++;
                 }
             }
+            if (done < length && !c.canKeepUnread())
+            {
+                // The connection is ending normally and hands over its last bytes: they go to the backlog, in
+                // order behind what waits there (a full backlog is counted as EVENT_LOST).
+                while (done < length)
+                {
+                    final int chunk = Math.min(length - done, ch.maxData);
+                    final int index = claim(ch, ChannelEvents.DATA, ChannelEvents.DATA_OFFSET + chunk);
+                    if (index < 0)
+                    {
+                        return;
+                    }
+                    claimed().putLong(index + ChannelEvents.ID_OFFSET, handle);
+                    claimed().putBytes(index + ChannelEvents.DATA_OFFSET, buffer, offset + done, chunk);
+                    commit(index);
+                    done += chunk;
+                    dataEvents++;
+                }
+            }
             if (done < length)
             {
                 // Backpressure: the rest stays in the stack, the receive window closes, retried in doWork.

@@ -287,7 +287,8 @@ public final class TcpConnection
     /**
      * Called from {@link TcpHandler#onData}: the last {@code bytes} of what was just delivered were not
      * consumed. The stack keeps them, pauses reading (the window shrinks as more arrives) and delivers them
-     * again first after {@link #resumeReading()} — backpressure without losing a byte.
+     * again first after {@link #resumeReading()} — backpressure without losing a byte. Not while the connection
+     * ends normally ({@link #canKeepUnread()} false): then every byte must be taken.
      *
      * @param bytes how many trailing bytes to keep, at most the length delivered.
      */
@@ -298,6 +299,15 @@ public final class TcpConnection
             throw new IllegalArgumentException("bytes must not be negative: " + bytes);
         }
         keepUnread = bytes;
+    }
+
+    /**
+     * @return false while the connection's last unread bytes are being handed over before a normal close: the
+     *     application must take (copy) what it is given, {@link #keepUnread} is ignored.
+     */
+    public boolean canKeepUnread()
+    {
+        return !finalDelivery;
     }
 
     /** Stops delivering data: it accumulates in the receive buffer and the advertised window shrinks. */

@@ -202,4 +202,44 @@ class ChannelScenarioTest
         assertEquals(TcpState.ESTABLISHED, still.state());
         assertEquals(1, pair.agentA.errors(ChannelError.NOT_OWNER));
     }
+
+    @Test
+    void bytesStillInTheStackWhenTheConnectionEndsNormallyReachTheApplicationBeforeClosed()
+    {
+        // A tiny event ring and an application that is not polling: the server's 3,000 bytes stay in A's
+        // stack (keepUnread), then A's connection ends normally in TIME-WAIT. The stack hands the bytes over
+        // before CLOSED, and the channel queues them in its backlog: nothing is lost.
+        final StackChannel slow = pair.agentA.newChannel(ChannelAgent.eventRing(1 << 10));
+        final RecordingEvents events = new RecordingEvents();
+        final RecordingHandler server = new RecordingHandler();
+        pair.pair.b.agent.tcp().listen(80, server);
+        assertTrue(slow.connect(5, StackPair.B_IP, 80));
+        pair.settle();
+        slow.poll(events, 10);
+        final long handle = events.lastHandle;
+        events.take();
+        assertTrue(slow.close(handle));
+        pair.settle();
+        final byte[] reply = new byte[3000];
+        for (int i = 0; i < reply.length; i++)
+        {
+            reply[i] = (byte)('a' + i % 26);
+        }
+        assertEquals(3000, server.last.send(new UnsafeBuffer(reply), 0, reply.length));
+        server.last.close();
+        pair.settle();
+        assertEquals(1, pair.pair.a.agent.tcp().connectionsIn(TcpState.TIME_WAIT), "A's end is over");
+        // A read that meets the ring's wrap padding returns 0 with events still behind it: stop after two.
+        int idle = 0;
+        while (idle < 2)
+        {
+            pair.settle();
+            idle = slow.poll(events, 1000) == 0 ? idle + 1 : 0;
+        }
+        assertEquals(new String(reply, StandardCharsets.US_ASCII), events.text(handle), "every byte, in order");
+        final List<String> rest = events.take();
+        assertEquals(List.of("peerClosed", "closed NORMAL"), rest.subList(rest.size() - 2, rest.size()),
+            rest.toString());
+        assertEquals(0, pair.agentA.errors(ChannelError.EVENT_LOST));
+    }
 }
