@@ -40,6 +40,7 @@ public final class StackConfig
     private long timerTickNs = TimeUnit.MILLISECONDS.toNanos(1);
     private boolean rstOnFullTable = true;
     private boolean evictTimeWait = true;
+    private boolean timestamps = true;
     private long keepAliveIdleNs;
     private long keepAliveIntervalNs = TimeUnit.SECONDS.toNanos(75);
     private int keepAliveProbes = 9;
@@ -459,6 +460,25 @@ public final class StackConfig
     public StackConfig rstOnFullTable(final boolean rst)
     {
         this.rstOnFullTable = rst;
+        return this;
+    }
+
+    /** @return whether SYNs offer the RFC 7323 timestamps option. */
+    public boolean timestamps()
+    {
+        return timestamps;
+    }
+
+    /**
+     * RFC 7323 timestamps (on by default, as in Linux): offered in our SYNs and accepted in the peer's; once both
+     * SYNs carry the option, every segment does, and PAWS (§5) drops old duplicates by their timestamp.
+     *
+     * @param on whether to offer and accept timestamps.
+     * @return this.
+     */
+    public StackConfig timestamps(final boolean on)
+    {
+        this.timestamps = on;
         return this;
     }
 

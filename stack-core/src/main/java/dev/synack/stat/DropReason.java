@@ -58,6 +58,8 @@ public enum DropReason
     TCP_BAD_FLAGS("bad TCP flag combination"),
     /** A segment that RFC 9293 says to drop silently (out of window, no ACK, ...). */
     TCP_UNACCEPTABLE("unacceptable TCP segment"),
+    /** An old duplicate caught by its timestamp (RFC 7323 §5: PAWS), answered with an ACK. */
+    TCP_PAWS("TCP segment with an old timestamp (PAWS)"),
     /** A segment for a closed port that carried RST: nothing to answer (RFC 9293 §3.10.7.1). */
     TCP_RST_TO_CLOSED("RST to a closed port"),
     /** The transmit ring had no room: a frame we meant to send was lost. */

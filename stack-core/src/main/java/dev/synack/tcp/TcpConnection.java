@@ -39,6 +39,12 @@ public final class TcpConnection
     int sndShift;
     int sndMss;
 
+    // RFC 7323 timestamps: negotiated when both SYNs carry the option.
+    boolean timestamps;
+    int tsRecent;
+    int tsOffset;
+    int lastAckSent;
+
     // Receive sequence variables.
     int irs;
     int rcvNxt;

@@ -52,6 +52,7 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
     private long nextWheelPoll;
     private int segGeneration;
     private final boolean evictTimeWait;
+    private final boolean timestampsEnabled;
     private final long twoMslNs;
     private final long initialRtoNs;
     private final long keepAliveIdleNs;
@@ -112,6 +113,7 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         this.listenBacklog = config.listenBacklog();
         this.rstOnFullTable = config.rstOnFullTable();
         this.evictTimeWait = config.evictTimeWait();
+        this.timestampsEnabled = config.timestamps();
         this.twoMslNs = 2 * config.mslNs();
         this.initialRtoNs = config.initialRtoNs();
         this.keepAliveIdleNs = config.keepAliveIdleNs();
@@ -665,6 +667,16 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
             segLen--;
         }
 
+        // RFC 7323 §5.3 R1 (PAWS), before the sequence check: a timestamp older than TS.Recent marks an old
+        // duplicate from an earlier wrap of the sequence space; ACK it and drop it (a RST is judged as usual).
+        final TcpOptions options = seg.options();
+        if (c.timestamps && options.hasTimestamps() && !has(TcpHeader.RST)
+            && SeqNum.lt(options.tsVal(), c.tsRecent))
+        {
+            c.ackNow = true;
+            return DropReason.TCP_PAWS;
+        }
+
         // First: check the sequence number.
         final int window = SeqNum.max(c.rcvAdv, c.rcvNxt + receiveWindow(c)) - c.rcvNxt;
         if (!acceptable(c, window))
@@ -684,6 +696,12 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
                 }
                 return DropReason.TCP_UNACCEPTABLE;
             }
+        }
+        // RFC 7323 §4.3 (R3): an acceptable segment that starts at or before Last.ACK.sent refreshes TS.Recent.
+        if (c.timestamps && options.hasTimestamps() && SeqNum.le(segSeq, c.lastAckSent)
+            && SeqNum.ge(options.tsVal(), c.tsRecent))
+        {
+            c.tsRecent = options.tsVal();
         }
         // RFC 5961 §3.2 judges a RST by the sequence number it was sent with, before trimming moves it.
         final int rstSeq = segSeq;
@@ -1233,6 +1251,10 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         c.sndShift = 0;
         c.rcvShift = 0;
         c.sndMss = DEFAULT_PEER_MSS;
+        c.timestamps = false;
+        c.tsRecent = 0;
+        c.tsOffset = c.iss * 0x9E37_79B1; // a per-connection offset, so TSval reveals no uptime (RFC 7323 §5.4)
+        c.lastAckSent = 0;
         c.rcvLimit = receiveSize;
         c.readingPaused = false;
         c.keepUnread = 0;
@@ -1278,6 +1300,14 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         {
             c.sndShift = options.windowScale();
             c.rcvShift = ourWindowShift;
+        }
+        // RFC 7323 §3.2: timestamps only when both SYNs carry the option; then every segment carries 12 more
+        // option bytes, so a full segment holds 12 fewer data bytes.
+        if (timestampsEnabled && options.hasTimestamps())
+        {
+            c.timestamps = true;
+            c.tsRecent = options.tsVal();
+            c.sndMss -= TcpOptions.TIMESTAMPS_LENGTH;
         }
         c.cwnd = initialWindow(c);
     }
@@ -1635,7 +1665,11 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
     {
         final boolean syn = (flags & TcpHeader.SYN) != 0;
         final boolean useScale = syn && (!c.passive || c.windowScaling);
-        final int optionsLength = syn ? (useScale ? OPTIONS_SYN_MAX : 4) : 0;
+        // Our first SYN offers timestamps; a SYN-ACK (simultaneous open too) and everything after carry them only
+        // once the peer's SYN did (RFC 7323 §3.2).
+        final boolean useTs = syn && c.state == TcpState.SYN_SENT ? timestampsEnabled : c.timestamps;
+        final int optionsLength = (syn ? (useScale ? OPTIONS_SYN_MAX : 4) : 0)
+            + (useTs ? TcpOptions.TIMESTAMPS_LENGTH : 0);
         final int segmentLength = TcpHeader.MIN_HEADER_LENGTH + optionsLength + length;
         final int at = ip.begin(c.remoteIp, Ipv4Header.PROTOCOL_TCP, segmentLength, now);
         if (at < 0)
@@ -1646,14 +1680,19 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         final int ack = (flags & TcpHeader.ACK) != 0 ? c.rcvNxt : 0;
         TcpHeader.writeHeader(out, at, c.localPort, c.remotePort, seq, ack,
             TcpHeader.MIN_HEADER_LENGTH + optionsLength, flags, advertiseWindow(c, syn));
+        int o = at + TcpHeader.MIN_HEADER_LENGTH;
         if (syn)
         {
-            int o = at + TcpHeader.MIN_HEADER_LENGTH;
             o += TcpOptions.writeMss(out, o, ourMss);
             if (useScale)
             {
-                TcpOptions.writeWindowScale(out, o, ourWindowShift);
+                o += TcpOptions.writeWindowScale(out, o, ourWindowShift);
             }
+        }
+        if (useTs)
+        {
+            // RFC 7323 §4.3: TSecr echoes TS.Recent (0 in an active SYN, where nothing is known yet).
+            TcpOptions.writeTimestamps(out, o, tsVal(c), c.tsRecent);
         }
         if (length > 0)
         {
@@ -1672,12 +1711,19 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         counters.increment(StackCounter.TCP_SEGMENTS_OUT);
         if ((flags & TcpHeader.ACK) != 0)
         {
+            c.lastAckSent = c.rcvNxt;
             // Every ACK we send acknowledges everything: nothing is owed any more.
             c.ackNow = false;
             c.unackedSegments = 0;
             c.ackDeadline = NO_DEADLINE;
         }
         return true;
+    }
+
+    /** @return our TSval: a 1 ms clock (RFC 7323 §5.4 allows 1 ms to 1 s per tick) plus the connection's offset. */
+    private int tsVal(final TcpConnection c)
+    {
+        return (int)(now / 1_000_000L) + c.tsOffset;
     }
 
     /** The window field: free receive space, scaled, never moving the right edge left (RFC 9293 §3.8.6.2.2). */

@@ -28,6 +28,8 @@ public final class TcpOptions
     public static final int KIND_SACK = 5;
     /** Timestamps. */
     public static final int KIND_TIMESTAMPS = 8;
+    /** Bytes the timestamps option takes in a segment, with its two NOPs. */
+    public static final int TIMESTAMPS_LENGTH = 12;
     /** At most four SACK blocks fit in 40 bytes of options. */
     public static final int MAX_SACK_BLOCKS = 4;
     /** Largest window shift allowed (RFC 7323 §2.3). */

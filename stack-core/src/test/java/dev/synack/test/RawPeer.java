@@ -53,7 +53,8 @@ public final class RawPeer
     /** Delivers a segment to the stack and runs it. */
     public RawPeer send(final Seg s)
     {
-        final int optionsLength = (s.mss != null ? 4 : 0) + (s.windowScale != null ? 4 : 0);
+        final int optionsLength = (s.mss != null ? 4 : 0) + (s.windowScale != null ? 4 : 0)
+            + (s.tsVal != null ? TcpOptions.TIMESTAMPS_LENGTH : 0);
         final int tcpLength = TcpHeader.MIN_HEADER_LENGTH + optionsLength + s.payload.length;
         int at = EthernetFrame.writeHeader(frame, 0, STACK_MAC, PEER_MAC, EthernetFrame.TYPE_IPV4);
         at = Ipv4Header.writeHeader(frame, at, PEER_IP, STACK_IP, Ipv4Header.PROTOCOL_TCP, tcpLength, 1, 64);
@@ -68,6 +69,10 @@ public final class RawPeer
         if (s.windowScale != null)
         {
             o += TcpOptions.writeWindowScale(frame, o, s.windowScale);
+        }
+        if (s.tsVal != null)
+        {
+            o += TcpOptions.writeTimestamps(frame, o, s.tsVal, s.tsEcr);
         }
         frame.putBytes(o, s.payload);
         TcpHeader.writeChecksum(frame, at, tcpLength, PEER_IP, STACK_IP);
@@ -133,6 +138,8 @@ public final class RawPeer
             s.window = tcp.window();
             s.mss = tcp.options().mss() == TcpOptions.ABSENT ? null : tcp.options().mss();
             s.windowScale = tcp.options().windowScale() == TcpOptions.ABSENT ? null : tcp.options().windowScale();
+            s.tsVal = tcp.options().hasTimestamps() ? tcp.options().tsVal() : null;
+            s.tsEcr = tcp.options().hasTimestamps() ? tcp.options().tsEcr() : null;
             s.payloadLength = tcp.payloadLength();
             s.payload = new byte[tcp.payloadLength()];
             buffer.getBytes(tcp.payloadOffset(), s.payload);

@@ -14,6 +14,9 @@ public final class Seg
     public Integer window;
     public Integer mss;
     public Integer windowScale;
+    /** TSval, or null for no timestamps option. */
+    public Integer tsVal;
+    public Integer tsEcr;
     public byte[] payload = new byte[0];
     public Integer payloadLength;
     public int srcPort;
@@ -79,6 +82,14 @@ public final class Seg
         return this;
     }
 
+    /** Adds the RFC 7323 timestamps option. */
+    public Seg ts(final int val, final int ecr)
+    {
+        this.tsVal = val;
+        this.tsEcr = ecr;
+        return this;
+    }
+
     public Seg wscale(final int shift)
     {
         this.windowScale = shift;
@@ -107,6 +118,8 @@ public final class Seg
             && (ack == null || ack.equals(actual.ack))
             && (window == null || window.equals(actual.window))
             && (mss == null || mss.equals(actual.mss))
+            && (tsVal == null || tsVal.equals(actual.tsVal))
+            && (tsEcr == null || tsEcr.equals(actual.tsEcr))
             && (payloadLength == null || payloadLength.equals(actual.payloadLength));
     }
 
@@ -118,6 +131,8 @@ public final class Seg
             + "<CTL=" + TcpHeader.flagsToString(flags) + ">"
             + (window == null ? "" : "<WND=" + window + ">")
             + (mss == null ? "" : "<MSS=" + mss + ">")
+            + (tsVal == null ? ""
+                : "<TS=" + Integer.toUnsignedString(tsVal) + "," + Integer.toUnsignedString(tsEcr) + ">")
             + (payloadLength == null || payloadLength == 0 ? "" : "<DATA=" + payloadLength + ">");
     }
 }

@@ -251,6 +251,10 @@ class KernelInteropTest
             "tcp.analysis.flags) && !(tcp.analysis.window_full || tcp.analysis.window_update || " +
             "tcp.analysis.zero_window || tcp.analysis.zero_window_probe || tcp.analysis.zero_window_probe_ack)'");
         analysisAnomalies = anomalies.trim();
+        // RFC 7323: Linux offers timestamps in every SYN and synack accepts, so synack's segments carry them.
+        final String stamped = shell("tshark -n -r " + capture + " -Y 'ip.src==" + SYNACK_IP
+            + " && tcp.options.timestamp.tsval' -T fields -e frame.number 2>/dev/null | wc -l");
+        assertTrue(Integer.parseInt(stamped.trim()) > 1000, "synack's segments carry timestamps: " + stamped.trim());
         final String fields = shell("tshark -n -r " + capture +
             " -Y tcp -T fields -e tcp.stream -e ip.src -e tcp.flags");
         final Map<String, int[]> streams = new HashMap<>();

@@ -1,0 +1,131 @@
+package dev.synack.tcp;
+
+import static dev.synack.test.Seg.seg;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+import dev.synack.stat.DropReason;
+import dev.synack.test.RawPeer;
+import dev.synack.test.RecordingHandler;
+import dev.synack.test.Seg;
+
+/**
+ * RFC 7323 timestamps, segment by segment: negotiated only when both SYNs carry the option, then on every
+ * segment with TSecr = TS.Recent; TS.Recent follows the rules of §4.3; PAWS (§5) drops an old duplicate by its
+ * timestamp and ACKs it; a full segment holds 12 fewer data bytes.
+ */
+class TimestampsTest
+{
+    private static final int X = 3_000;
+
+    private final RawPeer peer = new RawPeer(RawPeer.config());
+    private final RecordingHandler app = new RecordingHandler();
+    private final TcpEngine tcp = peer.stack.agent.tcp();
+
+    /** Passive open where the peer's SYN carries TSval 100; returns our ISS. */
+    private int passiveWithTimestamps()
+    {
+        tcp.listen(80, app);
+        final Seg synAck = peer.send(seg().syn().seq(X).mss(1460).ts(100, 0)).expect(seg().syn().ack(X + 1));
+        assertNotNull(synAck.tsVal, "our SYN-ACK carries timestamps because the peer's SYN did: " + synAck);
+        assertEquals(100, synAck.tsEcr, "and echoes the peer's TSval");
+        peer.send(seg().ack(synAck.seq + 1).seq(X + 1).ts(101, synAck.tsVal)).expectNothing();
+        return synAck.seq;
+    }
+
+    @Test
+    void activeOpenOffersTimestampsAndTheyStayWhenThePeerAgrees()
+    {
+        final long h = tcp.connect(RawPeer.PEER_IP, 5000, app);
+        final Seg syn = peer.expect(seg().syn().mss(1460));
+        assertNotNull(syn.tsVal, "our SYN offers timestamps: " + syn);
+        assertEquals(0, syn.tsEcr, "TSecr is 0 in a SYN");
+        peer.peerPort = 5000;
+        peer.stackPort = syn.srcPort;
+        final Seg ack = peer.send(seg().syn().ack(syn.seq + 1).seq(X).mss(1460).ts(7000, syn.tsVal))
+            .expect(seg().ack(X + 1).seq(syn.seq + 1));
+        assertEquals(7000, ack.tsEcr, "every segment now echoes TS.Recent: " + ack);
+        assertEquals(TcpState.ESTABLISHED, tcp.connection(h).state());
+    }
+
+    @Test
+    void noTimestampsWhenThePeersSynHasNone()
+    {
+        tcp.listen(80, app);
+        final Seg synAck = peer.send(seg().syn().seq(X).mss(1460)).expect(seg().syn().ack(X + 1));
+        assertNull(synAck.tsVal, "RFC 7323 §3.2: not in the SYN-ACK unless the SYN had it: " + synAck);
+        peer.send(seg().ack(synAck.seq + 1).seq(X + 1)).expectNothing();
+        app.last.send(new UnsafeBuffer(new byte[10]), 0, 10);
+        assertNull(peer.expect(seg().ack(X + 1).len(10)).tsVal);
+    }
+
+    @Test
+    void dataCarriesTimestampsEchoesTsRecentAndFullSegmentsShrinkBy12()
+    {
+        final int y = passiveWithTimestamps();
+        peer.send(seg().ack(y + 1).seq(X + 1).ts(150, 0).data(new byte[100]));
+        peer.advanceMs(40);
+        final Seg ack = peer.expect(seg().ack(X + 101).seq(y + 1));
+        assertEquals(150, ack.tsEcr, "TS.Recent moved to 150: the segment started at Last.ACK.sent");
+
+        assertEquals(3000, app.last.send(new UnsafeBuffer(new byte[3000]), 0, 3000));
+        final List<Seg> sent = peer.drain();
+        assertEquals(1448, sent.get(0).payloadLength, "MSS 1460 less the 12 option bytes: " + sent);
+        for (final Seg s : sent)
+        {
+            assertEquals(150, s.tsEcr, s.toString());
+        }
+    }
+
+    @Test
+    void pawsDropsAnOldDuplicateByItsTimestampAndAcksIt()
+    {
+        final int y = passiveWithTimestamps();
+        peer.send(seg().ack(y + 1).seq(X + 1).ts(500, 0).data(new byte[10]));
+        peer.advanceMs(40);
+        peer.expect(seg().ack(X + 11).seq(y + 1));
+        assertEquals(10, app.data.size());
+        // An old duplicate of the next segment: in the window by its sequence number, but TSval 499 < 500.
+        peer.send(seg().ack(y + 1).seq(X + 11).ts(499, 0).data(new byte[10]));
+        final Seg answer = peer.expect(seg().ack(X + 11).seq(y + 1));
+        assertEquals(500, answer.tsEcr);
+        assertEquals(10, app.data.size(), "the duplicate's bytes were not taken");
+        assertEquals(1, peer.stack.counters.get(DropReason.TCP_PAWS));
+        // The genuine segment, TSval 510, is taken.
+        peer.send(seg().ack(y + 1).seq(X + 11).ts(510, 0).data(new byte[10]));
+        assertEquals(20, app.data.size());
+    }
+
+    @Test
+    void tsRecentIsNotTakenFromASegmentBeyondLastAckSent()
+    {
+        final int y = passiveWithTimestamps();
+        // Out of order (beyond Last.ACK.sent = X + 1): its TSval 900 must not become TS.Recent (§4.3).
+        peer.send(seg().ack(y + 1).seq(X + 11).ts(900, 0).data(new byte[10]));
+        final Seg dupAck = peer.expect(seg().ack(X + 1).seq(y + 1));
+        assertTrue(dupAck.tsEcr < 900, "TS.Recent stays at the in-order segment's value: " + dupAck);
+        // The hole's segment, TSval 800 (sent earlier than 900), is in order: accepted, not a PAWS victim.
+        peer.send(seg().ack(y + 1).seq(X + 1).ts(800, 0).data(new byte[10]));
+        assertEquals(20, app.data.size());
+        assertEquals(0, peer.stack.counters.get(DropReason.TCP_PAWS));
+    }
+
+    @Test
+    void offByConfigurationNeitherOffersNorAccepts()
+    {
+        final RawPeer off = new RawPeer(RawPeer.config().timestamps(false));
+        final RecordingHandler handler = new RecordingHandler();
+        off.stack.agent.tcp().listen(80, handler);
+        final Seg synAck = off.send(seg().syn().seq(X).mss(1460).ts(100, 0)).expect(seg().syn().ack(X + 1));
+        assertNull(synAck.tsVal, synAck.toString());
+        off.stack.agent.tcp().connect(RawPeer.PEER_IP, 5000, handler);
+        assertNull(off.expect(seg().syn()).tsVal, "no offer either");
+    }
+}
