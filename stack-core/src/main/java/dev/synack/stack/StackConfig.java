@@ -41,6 +41,7 @@ public final class StackConfig
     private boolean rstOnFullTable = true;
     private boolean evictTimeWait = true;
     private boolean timestamps = true;
+    private int challengeAckLimit = 1000;
     private long keepAliveIdleNs;
     private long keepAliveIntervalNs = TimeUnit.SECONDS.toNanos(75);
     private int keepAliveProbes = 9;
@@ -463,6 +464,23 @@ public final class StackConfig
         return this;
     }
 
+    /** @return the most challenge ACKs sent per second, stack-wide (RFC 5961 §7). */
+    public int challengeAckLimit()
+    {
+        return challengeAckLimit;
+    }
+
+    /**
+     * @param perSecond the most challenge ACKs (answers to blind RSTs, SYNs and ACKs) sent per second across
+     *     all connections; past it they are counted and not sent (RFC 5961 §7; Linux uses 1000).
+     * @return this.
+     */
+    public StackConfig challengeAckLimit(final int perSecond)
+    {
+        this.challengeAckLimit = perSecond;
+        return this;
+    }
+
     /** @return whether SYNs offer the RFC 7323 timestamps option. */
     public boolean timestamps()
     {
@@ -572,6 +590,7 @@ public final class StackConfig
         require(rxBatchLimit > 0, "rxBatchLimit must be positive: " + rxBatchLimit);
         require(neighbourCapacity > 0, "neighbourCapacity must be positive: " + neighbourCapacity);
         require(neighbourQueue > 0, "neighbourQueue must be positive: " + neighbourQueue);
+        require(challengeAckLimit >= 0, "challengeAckLimit must not be negative: " + challengeAckLimit);
         require(keepAliveIdleNs >= 0, "keep-alive idle time must not be negative: " + keepAliveIdleNs);
         require(keepAliveIdleNs == 0 || (keepAliveIntervalNs > 0 && keepAliveProbes >= 1),
             "keep-alive needs an interval > 0 and at least 1 probe");

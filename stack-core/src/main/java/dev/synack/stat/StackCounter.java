@@ -38,6 +38,8 @@ public enum StackCounter
     TCP_RESETS_RECEIVED("TCP RSTs accepted"),
     /** Challenge ACKs sent (RFC 5961). */
     TCP_CHALLENGE_ACKS("TCP challenge ACKs sent"),
+    /** Challenge ACKs not sent because the per-second limit was reached (RFC 5961 §7). */
+    TCP_CHALLENGE_ACKS_SUPPRESSED("TCP challenge ACKs over the limit"),
     /** Connections opened actively (connect). */
     TCP_ACTIVE_OPENS("TCP active opens"),
     /** Connections opened passively (accepted from a listener). */

@@ -53,6 +53,9 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
     private int segGeneration;
     private final boolean evictTimeWait;
     private final boolean timestampsEnabled;
+    private final int challengeAckLimit;
+    private long challengeWindowStart;
+    private int challengeAcksInWindow;
     private final long twoMslNs;
     private final long initialRtoNs;
     private final long keepAliveIdleNs;
@@ -114,6 +117,8 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         this.rstOnFullTable = config.rstOnFullTable();
         this.evictTimeWait = config.evictTimeWait();
         this.timestampsEnabled = config.timestamps();
+        this.challengeAckLimit = config.challengeAckLimit();
+        this.challengeWindowStart = now;
         this.twoMslNs = 2 * config.mslNs();
         this.initialRtoNs = config.initialRtoNs();
         this.keepAliveIdleNs = config.keepAliveIdleNs();
@@ -1228,6 +1233,19 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
 
     private void challengeAck(final TcpConnection c)
     {
+        // RFC 5961 §7: a stack-wide cap on challenge ACKs per second, so a flood of blind RSTs/SYNs cannot turn
+        // the stack into an ACK amplifier.
+        if (now - challengeWindowStart >= 1_000_000_000L)
+        {
+            challengeWindowStart = now;
+            challengeAcksInWindow = 0;
+        }
+        if (challengeAcksInWindow >= challengeAckLimit)
+        {
+            counters.increment(StackCounter.TCP_CHALLENGE_ACKS_SUPPRESSED);
+            return;
+        }
+        challengeAcksInWindow++;
         counters.increment(StackCounter.TCP_CHALLENGE_ACKS);
         c.ackNow = true;
     }

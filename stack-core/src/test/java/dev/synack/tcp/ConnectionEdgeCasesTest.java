@@ -291,4 +291,26 @@ class ConnectionEdgeCasesTest
         assertEquals(TcpState.SYN_SENT, fresh.state());
         assertEquals(rcvNxtAtConnect[0], fresh.rcvNxt(), "the old segment's FIN left the new TCB alone");
     }
+
+    @Test
+    void challengeAcksAreRateLimitedStackWide()
+    {
+        // RFC 5961 §7: a blind attacker's flood of in-window RSTs gets at most challengeAckLimit answers a second.
+        final RawPeer limited = new RawPeer(RawPeer.config().challengeAckLimit(5));
+        final RecordingHandler handler = new RecordingHandler();
+        limited.stack.agent.tcp().listen(80, handler);
+        final int y = limited.send(seg().syn().seq(X).mss(1460)).expect(seg().syn().ack(X + 1)).seq;
+        limited.send(seg().ack(y + 1).seq(X + 1)).expectNothing();
+        for (int i = 0; i < 8; i++)
+        {
+            limited.send(seg().rst().seq(X + 100 + i));
+        }
+        assertEquals(5, limited.drain().size(), "five challenge ACKs, then silence");
+        assertEquals(5, limited.stack.counters.get(StackCounter.TCP_CHALLENGE_ACKS));
+        assertEquals(3, limited.stack.counters.get(StackCounter.TCP_CHALLENGE_ACKS_SUPPRESSED));
+        assertEquals(TcpState.ESTABLISHED, handler.last.state(), "none of them reset the connection");
+        // A second later the allowance is back.
+        limited.advanceSeconds(1);
+        limited.send(seg().rst().seq(X + 200)).expect(seg().ack(X + 1).seq(y + 1));
+    }
 }
