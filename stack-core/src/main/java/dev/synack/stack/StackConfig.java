@@ -41,6 +41,7 @@ public final class StackConfig
     private boolean rstOnFullTable = true;
     private boolean evictTimeWait = true;
     private boolean timestamps = true;
+    private boolean sack = true;
     private int challengeAckLimit = 1000;
     private long keepAliveIdleNs;
     private long keepAliveIntervalNs = TimeUnit.SECONDS.toNanos(75);
@@ -478,6 +479,25 @@ public final class StackConfig
     public StackConfig challengeAckLimit(final int perSecond)
     {
         this.challengeAckLimit = perSecond;
+        return this;
+    }
+
+    /** @return whether SYNs offer SACK-permitted (RFC 2018). */
+    public boolean sack()
+    {
+        return sack;
+    }
+
+    /**
+     * RFC 2018 selective acknowledgements, receiver side (on by default): SACK-permitted in our SYNs, and when the
+     * peer's SYN had it too, our ACKs name the out-of-order blocks we hold so the sender resends only the holes.
+     *
+     * @param on whether to offer SACK.
+     * @return this.
+     */
+    public StackConfig sack(final boolean on)
+    {
+        this.sack = on;
         return this;
     }
 

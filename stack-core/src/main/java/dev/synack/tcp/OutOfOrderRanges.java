@@ -83,6 +83,18 @@ final class OutOfOrderRanges
      *
      * @return the new RCV.NXT (unchanged when the first range is still beyond it).
      */
+    /** @return the first sequence number of range {@code i} (ascending order). */
+    int start(final int slot, final int i)
+    {
+        return start[slot * perConnection + i];
+    }
+
+    /** @return the sequence number after range {@code i}. */
+    int end(final int slot, final int i)
+    {
+        return end[slot * perConnection + i];
+    }
+
     int advance(final int slot, final int rcvNxt)
     {
         final int base = slot * perConnection;

@@ -39,6 +39,10 @@ public final class TcpConnection
     int sndShift;
     int sndMss;
 
+    // RFC 2018 SACK, receiver side: blocks in our ACKs when both SYNs carried SACK-permitted.
+    boolean sackPermitted;
+    int sackRecent;
+
     // RFC 7323 timestamps: negotiated when both SYNs carry the option.
     boolean timestamps;
     int tsRecent;

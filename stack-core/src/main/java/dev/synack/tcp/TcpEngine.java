@@ -53,6 +53,7 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
     private int segGeneration;
     private final boolean evictTimeWait;
     private final boolean timestampsEnabled;
+    private final boolean sackEnabled;
     private final int challengeAckLimit;
     private long challengeWindowStart;
     private int challengeAcksInWindow;
@@ -117,6 +118,7 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         this.rstOnFullTable = config.rstOnFullTable();
         this.evictTimeWait = config.evictTimeWait();
         this.timestampsEnabled = config.timestamps();
+        this.sackEnabled = config.sack();
         this.challengeAckLimit = config.challengeAckLimit();
         this.challengeWindowStart = now;
         this.twoMslNs = 2 * config.mslNs();
@@ -1111,6 +1113,7 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
             if (outOfOrder.add(c.slot, segSeq, end))
             {
                 storeText(c);
+                c.sackRecent = segSeq;
             }
             c.ackNow = true;
         }
@@ -1270,6 +1273,7 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         c.rcvShift = 0;
         c.sndMss = DEFAULT_PEER_MSS;
         c.timestamps = false;
+        c.sackPermitted = false;
         c.tsRecent = 0;
         c.tsOffset = c.iss * 0x9E37_79B1; // a per-connection offset, so TSval reveals no uptime (RFC 7323 §5.4)
         c.lastAckSent = 0;
@@ -1319,6 +1323,8 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
             c.sndShift = options.windowScale();
             c.rcvShift = ourWindowShift;
         }
+        // RFC 2018 §2: SACK blocks only to a peer whose SYN carried SACK-permitted.
+        c.sackPermitted = sackEnabled && options.sackPermitted();
         // RFC 7323 §3.2: timestamps only when both SYNs carry the option; then every segment carries 12 more
         // option bytes, so a full segment holds 12 fewer data bytes.
         if (timestampsEnabled && options.hasTimestamps())
@@ -1684,10 +1690,15 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         final boolean syn = (flags & TcpHeader.SYN) != 0;
         final boolean useScale = syn && (!c.passive || c.windowScaling);
         // Our first SYN offers timestamps; a SYN-ACK (simultaneous open too) and everything after carry them only
-        // once the peer's SYN did (RFC 7323 §3.2).
-        final boolean useTs = syn && c.state == TcpState.SYN_SENT ? timestampsEnabled : c.timestamps;
-        final int optionsLength = (syn ? (useScale ? OPTIONS_SYN_MAX : 4) : 0)
-            + (useTs ? TcpOptions.TIMESTAMPS_LENGTH : 0);
+        // once the peer's SYN did (RFC 7323 §3.2). SACK-permitted likewise (RFC 2018 §2).
+        final boolean firstSyn = syn && c.state == TcpState.SYN_SENT;
+        final boolean useTs = firstSyn ? timestampsEnabled : c.timestamps;
+        final boolean offerSack = syn && (firstSyn ? sackEnabled : c.sackPermitted);
+        // RFC 2018 §4: a pure ACK names the blocks held beyond a hole (3 fit next to timestamps, else 4).
+        final int sackBlocks = !syn && length == 0 && (flags & TcpHeader.ACK) != 0 && c.sackPermitted
+            ? Math.min(outOfOrder.count(c.slot), useTs ? 3 : TcpOptions.MAX_SACK_BLOCKS) : 0;
+        final int optionsLength = (syn ? (useScale ? OPTIONS_SYN_MAX : 4) : 0) + (offerSack ? 4 : 0)
+            + (useTs ? TcpOptions.TIMESTAMPS_LENGTH : 0) + (sackBlocks > 0 ? 4 + 8 * sackBlocks : 0);
         final int segmentLength = TcpHeader.MIN_HEADER_LENGTH + optionsLength + length;
         final int at = ip.begin(c.remoteIp, Ipv4Header.PROTOCOL_TCP, segmentLength, now);
         if (at < 0)
@@ -1707,10 +1718,18 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
                 o += TcpOptions.writeWindowScale(out, o, ourWindowShift);
             }
         }
+        if (offerSack)
+        {
+            o += TcpOptions.writeSackPermitted(out, o);
+        }
         if (useTs)
         {
             // RFC 7323 §4.3: TSecr echoes TS.Recent (0 in an active SYN, where nothing is known yet).
-            TcpOptions.writeTimestamps(out, o, tsVal(c), c.tsRecent);
+            o += TcpOptions.writeTimestamps(out, o, tsVal(c), c.tsRecent);
+        }
+        if (sackBlocks > 0)
+        {
+            writeSackBlocks(c, out, o, sackBlocks);
         }
         if (length > 0)
         {
@@ -1736,6 +1755,36 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
             c.ackDeadline = NO_DEADLINE;
         }
         return true;
+    }
+
+    /**
+     * RFC 2018 §4: the first block holds the segment that arrived last (so the sender hears of it even when older
+     * blocks no longer fit), then the others in sequence order.
+     */
+    private void writeSackBlocks(final TcpConnection c, final MutableDirectBuffer out, final int at, final int blocks)
+    {
+        final int slot = c.slot;
+        final int held = outOfOrder.count(slot);
+        int first = 0;
+        for (int i = 0; i < held; i++)
+        {
+            if (SeqNum.le(outOfOrder.start(slot, i), c.sackRecent)
+                && SeqNum.lt(c.sackRecent, outOfOrder.end(slot, i)))
+            {
+                first = i;
+                break;
+            }
+        }
+        int o = at + TcpOptions.writeSackHeader(out, at, blocks);
+        o += TcpOptions.writeSackBlock(out, o, outOfOrder.start(slot, first), outOfOrder.end(slot, first));
+        for (int i = 0, written = 1; i < held && written < blocks; i++)
+        {
+            if (i != first)
+            {
+                o += TcpOptions.writeSackBlock(out, o, outOfOrder.start(slot, i), outOfOrder.end(slot, i));
+                written++;
+            }
+        }
     }
 
     /** @return our TSval: a 1 ms clock (RFC 7323 §5.4 allows 1 ms to 1 s per tick) plus the connection's offset. */

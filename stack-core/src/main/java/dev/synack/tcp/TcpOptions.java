@@ -264,6 +264,41 @@ public final class TcpOptions
     }
 
     /**
+     * Writes NOP NOP and the SACK option's kind and length for {@code blocks} blocks (RFC 2018 §3); the blocks
+     * follow with {@link #writeSackBlock}.
+     *
+     * @param buffer destination.
+     * @param offset where.
+     * @param blocks how many blocks will follow (1..4).
+     * @return bytes written (4).
+     */
+    public static int writeSackHeader(final MutableDirectBuffer buffer, final int offset, final int blocks)
+    {
+        buffer.putByte(offset, (byte)KIND_NOP);
+        buffer.putByte(offset + 1, (byte)KIND_NOP);
+        buffer.putByte(offset + 2, (byte)KIND_SACK);
+        buffer.putByte(offset + 3, (byte)(2 + 8 * blocks));
+        return 4;
+    }
+
+    /**
+     * Writes one SACK block.
+     *
+     * @param buffer destination.
+     * @param offset where.
+     * @param left the block's first sequence number.
+     * @param right the sequence number after its last byte.
+     * @return bytes written (8).
+     */
+    public static int writeSackBlock(final MutableDirectBuffer buffer, final int offset, final int left,
+        final int right)
+    {
+        buffer.putInt(offset, left, ByteOrder.BIG_ENDIAN);
+        buffer.putInt(offset + 4, right, ByteOrder.BIG_ENDIAN);
+        return 8;
+    }
+
+    /**
      * Writes NOP NOP timestamps (12 bytes).
      *
      * @param buffer destination.

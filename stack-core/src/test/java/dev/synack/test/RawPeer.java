@@ -54,7 +54,7 @@ public final class RawPeer
     public RawPeer send(final Seg s)
     {
         final int optionsLength = (s.mss != null ? 4 : 0) + (s.windowScale != null ? 4 : 0)
-            + (s.tsVal != null ? TcpOptions.TIMESTAMPS_LENGTH : 0);
+            + (s.sackPermitted ? 4 : 0) + (s.tsVal != null ? TcpOptions.TIMESTAMPS_LENGTH : 0);
         final int tcpLength = TcpHeader.MIN_HEADER_LENGTH + optionsLength + s.payload.length;
         int at = EthernetFrame.writeHeader(frame, 0, STACK_MAC, PEER_MAC, EthernetFrame.TYPE_IPV4);
         at = Ipv4Header.writeHeader(frame, at, PEER_IP, STACK_IP, Ipv4Header.PROTOCOL_TCP, tcpLength, 1, 64);
@@ -69,6 +69,10 @@ public final class RawPeer
         if (s.windowScale != null)
         {
             o += TcpOptions.writeWindowScale(frame, o, s.windowScale);
+        }
+        if (s.sackPermitted)
+        {
+            o += TcpOptions.writeSackPermitted(frame, o);
         }
         if (s.tsVal != null)
         {
@@ -139,6 +143,13 @@ public final class RawPeer
             s.mss = tcp.options().mss() == TcpOptions.ABSENT ? null : tcp.options().mss();
             s.windowScale = tcp.options().windowScale() == TcpOptions.ABSENT ? null : tcp.options().windowScale();
             s.tsVal = tcp.options().hasTimestamps() ? tcp.options().tsVal() : null;
+            s.sackPermitted = tcp.options().sackPermitted();
+            s.sack = new int[2 * tcp.options().sackBlockCount()];
+            for (int b = 0; b < tcp.options().sackBlockCount(); b++)
+            {
+                s.sack[2 * b] = tcp.options().sackLeft(b);
+                s.sack[2 * b + 1] = tcp.options().sackRight(b);
+            }
             s.tsEcr = tcp.options().hasTimestamps() ? tcp.options().tsEcr() : null;
             s.payloadLength = tcp.payloadLength();
             s.payload = new byte[tcp.payloadLength()];

@@ -14,6 +14,10 @@ public final class Seg
     public Integer window;
     public Integer mss;
     public Integer windowScale;
+    /** SACK-permitted option (in a SYN). */
+    public boolean sackPermitted;
+    /** SACK blocks as left, right pairs, in the order of the option; empty for none. */
+    public int[] sack = new int[0];
     /** TSval, or null for no timestamps option. */
     public Integer tsVal;
     public Integer tsEcr;
@@ -82,6 +86,13 @@ public final class Seg
         return this;
     }
 
+    /** Adds SACK-permitted (RFC 2018). */
+    public Seg sackOk()
+    {
+        this.sackPermitted = true;
+        return this;
+    }
+
     /** Adds the RFC 7323 timestamps option. */
     public Seg ts(final int val, final int ecr)
     {
@@ -131,6 +142,8 @@ public final class Seg
             + "<CTL=" + TcpHeader.flagsToString(flags) + ">"
             + (window == null ? "" : "<WND=" + window + ">")
             + (mss == null ? "" : "<MSS=" + mss + ">")
+            + (sackPermitted ? "<SACK-OK>" : "")
+            + (sack.length == 0 ? "" : "<SACK=" + java.util.Arrays.toString(sack) + ">")
             + (tsVal == null ? ""
                 : "<TS=" + Integer.toUnsignedString(tsVal) + "," + Integer.toUnsignedString(tsEcr) + ">")
             + (payloadLength == null || payloadLength == 0 ? "" : "<DATA=" + payloadLength + ">");

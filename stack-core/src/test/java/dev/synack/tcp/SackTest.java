@@ -1,0 +1,88 @@
+package dev.synack.tcp;
+
+import static dev.synack.test.Seg.seg;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+import dev.synack.test.RawPeer;
+import dev.synack.test.RecordingHandler;
+import dev.synack.test.Seg;
+
+/**
+ * RFC 2018 selective acknowledgements, receiver side, segment by segment: SACK-permitted only when both SYNs
+ * carry it; a duplicate ACK names the blocks held beyond the hole, the block of the latest arrival first;
+ * filling the hole ends the blocks.
+ */
+class SackTest
+{
+    private static final int X = 10_000;
+
+    private final RawPeer peer = new RawPeer(RawPeer.config());
+    private final RecordingHandler app = new RecordingHandler();
+    private final TcpEngine tcp = peer.stack.agent.tcp();
+
+    private int established(final boolean peerOffersSack)
+    {
+        tcp.listen(80, app);
+        final Seg syn = seg().syn().seq(X).mss(1000);
+        if (peerOffersSack)
+        {
+            syn.sackOk();
+        }
+        final Seg synAck = peer.send(syn).expect(seg().syn().ack(X + 1));
+        assertEquals(peerOffersSack, synAck.sackPermitted, "SACK-permitted echoed only when offered: " + synAck);
+        peer.send(seg().ack(synAck.seq + 1).seq(X + 1)).expectNothing();
+        return synAck.seq;
+    }
+
+    private Seg data(final int y, final int from, final int length)
+    {
+        return seg().ack(y + 1).seq(X + 1 + from).data(new byte[length]);
+    }
+
+    @Test
+    void duplicateAcksNameTheBlocksBeyondTheHoleLatestFirst()
+    {
+        final int y = established(true);
+        // Segment 0..100 is lost; 100..200 arrives: ACK 1, SACK [100, 200).
+        final Seg first = peer.send(data(y, 100, 100)).expect(seg().ack(X + 1));
+        assertArrayEquals(new int[] {X + 101, X + 201}, first.sack, first.toString());
+        // 200..300 joins that block.
+        final Seg second = peer.send(data(y, 200, 100)).expect(seg().ack(X + 1));
+        assertArrayEquals(new int[] {X + 101, X + 301}, second.sack, second.toString());
+        // 400..500 after another hole: the newest block first, then the older one.
+        final Seg third = peer.send(data(y, 400, 100)).expect(seg().ack(X + 1));
+        assertArrayEquals(new int[] {X + 401, X + 501, X + 101, X + 301}, third.sack, third.toString());
+        // The first hole fills: ACK 301, and only the block beyond the remaining hole is named.
+        peer.send(data(y, 0, 100));
+        final Seg filled = peer.expect(seg().ack(X + 301));
+        assertArrayEquals(new int[] {X + 401, X + 501}, filled.sack, filled.toString());
+        // The last hole: everything acknowledged, no SACK option any more.
+        peer.send(data(y, 300, 100));
+        final Seg all = peer.expect(seg().ack(X + 501));
+        assertEquals(0, all.sack.length, all.toString());
+        assertEquals(500, app.data.size());
+    }
+
+    @Test
+    void noBlocksToAPeerThatDidNotOfferSack()
+    {
+        final int y = established(false);
+        final Seg dup = peer.send(data(y, 100, 100)).expect(seg().ack(X + 1));
+        assertEquals(0, dup.sack.length, dup.toString());
+    }
+
+    @Test
+    void ourSynOffersSackAndTheOfferCanBeTurnedOff()
+    {
+        tcp.connect(RawPeer.PEER_IP, 5000, app);
+        assertTrue(peer.expect(seg().syn()).sackPermitted);
+        final RawPeer off = new RawPeer(RawPeer.config().sack(false));
+        off.stack.agent.tcp().connect(RawPeer.PEER_IP, 5000, new RecordingHandler());
+        assertFalse(off.expect(seg().syn()).sackPermitted);
+    }
+}
