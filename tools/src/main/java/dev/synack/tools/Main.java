@@ -9,7 +9,8 @@ import dev.synack.tools.capture.LadderCommand;
 import dev.synack.tools.capture.PcapCommand;
 
 /**
- * The {@code synack} command line: {@code demo}, {@code stat}, {@code pcap}, {@code ladder}, {@code http-lab}.
+ * The {@code synack} command line: {@code demo}, {@code stat}, {@code pcap}, {@code ladder}, {@code http-lab},
+ * {@code serve}.
  * Exit codes: 0 done, 1 failed while running, 2 wrong arguments, a feature not available here, or a capture that
  * cannot be read or written (with the reason).
  * <p>
@@ -29,7 +30,10 @@ public final class Main
         "  ladder print a ladder diagram per TCP connection of a capture journal or pcap file",
         "         " + LadderCommand.USAGE.substring("usage: ".length()),
         "  http-lab  (root) wrk against synack's HTTP responder over AF_XDP and against a kernel-socket server",
-        "         " + HttpLabCommand.USAGE.substring("usage: ".length()));
+        "         " + HttpLabCommand.USAGE.substring("usage: ".length()),
+        "  serve  (root) synack as a server on a named interface (a lab NIC): HTTP and echo over AF_XDP, a status",
+        "         line per second, counters for `synack stat`; until --seconds or SIGINT/SIGTERM",
+        "         " + ServeCommand.USAGE.substring("usage: ".length()));
 
     private Main()
     {
@@ -72,6 +76,8 @@ public final class Main
                     return new LadderCommand(rest, out).run();
                 case "http-lab":
                     return new HttpLabCommand(rest, out).run();
+                case "serve":
+                    return new ServeCommand(rest, out).run();
                 case "help":
                 case "--help":
                 case "-h":

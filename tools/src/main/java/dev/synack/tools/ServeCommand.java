@@ -1,0 +1,525 @@
+package dev.synack.tools;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.agrona.concurrent.status.CountersReader;
+
+import dev.synack.ip.Ipv4Address;
+import dev.synack.nic.bpf.XskRedirectProgram;
+import dev.synack.nic.ffi.NativeException;
+import dev.synack.nic.xdp.XdpConfig;
+import dev.synack.nic.xdp.XdpMode;
+import dev.synack.stack.StackConfig;
+import dev.synack.stat.CountersFile;
+import dev.synack.stat.StackCounter;
+import dev.synack.tools.http.HttpResponder;
+import dev.synack.tools.xdp.XdpStack;
+import dev.synack.wire.MacAddress;
+import dev.synack.workload.EchoServer;
+
+/**
+ * {@code synack serve}: synack as a server on an interface the operator names (a real NIC in a perf lab, or one
+ * end of a veth pair): an AF_XDP socket on one queue, an {@link XdpStack} (NIC agent and stack on one thread) with
+ * the {@link HttpResponder} and the {@link EchoServer} listening, a status line every second, the counters in a
+ * file for {@code synack stat FILE --watch}, and the full counters at the end.
+ * <p>
+ * It runs until {@code --seconds} elapse or the JVM gets SIGINT/SIGTERM; either way one stop sequence stops the
+ * agents, closes the socket (which detaches the XDP program: it is attached through a BPF link, so even a killed
+ * JVM leaves none behind), checks with {@code ip link} that no XDP program is left, and prints the final counters.
+ * <p>
+ * The bound interface's kernel must not also own the address (AF_XDP.md pitfall 6): synack answers ARP and ICMP
+ * echo itself, and frames on queues it does not own still reach the kernel. Not thread-safe; runs once.
+ */
+final class ServeCommand
+{
+    static final String USAGE = "usage: synack serve --dev IFACE [--ns NETNS] --ip A.B.C.D/LEN [--mac MAC]"
+        + " [--gateway IP] [--queue N]" + System.lineSeparator()
+        + "                [--mode skb|drv] [--zero-copy] [--http PORT] [--echo PORT] [--seconds N]"
+        + " [--counters FILE]" + System.lineSeparator()
+        + "                [--busy-spin] [--cpu N] [--max-connections N]";
+    /** Per-connection send and receive buffer (bytes). */
+    static final int BUFFER_BYTES = 16 * 1024;
+    /** The largest IP packet synack sends (a 1514-byte frame, MSS 1460) even on a jumbo-MTU interface. */
+    static final int MAX_MTU = 1500;
+
+    private static final long SECOND_NS = TimeUnit.SECONDS.toNanos(1);
+
+    private final PrintStream out;
+    private final String dev;
+    private final String namespace;
+    private final String ip;
+    private final int prefixLength;
+    private final Long mac;
+    private final String gateway;
+    private final int queue;
+    private final XdpMode mode;
+    private final boolean zeroCopy;
+    private final int httpPort;
+    private final int echoPort;
+    private final int seconds;
+    private final String countersOption;
+    private final boolean busySpin;
+    private final int cpu;
+    private final int maxConnections;
+
+    /**
+     * @param args arguments after "serve".
+     * @param out where the status and the counters go.
+     * @throws UsageException naming the first wrong argument.
+     */
+    ServeCommand(final List<String> args, final PrintStream out)
+    {
+        final Args parsed = new Args("serve", args,
+            Set.of("dev", "ns", "ip", "mac", "gateway", "queue", "mode", "http", "echo", "seconds", "counters", "cpu",
+                "max-connections"),
+            Set.of("zero-copy", "busy-spin"));
+        if (!parsed.positional().isEmpty())
+        {
+            throw new UsageException("serve: unexpected argument '" + parsed.positional().get(0) + "'");
+        }
+        this.out = out;
+        this.dev = required(parsed, "dev", "the interface to bind, e.g. --dev eth1");
+        if (dev.length() > 15 || dev.contains("/") || dev.isBlank())
+        {
+            throw new UsageException("serve: --dev must be an interface name of 1..15 characters, not '" + dev + "'");
+        }
+        this.namespace = parsed.value("ns");
+        if (namespace != null && (namespace.isEmpty() || namespace.contains("/")))
+        {
+            throw new UsageException("serve: --ns must be a name from `ip netns list`, not '" + namespace + "'");
+        }
+        final String cidr = required(parsed, "ip", "synack's address and prefix, e.g. --ip 198.18.0.1/24");
+        final int slash = cidr.indexOf('/');
+        if (slash < 0)
+        {
+            throw new UsageException("serve: --ip needs a prefix length, e.g. 198.18.0.1/24, not '" + cidr + "'");
+        }
+        this.ip = cidr.substring(0, slash);
+        final StackConfig probe = new StackConfig();
+        try
+        {
+            probe.ip(cidr);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new UsageException("serve: --ip " + cidr + ": " + ex.getMessage());
+        }
+        this.prefixLength = probe.prefixLength();
+        if (prefixLength < 1 || prefixLength > 30)
+        {
+            throw new UsageException("serve: --ip prefix length must be 1..30, not " + prefixLength);
+        }
+        this.mac = parsed.value("mac") == null ? null : mac(parsed.value("mac"));
+        this.gateway = parsed.value("gateway");
+        if (gateway != null)
+        {
+            final int gw;
+            try
+            {
+                gw = Ipv4Address.parse(gateway);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new UsageException("serve: --gateway: " + ex.getMessage());
+            }
+            final int mask = Ipv4Address.mask(prefixLength);
+            if ((gw & mask) != (probe.ip() & mask) || gw == probe.ip())
+            {
+                throw new UsageException("serve: --gateway " + gateway + " must be another address on " + cidr
+                    + "'s subnet");
+            }
+        }
+        this.queue = parsed.intValue("queue", 0, 0, XskRedirectProgram.MAX_QUEUES - 1);
+        final String modeText = parsed.value("mode") == null ? "skb" : parsed.value("mode");
+        this.mode = switch (modeText)
+        {
+            case "skb" -> XdpMode.GENERIC;
+            case "drv" -> XdpMode.NATIVE;
+            default -> throw new UsageException("serve: --mode must be skb or drv, not '" + modeText + "'");
+        };
+        this.zeroCopy = parsed.flag("zero-copy");
+        this.httpPort = parsed.intValue("http", 80, 0, 65535);
+        this.echoPort = parsed.intValue("echo", 7, 0, 65535);
+        if (httpPort == 0 && echoPort == 0)
+        {
+            throw new UsageException("serve: --http 0 and --echo 0 leave nothing to serve");
+        }
+        if (httpPort == echoPort)
+        {
+            throw new UsageException("serve: --http and --echo must be different ports, both are " + httpPort);
+        }
+        this.seconds = parsed.intValue("seconds", 0, 0, 365 * 24 * 3600);
+        this.countersOption = parsed.value("counters");
+        if (countersOption != null && (countersOption.isBlank()
+            || !Files.isDirectory(Path.of(countersOption).toAbsolutePath().getParent())))
+        {
+            throw new UsageException("serve: --counters needs a file in an existing directory, not '"
+                + countersOption + "'");
+        }
+        this.busySpin = parsed.flag("busy-spin");
+        this.cpu = parsed.intValue("cpu", -1, 0, 1023);
+        this.maxConnections = parsed.intValue("max-connections", 4096, 1, 1 << 20);
+        try
+        {
+            stackConfig(MacAddress.parse("02:00:00:00:00:01"), MAX_MTU).validate();
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new UsageException("serve: " + ex.getMessage());
+        }
+    }
+
+    private static String required(final Args parsed, final String name, final String what)
+    {
+        final String value = parsed.value(name);
+        if (value == null)
+        {
+            throw new UsageException("serve: --" + name + " is required (" + what + ")");
+        }
+        return value;
+    }
+
+    private static long mac(final String text)
+    {
+        final long value;
+        try
+        {
+            value = MacAddress.parse(text);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new UsageException("serve: --mac: " + ex.getMessage());
+        }
+        if (value == 0 || MacAddress.isMulticast(value))
+        {
+            throw new UsageException("serve: --mac must be a unicast address, not " + text);
+        }
+        return value;
+    }
+
+    private StackConfig stackConfig(final long ourMac, final int mtu)
+    {
+        final StackConfig config = new StackConfig().name("serve").ip(ip + "/" + prefixLength).mac(ourMac)
+            .maxFrameLength(14 + mtu).maxConnections(maxConnections).listenBacklog(Math.min(maxConnections, 4096))
+            .sendBufferSize(BUFFER_BYTES).receiveBufferSize(BUFFER_BYTES);
+        if (gateway != null)
+        {
+            config.gateway(gateway);
+        }
+        return config;
+    }
+
+    /**
+     * Serves until {@code --seconds} elapse or SIGINT/SIGTERM.
+     *
+     * @return exit code.
+     * @throws NotAvailableException when the interface, the namespace, the privilege or the queue is missing.
+     */
+    int run()
+    {
+        NetInterface nif;
+        try
+        {
+            nif = NetInterface.read(dev, namespace);
+        }
+        catch (final NotAvailableException ex)
+        {
+            if (mac == null)
+            {
+                throw ex;
+            }
+            nif = NetInterface.unread(dev, namespace, ex.getMessage()); // the socket's open will say what is wrong
+        }
+        final long ourMac = mac != null ? mac : nif.mac();
+        final int mtu = Math.min(nif.mtu(), MAX_MTU);
+        if (mtu < 576)
+        {
+            throw new NotAvailableException(dev + " has MTU " + nif.mtu() + ": synack needs at least 576", null);
+        }
+        final StackConfig config = stackConfig(ourMac, mtu).isnSecret(new SecureRandom().nextLong());
+        final Path countersPath = countersPath();
+        final boolean tempCounters = countersOption == null;
+        final CountersFile countersFile = CountersFile.create(countersPath, ServeAgent.CAPACITY);
+        final ServeAgent agent = new ServeAgent(countersFile.newManager(), busySpin, cpu);
+        final XdpConfig xdp = XdpConfig.builder(dev).namespace(namespace).queue(queue).mode(mode).zeroCopy(zeroCopy)
+            .build();
+        final XdpStack stack;
+        try
+        {
+            stack = XdpStack.start(xdp, config, false, agent);
+        }
+        catch (final NativeException ex)
+        {
+            removeCounters(countersFile, countersPath, tempCounters);
+            throw new NotAvailableException(ex.getMessage(), ex);
+        }
+        catch (final RuntimeException ex)
+        {
+            removeCounters(countersFile, countersPath, tempCounters);
+            throw ex;
+        }
+        final Session session = new Session(stack, agent, countersFile, countersPath, tempCounters);
+        final HttpResponder http = httpPort == 0 ? null : new HttpResponder();
+        final EchoServer echo = echoPort == 0 ? null : new EchoServer();
+        try
+        {
+            stack.run(() ->
+            {
+                if (http != null)
+                {
+                    stack.stack().tcp().listen(httpPort, http);
+                }
+                if (echo != null)
+                {
+                    stack.stack().tcp().listen(echoPort, echo);
+                }
+                agent.attach(stack.counters(), http, echo, stack.nic(), stack.socket());
+            });
+        }
+        catch (final RuntimeException ex)
+        {
+            session.stop("set-up failed: " + ex.getMessage());
+            throw ex;
+        }
+        final Thread hook = new Thread(() -> session.stop("signal (SIGINT/SIGTERM)"), "synack-serve-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        header(nif, ourMac, mtu, stack, countersPath, agent);
+        final String reason = session.serve();
+        session.stop(reason);
+        try
+        {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        }
+        catch (final IllegalStateException ex)
+        {
+            // the JVM is shutting down: the hook ran (or runs) the same stop, which has finished or will
+        }
+        return 0;
+    }
+
+    private Path countersPath()
+    {
+        if (countersOption != null)
+        {
+            return Path.of(countersOption).toAbsolutePath();
+        }
+        try
+        {
+            return Files.createTempDirectory("synack-serve-").resolve("serve.counters");
+        }
+        catch (final IOException ex)
+        {
+            throw new NotAvailableException("cannot create a temporary directory for the counters file: "
+                + ex.getMessage() + " (give --counters FILE)", ex);
+        }
+    }
+
+    private static void removeCounters(final CountersFile file, final Path path, final boolean temporary)
+    {
+        file.close();
+        if (temporary)
+        {
+            try
+            {
+                Files.deleteIfExists(path);
+                Files.deleteIfExists(path.getParent());
+            }
+            catch (final IOException ex)
+            {
+                // a leftover temporary file is harmless
+            }
+        }
+    }
+
+    private void header(final NetInterface nif, final long ourMac, final int mtu, final XdpStack stack,
+        final Path countersPath, final ServeAgent agent)
+    {
+        final String where = dev + (namespace == null ? "" : " (namespace " + namespace + ")");
+        out.println("synack serve: " + ip + "/" + prefixLength + " on " + where + ", queue " + queue);
+        out.println("  MAC     " + MacAddress.toString(ourMac) + (mac != null ? " (--mac)"
+            : " (the interface's own, from " + nif.macSource() + ")"));
+        out.println("  MTU     " + mtu + (nif.problem() != null ? " (assumed: " + nif.problem() + ")" : "")
+            + (nif.mtu() > MAX_MTU ? " (the interface has " + nif.mtu() + "; synack sends"
+            + " at most " + MAX_MTU + ")" : "") + ", MSS " + (mtu - 40));
+        out.println("  XDP     " + stack.socket().mode());
+        out.println("  route   " + (gateway == null ? "on-link only (no --gateway)" : "default via " + gateway));
+        out.println("  serving " + (httpPort == 0 ? "" : "HTTP/1.1 on :" + httpPort + " (HttpResponder)")
+            + (httpPort != 0 && echoPort != 0 ? ", " : "") + (echoPort == 0 ? "" : "echo on :" + echoPort
+            + " (EchoServer)") + "; up to " + maxConnections + " connections, " + BUFFER_BYTES / 1024
+            + " KiB buffers each way");
+        out.println("  thread  NIC agent + stack on one thread, " + (busySpin ? "busy-spinning" : "backing off when"
+            + " idle (spin, yield, park up to 100 us)") + (cpu < 0 ? ", not pinned" : agent.pinned()
+            ? ", pinned to CPU " + cpu : ", pinning to CPU " + cpu + " FAILED (running anywhere)"));
+        out.println("  counters " + countersPath + "  (watch: synack stat " + countersPath + " --watch)");
+        if (nif.kernelOwns(ip))
+        {
+            out.println("  WARNING: the kernel also owns " + ip + " on " + dev + " (" + String.join(", ", nif.ipv4())
+                + "): it answers what reaches it on other queues; remove it: ip" + (namespace == null ? ""
+                : " -n " + namespace) + " addr del " + ip + "/" + prefixLength + " dev " + dev);
+        }
+        out.println("running " + (seconds == 0 ? "until SIGINT/SIGTERM (Ctrl-C)" : "for " + seconds
+            + " s (or until SIGINT/SIGTERM)"));
+    }
+
+    /** One run of the server: the status loop and the one stop sequence that the loop or the hook runs. */
+    private final class Session
+    {
+        private final XdpStack stack;
+        private final ServeAgent agent;
+        private final CountersFile countersFile;
+        private final Path countersPath;
+        private final boolean tempCounters;
+        private final CountDownLatch stopRequested = new CountDownLatch(1);
+        private final long startNs = System.nanoTime();
+        private boolean stopped;
+        private long lastNs;
+        private long lastSegmentsIn;
+        private long lastSegmentsOut;
+        private long lastResponses;
+        private long lastEchoBytes;
+
+        Session(final XdpStack stack, final ServeAgent agent, final CountersFile countersFile,
+            final Path countersPath, final boolean tempCounters)
+        {
+            this.stack = stack;
+            this.agent = agent;
+            this.countersFile = countersFile;
+            this.countersPath = countersPath;
+            this.tempCounters = tempCounters;
+            this.lastNs = startNs;
+        }
+
+        /** @return why it ended: the time limit, or a stop requested by the hook. */
+        String serve()
+        {
+            final long end = startNs + seconds * SECOND_NS;
+            long next = startNs + SECOND_NS;
+            while (true)
+            {
+                final long now = System.nanoTime();
+                if (seconds > 0 && now - end >= 0)
+                {
+                    return "--seconds " + seconds + " elapsed";
+                }
+                final long wakeAt = seconds > 0 && end - next < 0 ? end : next;
+                try
+                {
+                    if (stopRequested.await(Math.max(0, wakeAt - now), TimeUnit.NANOSECONDS))
+                    {
+                        return "signal (SIGINT/SIGTERM)";
+                    }
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                    return "interrupted";
+                }
+                if (System.nanoTime() - next >= 0)
+                {
+                    status();
+                    next += SECOND_NS;
+                }
+            }
+        }
+
+        private synchronized void status()
+        {
+            if (stopped)
+            {
+                return;
+            }
+            final long now = System.nanoTime();
+            final double dt = (now - lastNs) / 1e9;
+            final long in = agent.get(StackCounter.TCP_SEGMENTS_IN);
+            final long outSegments = agent.get(StackCounter.TCP_SEGMENTS_OUT);
+            final long responses = agent.httpResponses();
+            final long echoed = agent.echoBytes();
+            out.printf("%5.0f s  connections %,d (TIME-WAIT %,d)  segments in %,.0f/s out %,.0f/s  retransmits %,d"
+                + "  drops %,d  HTTP responses %,.0f/s (%,d)  echo %,.0f B/s%n", (now - startNs) / 1e9,
+                agent.get(StackCounter.TCP_CONNECTIONS), agent.get(StackCounter.TCP_TIME_WAIT),
+                (in - lastSegmentsIn) / dt, (outSegments - lastSegmentsOut) / dt,
+                agent.get(StackCounter.TCP_RETRANSMITS), agent.get(StackCounter.FRAMES_DROPPED),
+                (responses - lastResponses) / dt, responses, (echoed - lastEchoBytes) / dt);
+            lastNs = now;
+            lastSegmentsIn = in;
+            lastSegmentsOut = outSegments;
+            lastResponses = responses;
+            lastEchoBytes = echoed;
+        }
+
+        /**
+         * Stops the agents, closes the socket (detaching the XDP program), prints the final counters, and closes
+         * the counters file. Runs once; a second call (the hook after the loop, or the reverse) waits for the
+         * first to finish and returns.
+         */
+        synchronized void stop(final String reason)
+        {
+            stopRequested.countDown();
+            if (stopped)
+            {
+                return;
+            }
+            stopped = true;
+            final double elapsed = (System.nanoTime() - startNs) / 1e9;
+            out.println("stopping: " + reason);
+            try
+            {
+                stack.run(() -> agent.publish(true)); // the last XDP_STATISTICS, read on the data-path thread
+            }
+            catch (final RuntimeException ex)
+            {
+                out.println("  (last XDP statistics not read: " + ex.getMessage() + ")");
+            }
+            try
+            {
+                stack.close();
+            }
+            catch (final RuntimeException ex)
+            {
+                out.println("  closing the stack failed: " + ex.getMessage());
+            }
+            agent.publish(false); // the stack thread has ended: these are the final values
+            final String link = NetInterface.link(dev, namespace);
+            if (link == null)
+            {
+                out.println("  socket closed; could not run `ip link show " + dev + "` to check the XDP program");
+            }
+            else if (NetInterface.hasXdp(link))
+            {
+                out.println("  WARNING: `ip link show " + dev + "` still shows an XDP program (not synack's?): "
+                    + link.trim());
+            }
+            else
+            {
+                out.println("  socket closed; no XDP program left on " + dev + " (ip link)");
+            }
+            out.printf("== final counters after %.1f s (non-zero; XDP_STATISTICS as of the stop)%n", elapsed);
+            final CountersReader reader = countersFile.newReader();
+            reader.forEach((value, id, label) ->
+            {
+                if (value != 0)
+                {
+                    out.printf("  %-48s %,16d%n", label, value);
+                }
+            });
+            if (agent.httpResponses() > 0)
+            {
+                out.printf("  HTTP responses: %,.0f/s on average%n", agent.httpResponses() / elapsed);
+            }
+            removeCounters(countersFile, countersPath, tempCounters);
+            if (!tempCounters)
+            {
+                out.println("  counters file kept: " + countersPath);
+            }
+            out.flush();
+        }
+    }
+}

@@ -1,0 +1,362 @@
+package dev.synack.tools;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@code synack serve}: wrong command lines (anywhere), a missing interface (anywhere), and as root the whole
+ * server on a lab veth pair — curl with keep-alive, wrk, a socat echo, {@code synack stat} on its live counters, a
+ * second serve refused on the occupied queue, the stop after {@code --seconds} and after SIGTERM, and no XDP
+ * program left behind.
+ */
+class ServeCommandTest
+{
+    private static final String SERVER = "198.18.0.1";
+    private static final Pattern COUNTERS = Pattern.compile("counters (/\\S+)");
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(final String... args)
+    {
+        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private String out()
+    {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private String err()
+    {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "serve", "serve --ip 198.18.0.1/24", "serve --dev sa0", "serve --dev sa0 --ip 198.18.0.1",
+        "serve --dev sa0 --ip 198.18.0.300/24", "serve --dev sa0 --ip 198.18.0.1/33",
+        "serve --dev sa0 --ip 0.0.0.0/24", "serve --dev sa0 --ip 198.18.0.1/24 --mac 02:00:00:00:00",
+        "serve --dev sa0 --ip 198.18.0.1/24 --mac ff:ff:ff:ff:ff:ff",
+        "serve --dev sa0 --ip 198.18.0.1/24 --gateway 198.19.0.1",
+        "serve --dev sa0 --ip 198.18.0.1/24 --gateway 198.18.0.1",
+        "serve --dev sa0 --ip 198.18.0.1/24 --queue -1", "serve --dev sa0 --ip 198.18.0.1/24 --queue 256",
+        "serve --dev sa0 --ip 198.18.0.1/24 --mode native", "serve --dev sa0 --ip 198.18.0.1/24 --http 65536",
+        "serve --dev sa0 --ip 198.18.0.1/24 --http 0 --echo 0", "serve --dev sa0 --ip 198.18.0.1/24 --http 7",
+        "serve --dev sa0 --ip 198.18.0.1/24 --seconds -1", "serve --dev sa0 --ip 198.18.0.1/24 --seconds x",
+        "serve --dev sa0 --ip 198.18.0.1/24 --max-connections 0", "serve --dev sa0 --ip 198.18.0.1/24 --cpu -2",
+        "serve --dev sa0 --ip 198.18.0.1/24 --zero-copy=yes", "serve --dev sa0 --ip 198.18.0.1/24 --bogus",
+        "serve --dev sa0 --ip 198.18.0.1/24 extra", "serve --dev waytoolonginterfacename --ip 198.18.0.1/24",
+        "serve --dev sa0 --ip 198.18.0.1/24 --counters /nonexistent-dir/x.counters"})
+    void badArgumentsAreOneLineUsageErrorsWithExit2(final String line)
+    {
+        assertEquals(2, run(line.split(" ")), err());
+        final String first = err().lines().findFirst().orElse("");
+        assertTrue(first.startsWith("synack: serve: "), err());
+        assertTrue(err().contains("usage: synack"), err());
+        assertFalse(err().contains("\tat "), err());
+        assertEquals("", out());
+    }
+
+    @Test
+    void usageListsServeWithEveryOption()
+    {
+        assertEquals(0, run("--help"));
+        for (final String option : new String[] {"serve --dev IFACE", "--ns NETNS", "--ip A.B.C.D/LEN", "--mac MAC",
+            "--gateway IP", "--queue N", "--mode skb|drv", "--zero-copy", "--http PORT", "--echo PORT", "--seconds N",
+            "--counters FILE", "--busy-spin", "--max-connections N"})
+        {
+            assertTrue(out().contains(option), option + " missing in:\n" + out());
+        }
+    }
+
+    @Test
+    void aMissingInterfaceIsNotAvailableInOneLineWithoutAStackTrace()
+    {
+        // without --mac synack reads the interface's MAC; with it, opening the socket finds the interface missing
+        // (as root) or the privilege missing (otherwise): both are the binding's one-line messages
+        for (final String[] args : new String[][] {
+            {"serve", "--dev", "nosuch0", "--ip", "198.18.0.1/24"},
+            {"serve", "--dev", "nosuch0", "--mac", "02:00:00:00:00:09", "--ip", "198.18.0.1/24"}})
+        {
+            out.reset();
+            err.reset();
+            assertEquals(2, run(args), err());
+            assertTrue(err().startsWith("synack: not available: "), err());
+            assertTrue(err().contains("no such interface nosuch0") || err().contains("run as root"), err());
+            assertEquals(1, err().lines().count(), err());
+            assertEquals("", out());
+        }
+    }
+
+    @Test
+    void asRootItServesHttpAndEchoToTheKernelPeerAndLeavesNoXdpProgram() throws Exception
+    {
+        assumeLab("curl", "wrk", "socat");
+        final Path labNet = LabNet.find();
+        final String name = "st" + ProcessHandle.current().pid() % 100000;
+        LabNet.run(List.of(labNet.toString(), "down", name));
+        try
+        {
+            final Map<String, String> lab = LabNet.parse(LabNet.run(List.of(labNet.toString(), "up", name)));
+            final String nsA = lab.get("ns_a");
+            final String nsB = lab.get("ns_b");
+            final String devA = lab.get("dev_a");
+            final AtomicInteger exit = new AtomicInteger(-1);
+            final Thread server = new Thread(() -> exit.set(run("serve", "--ns", nsA, "--dev", devA, "--ip",
+                SERVER + "/24", "--seconds", "4")), "serve-under-test");
+            server.start();
+            awaitOutput("running for 4 s", server);
+            final Matcher countersMatch = COUNTERS.matcher(out());
+            assertTrue(countersMatch.find(), out());
+            final Path counters = Path.of(countersMatch.group(1));
+            assertTrue(out().contains("MAC     02:00:00:00:00:01 (the interface's own, from ip -n " + nsA), out());
+            assertTrue(out().contains("XDP     generic (skb), copy"), out());
+            assertTrue(NetInterface.hasXdp(NetInterface.link(devA, nsA)), "the program is attached while serving");
+
+            // a second server on the same queue is refused with the binding's words; the first keeps serving
+            final ByteArrayOutputStream secondErr = new ByteArrayOutputStream();
+            assertEquals(2, Main.run(new String[] {"serve", "--ns", nsA, "--dev", devA, "--ip", SERVER + "/24",
+                "--seconds", "1"}, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                new PrintStream(secondErr, true, StandardCharsets.UTF_8)));
+            assertTrue(secondErr.toString(StandardCharsets.UTF_8).contains("queue 0 of " + devA
+                + " already has an AF_XDP socket"), secondErr.toString(StandardCharsets.UTF_8));
+
+            final String curl = exec(List.of("ip", "netns", "exec", nsB, "curl", "-sS", "-m", "3", "-w",
+                "connects=%{num_connects}\\n", "http://" + SERVER + "/1", "http://" + SERVER + "/2",
+                "http://" + SERVER + "/3"));
+            assertEquals("hello from synack\nconnects=1\nhello from synack\nconnects=0\nhello from synack\n"
+                + "connects=0\n", curl, "three responses on one kept-alive connection");
+
+            final HttpLabCommand.Result wrk = HttpLabCommand.parse(exec(List.of("ip", "netns", "exec", nsB, "wrk",
+                "-t1", "-c8", "-d1s", "http://" + SERVER + "/")));
+            assertEquals("", wrk.errors());
+            assertTrue(wrk.requestsPerSecond() > 0 && wrk.requests() > 0, wrk.toString());
+
+            final byte[] sent = new byte[64 * 1024];
+            new Random(7).nextBytes(sent);
+            assertArrayEquals(sent, socat(nsB, sent), "echo on port 7 byte-exact");
+
+            final ByteArrayOutputStream stat = new ByteArrayOutputStream();
+            assertEquals(0, Main.run(new String[] {"stat", counters.toString()},
+                new PrintStream(stat, true, StandardCharsets.UTF_8), System.err));
+            final String statText = stat.toString(StandardCharsets.UTF_8);
+            assertTrue(statText.contains("(stack pid " + ProcessHandle.current().pid() + ", running)"), statText);
+            assertTrue(counter(statText, "TCP segments in") > 0, statText);
+            assertTrue(counter(statText, "HTTP responses sent") >= 3, statText);
+
+            server.join(TimeUnit.SECONDS.toMillis(15));
+            assertFalse(server.isAlive(), "serve did not stop after --seconds 4:\n" + out());
+            System.out.println("serve, wrk -t1 -c8 -d1s from the kernel peer: " + String.format("%,.0f", wrk
+                .requestsPerSecond()) + " req/s\n" + out());
+            assertEquals(0, exit.get(), err() + out());
+            final String text = out();
+            assertTrue(text.contains("stopping: --seconds 4 elapsed"), text);
+            assertTrue(text.matches("(?s).*\n +[1-4] s  connections .*"), "status lines:\n" + text);
+            assertTrue(text.contains("no XDP program left on " + devA), text);
+            assertTrue(counter(text, "HTTP responses sent") >= 3 + wrk.requests(), text);
+            assertEquals(sent.length, counter(text, "echo bytes sent back"), text);
+            assertFalse(NetInterface.hasXdp(LabNet.run(List.of("ip", "-n", nsA, "link", "show", devA))),
+                "XDP program left on " + devA);
+            assertFalse(Files.exists(counters), "temporary counters file removed: " + counters);
+        }
+        finally
+        {
+            LabNet.run(List.of(labNet.toString(), "down", name));
+        }
+    }
+
+    @Test
+    void asRootSigtermStopsItPrintsTheCountersAndDetachesTheProgram() throws Exception
+    {
+        assumeLab("curl");
+        final Path labNet = LabNet.find();
+        final String name = "sg" + ProcessHandle.current().pid() % 100000;
+        LabNet.run(List.of(labNet.toString(), "down", name));
+        Process serve = null;
+        try
+        {
+            final Map<String, String> lab = LabNet.parse(LabNet.run(List.of(labNet.toString(), "up", name)));
+            final String nsA = lab.get("ns_a");
+            final String devA = lab.get("dev_a");
+            final List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-Xmx256m",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "serve", "--ns", nsA, "--dev", devA, "--ip", SERVER + "/24", "--http", "8080", "--echo", "0"));
+            serve = new ProcessBuilder(command).redirectErrorStream(true).start();
+            final ByteArrayOutputStream output = new ByteArrayOutputStream();
+            final InputStream stdout = serve.getInputStream();
+            final Thread reader = new Thread(() -> copy(stdout, output), "serve-output");
+            reader.start();
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (!output.toString(StandardCharsets.UTF_8).contains("running until SIGINT/SIGTERM"))
+            {
+                if (!serve.isAlive() || System.nanoTime() - deadline > 0)
+                {
+                    fail("serve did not start:\n" + output.toString(StandardCharsets.UTF_8));
+                }
+                Thread.sleep(20);
+            }
+            assertEquals("hello from synack\n", exec(List.of("ip", "netns", "exec", lab.get("ns_b"), "curl", "-sS",
+                "-m", "3", "http://" + SERVER + ":8080/")));
+            // SIGTERM through the handle: Process.destroy() would also close our end of its output pipe
+            assertTrue(serve.toHandle().destroy(), "SIGTERM not sent");
+            assertTrue(serve.waitFor(15, TimeUnit.SECONDS), "serve did not stop on SIGTERM");
+            reader.join(5000);
+            final String text = output.toString(StandardCharsets.UTF_8);
+            assertEquals(143, serve.exitValue(), text);
+            assertTrue(text.contains("stopping: signal (SIGINT/SIGTERM)"), text);
+            assertTrue(text.contains("no XDP program left on " + devA), text);
+            assertTrue(text.contains("== final counters"), text);
+            assertEquals(1, counter(text, "HTTP responses sent"), text);
+            assertFalse(NetInterface.hasXdp(LabNet.run(List.of("ip", "-n", nsA, "link", "show", devA))),
+                "XDP program left on " + devA);
+        }
+        finally
+        {
+            if (serve != null && serve.isAlive())
+            {
+                serve.destroyForcibly();
+                serve.waitFor(10, TimeUnit.SECONDS);
+            }
+            LabNet.run(List.of(labNet.toString(), "down", name));
+        }
+    }
+
+    private static void assumeLab(final String... tools)
+    {
+        String reason = Main.isRoot() ? null : "not root: serve needs root for namespaces and AF_XDP";
+        for (final String tool : List.of("ip", "ethtool"))
+        {
+            if (reason == null && !onPath(tool))
+            {
+                reason = tool + " missing";
+            }
+        }
+        for (final String tool : tools)
+        {
+            if (reason == null && !onPath(tool))
+            {
+                reason = tool + " missing (apt-get install " + tool + ")";
+            }
+        }
+        if (reason != null)
+        {
+            System.out.println("SKIPPED serve on a lab veth: " + reason);
+        }
+        assumeTrue(reason == null, reason);
+    }
+
+    private static boolean onPath(final String tool)
+    {
+        for (final String dir : (System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin:/usr/bin:/bin")
+            .split(":"))
+        {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool)))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void awaitOutput(final String text, final Thread server) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (!out().contains(text))
+        {
+            if (!server.isAlive() || System.nanoTime() - deadline > 0)
+            {
+                fail("serve did not start: " + err() + out());
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    /** @return the value of a counter line ("  label   1,234") in a counters listing. */
+    private static long counter(final String text, final String label)
+    {
+        final Matcher m = Pattern.compile("\n  " + Pattern.quote(label) + " +([0-9,]+)").matcher(text);
+        assertTrue(m.find(), "no '" + label + "' in:\n" + text);
+        return Long.parseLong(m.group(1).replace(",", ""));
+    }
+
+    /** Runs a command (10 s at most) and returns its standard output; fails with its output when it fails. */
+    private static String exec(final List<String> command) throws IOException, InterruptedException
+    {
+        final Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        final ByteArrayOutputStream output = new ByteArrayOutputStream();
+        final Thread reader = new Thread(() -> copy(p.getInputStream(), output));
+        reader.start();
+        if (!p.waitFor(10, TimeUnit.SECONDS))
+        {
+            p.destroyForcibly();
+            p.waitFor();
+        }
+        reader.join(5000);
+        final String text = output.toString(StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), String.join(" ", command) + ": " + text);
+        return text;
+    }
+
+    /** Sends {@code data} through socat in ns_b to the echo port, half-closes, and returns what came back. */
+    private static byte[] socat(final String namespace, final byte[] data) throws IOException, InterruptedException
+    {
+        final Process p = new ProcessBuilder("ip", "netns", "exec", namespace, "socat", "-t", "3", "-",
+            "TCP:" + SERVER + ":7").redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        final ByteArrayOutputStream back = new ByteArrayOutputStream();
+        final Thread reader = new Thread(() -> copy(p.getInputStream(), back));
+        reader.start();
+        try (OutputStream in = p.getOutputStream())
+        {
+            in.write(data);
+        }
+        if (!p.waitFor(10, TimeUnit.SECONDS))
+        {
+            p.destroyForcibly();
+            p.waitFor();
+        }
+        reader.join(5000);
+        assertEquals(0, p.exitValue(), "socat");
+        return back.toByteArray();
+    }
+
+    private static void copy(final InputStream in, final ByteArrayOutputStream to)
+    {
+        try
+        {
+            in.transferTo(to);
+        }
+        catch (final IOException ignored)
+        {
+            // the process ended
+        }
+    }
+}
