@@ -344,7 +344,9 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
 
     int sendQueued(final TcpConnection c)
     {
-        final int queued = c.sndBufEnd - SeqNum.max(c.sndUna, c.iss + 1);
+        // The SYN occupies ISS, not the buffer: until it is acknowledged the first data byte is ISS + 1. (Not
+        // SeqNum.max: 2 GiB into a connection SND.UNA is "before" ISS + 1 in modular order.)
+        final int queued = c.sndBufEnd - (c.sndUna == c.iss ? c.iss + 1 : c.sndUna);
         return Math.max(0, queued);
     }
 
