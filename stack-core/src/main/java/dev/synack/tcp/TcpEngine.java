@@ -1789,10 +1789,13 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         }
     }
 
-    /** @return our TSval: a 1 ms clock (RFC 7323 §5.4 allows 1 ms to 1 s per tick) plus the connection's offset. */
+    /**
+     * @return our TSval: a 2^20 ns (about 1 ms) clock — RFC 7323 §5.4 allows 1 ms to 1 s per tick, and a shift is
+     *     cheaper than a division on every segment — plus the connection's offset.
+     */
     private int tsVal(final TcpConnection c)
     {
-        return (int)(now / 1_000_000L) + c.tsOffset;
+        return (int)(now >>> 20) + c.tsOffset;
     }
 
     /** The window field: free receive space, scaled, never moving the right edge left (RFC 9293 §3.8.6.2.2). */
