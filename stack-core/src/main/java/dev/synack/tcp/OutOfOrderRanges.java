@@ -95,6 +95,22 @@ final class OutOfOrderRanges
         return end[slot * perConnection + i];
     }
 
+    /** Forgets what lies below {@code seq}: ranges wholly below it go, one straddling it starts at it. */
+    void dropBelow(final int slot, final int seq)
+    {
+        final int base = slot * perConnection;
+        while (count[slot] > 0 && SeqNum.le(end[base], seq))
+        {
+            final int n = --count[slot];
+            System.arraycopy(start, base + 1, start, base, n);
+            System.arraycopy(end, base + 1, end, base, n);
+        }
+        if (count[slot] > 0 && SeqNum.lt(start[base], seq))
+        {
+            start[base] = seq;
+        }
+    }
+
     int advance(final int slot, final int rcvNxt)
     {
         final int base = slot * perConnection;

@@ -42,6 +42,8 @@ public final class TcpConnection
     // RFC 2018 SACK, receiver side: blocks in our ACKs when both SYNs carried SACK-permitted.
     boolean sackPermitted;
     int sackRecent;
+    /** Sender side: the highest sequence number retransmitted in this recovery (RFC 6675 HighRxt). */
+    int highRxt;
 
     // RFC 7323 timestamps: negotiated when both SYNs carry the option.
     boolean timestamps;

@@ -74,6 +74,7 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
     private final Long2LongHashMap timerOwners;
     private final TimeWaitQueue timeWait;
     private final OutOfOrderRanges outOfOrder;
+    private final OutOfOrderRanges sacked;
     private final UnsafeBuffer slab;
     private final IsnGenerator isn;
     private final TcpHeader seg = new TcpHeader();
@@ -143,6 +144,8 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         timeWait = new TimeWaitQueue(2 * capacity);
         stateCounts[TcpState.CLOSED.ordinal()] = capacity;
         outOfOrder = new OutOfOrderRanges(capacity, config.outOfOrderSegments());
+        // What the peer reported holding beyond SND.UNA (its SACK blocks): at most 4 per ACK, kept merged.
+        sacked = new OutOfOrderRanges(capacity, 2 * TcpOptions.MAX_SACK_BLOCKS);
         slab = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(capacity * (sendSize + receiveSize)));
         isn = new IsnGenerator(config.isnSecret());
         nextEphemeral = EPHEMERAL_FIRST + (int)((config.isnSecret() >>> 17) & (EPHEMERAL_COUNT - 1));
@@ -899,6 +902,10 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
             return ACK_DROP;
         }
         final int scaledWindow = segWnd << c.sndShift;
+        if (c.sackPermitted)
+        {
+            takeSackBlocks(c);
+        }
         if (SeqNum.gt(segAck, c.sndUna))
         {
             newAck(c);
@@ -961,6 +968,11 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         final int acked = segAck - c.sndUna;
         sampleRtt(c);
         c.sndUna = segAck;
+        sacked.dropBelow(c.slot, segAck);
+        if (SeqNum.lt(c.highRxt, segAck))
+        {
+            c.highRxt = segAck;
+        }
         if (SeqNum.lt(c.sndNxt, c.sndUna))
         {
             c.sndNxt = c.sndUna;
@@ -977,8 +989,17 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
             }
             else
             {
-                // Partial acknowledgment: the next hole is lost too; resend it now.
-                retransmitFirst(c);
+                // Partial acknowledgment: the next hole is lost too; resend it now (with SACK: the first hole
+                // the peer has not reported holding, past what this recovery already resent).
+                if (c.sackPermitted && SeqNum.gt(c.highRxt, c.sndUna))
+                {
+                    retransmitNextHole(c);
+                }
+                else
+                {
+                    retransmitFirst(c);
+                    c.highRxt = c.sndUna + Math.min(c.sndMss, Math.max(0, c.sndBufEnd - c.sndUna));
+                }
                 c.cwnd = Math.max(c.sndMss, c.cwnd - acked + c.sndMss);
             }
         }
@@ -1019,11 +1040,18 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
             c.recover = c.sndMax;
             c.inRecovery = true;
             retransmitFirst(c);
+            c.highRxt = c.sndUna + Math.min(c.sndMss, Math.max(0, c.sndBufEnd - c.sndUna));
             c.cwnd = c.ssthresh + 3L * c.sndMss;
         }
         else if (c.inRecovery)
         {
             c.cwnd += c.sndMss;
+            if (c.sackPermitted)
+            {
+                // RFC 6675 in spirit: each duplicate ACK says a segment left the network; with the peer's blocks
+                // we know the next hole, so resend it now instead of a round trip later (NewReno's partial ACK).
+                retransmitNextHole(c);
+            }
         }
     }
 
@@ -1309,6 +1337,8 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         c.noDelay = true;
         c.wantWritable = false;
         outOfOrder.clear(c.slot);
+        sacked.clear(c.slot);
+        c.highRxt = c.iss;
         counters.add(StackCounter.TCP_CONNECTIONS, 1);
     }
 
@@ -1650,13 +1680,90 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         }
     }
 
+    /** RFC 2018 §3: the peer's blocks of data it holds beyond SEG.ACK, kept when they lie in what we sent. */
+    private void takeSackBlocks(final TcpConnection c)
+    {
+        final TcpOptions options = seg.options();
+        for (int b = 0, n = options.sackBlockCount(); b < n; b++)
+        {
+            final int left = options.sackLeft(b);
+            final int right = options.sackRight(b);
+            if (SeqNum.lt(left, right) && SeqNum.lt(c.sndUna, right) && SeqNum.le(right, c.sndMax)
+                && SeqNum.le(c.sndUna, left))
+            {
+                sacked.add(c.slot, left, right);
+            }
+        }
+    }
+
+    /**
+     * Resends the first segment of the first hole at or past HighRxt that the peer has not reported holding
+     * (RFC 6675 §4 NextSeg, rule 1, simplified: one segment per call, never past SND.MAX).
+     */
+    private void retransmitNextHole(final TcpConnection c)
+    {
+        final int slot = c.slot;
+        int from = SeqNum.max(c.highRxt, c.sndUna);
+        int limit = c.sndMax;
+        for (int i = 0, n = sacked.count(slot); i < n; i++)
+        {
+            final int start = sacked.start(slot, i);
+            final int end = sacked.end(slot, i);
+            if (SeqNum.le(end, from))
+            {
+                continue;
+            }
+            if (SeqNum.le(start, from))
+            {
+                from = end; // inside a block the peer holds: the hole starts after it
+                continue;
+            }
+            limit = start;
+            break;
+        }
+        // Data only: a FIN alone (no hole in the data) is the retransmission timer's to resend.
+        final int dataEnd = SeqNum.min(limit, c.sndBufEnd);
+        if (SeqNum.ge(from, dataEnd) || SeqNum.ge(from, c.sndMax) || !lost(c, from))
+        {
+            return;
+        }
+        final int length = Math.min(dataEnd - from, c.sndMss);
+        counters.increment(StackCounter.TCP_RETRANSMITS);
+        c.rttTiming = false;
+        writeSegment(c, from, TcpHeader.ACK, length);
+        c.highRxt = from + length;
+    }
+
+    /**
+     * RFC 6675 §4 IsLost: a hole counts as lost once the peer holds more than (DupThresh - 1) × SMSS bytes, or
+     * DupThresh separate blocks, above it; less could still be reordering, and resending it would be spurious.
+     */
+    private boolean lost(final TcpConnection c, final int seq)
+    {
+        final int slot = c.slot;
+        long above = 0;
+        int blocks = 0;
+        for (int i = 0, n = sacked.count(slot); i < n; i++)
+        {
+            final int end = sacked.end(slot, i);
+            if (SeqNum.gt(end, seq))
+            {
+                above += (end - SeqNum.max(sacked.start(slot, i), seq)) & 0xFFFF_FFFFL;
+                blocks++;
+            }
+        }
+        return blocks >= 3 || above > 2L * c.sndMss;
+    }
+
     private void retransmitFirst(final TcpConnection c)
     {
-        final int unacked = c.sndBufEnd - c.sndUna;
+        // Only what was sent: bytes queued past SND.MAX are new data, and sending them here without moving SND.MAX
+        // would let the peer acknowledge "unsent" data, which RFC 5961 §5.2 then makes us drop.
+        final int unacked = (c.finSent ? c.finSeq : c.sndMax) - c.sndUna;
         if (unacked > 0)
         {
             final int length = Math.min(unacked, c.sndMss);
-            final int flags = TcpHeader.ACK | (length == unacked && c.finQueued && c.finSent ? TcpHeader.FIN : 0);
+            final int flags = TcpHeader.ACK | (length == unacked && c.finSent ? TcpHeader.FIN : 0);
             counters.increment(StackCounter.TCP_RETRANSMITS);
             c.rttTiming = false;
             writeSegment(c, c.sndUna, flags, length);
@@ -1976,6 +2083,9 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         c.inRecovery = false;
         c.dupAcks = 0;
         c.rttTiming = false;
+        // RFC 2018 §8: after a timeout the receiver may have reneged; resend from SND.UNA without the blocks.
+        sacked.clear(c.slot);
+        c.highRxt = c.sndUna;
         backoff(c);
         c.sndNxt = c.sndUna;
         c.rtxDeadline = now + c.rtoNs;

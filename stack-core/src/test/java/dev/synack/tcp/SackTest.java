@@ -85,4 +85,64 @@ class SackTest
         off.stack.agent.tcp().connect(RawPeer.PEER_IP, 5000, new RecordingHandler());
         assertFalse(off.expect(seg().syn()).sackPermitted);
     }
+
+    /** Sends 10 segments of 1,000 bytes (the initial window) from our side; returns their first sequence number. */
+    private int sendTen(final int y)
+    {
+        assertEquals(10_000, app.last.send(new org.agrona.concurrent.UnsafeBuffer(new byte[10_000]), 0, 10_000));
+        assertEquals(10, peer.drain().size());
+        return y + 1;
+    }
+
+    private static int s(final int first, final int i)
+    {
+        return first + 1000 * i;
+    }
+
+    @Test
+    void withTheirBlocksWeResendTheSecondHoleBeforeThePartialAck()
+    {
+        final int y = established(true);
+        final int d = sendTen(y);
+        // The peer got s0, lost s1, got s2 s3, lost s4, got s5 s6 s7 — and says so in its ACKs.
+        peer.send(seg().ack(s(d, 1)).seq(X + 1)).expectNothing();
+        peer.send(seg().ack(s(d, 1)).seq(X + 1).sack(s(d, 2), s(d, 3))).expectNothing();
+        peer.send(seg().ack(s(d, 1)).seq(X + 1).sack(s(d, 2), s(d, 4))).expectNothing();
+        // Third duplicate ACK: fast retransmit of s1 (RFC 5681 §3.2).
+        peer.send(seg().ack(s(d, 1)).seq(X + 1).sack(s(d, 5), s(d, 6), s(d, 2), s(d, 4)))
+            .expect(seg().ack(X + 1).seq(s(d, 1)).len(1000));
+        // Above s4 the peer holds 2,000 bytes: could still be reordering (RFC 6675 IsLost), so nothing yet.
+        peer.send(seg().ack(s(d, 1)).seq(X + 1).sack(s(d, 5), s(d, 7), s(d, 2), s(d, 4))).expectNothing();
+        // 3,000 bytes above it: s4 is lost, resent now — NewReno would wait for the partial ACK of s1.
+        peer.send(seg().ack(s(d, 1)).seq(X + 1).sack(s(d, 5), s(d, 8), s(d, 2), s(d, 4)))
+            .expect(seg().ack(X + 1).seq(s(d, 4)).len(1000));
+        // The partial ACK (s1 arrived) up to s4: s4 was resent already, nothing more to send.
+        peer.send(seg().ack(s(d, 4)).seq(X + 1).sack(s(d, 5), s(d, 8))).expectNothing();
+        // Everything: recovery ends.
+        peer.send(seg().ack(s(d, 10)).seq(X + 1));
+        assertEquals(2, peer.stack.counters.get(dev.synack.stat.StackCounter.TCP_RETRANSMITS));
+    }
+
+    @Test
+    void withoutSackTheSecondHoleWaitsForThePartialAck()
+    {
+        final int y = established(false);
+        final int d = sendTen(y);
+        // The first ACK moves SND.UNA to s1; the next three are duplicates, and two more follow.
+        for (int i = 0; i < 6; i++)
+        {
+            peer.send(seg().ack(s(d, 1)).seq(X + 1));
+            final Seg sent = peer.drain().stream().findFirst().orElse(null);
+            if (i == 3)
+            {
+                assertEquals(s(d, 1), sent.seq, "fast retransmit of s1 at the third duplicate ACK");
+            }
+            else
+            {
+                assertEquals(null, sent, "nothing else: NewReno cannot know of the second hole");
+            }
+        }
+        // The partial ACK reveals the hole at s4 (RFC 6582): resent only now.
+        peer.send(seg().ack(s(d, 4)).seq(X + 1)).expect(seg().ack(X + 1).seq(s(d, 4)).len(1000));
+    }
 }

@@ -54,7 +54,8 @@ public final class RawPeer
     public RawPeer send(final Seg s)
     {
         final int optionsLength = (s.mss != null ? 4 : 0) + (s.windowScale != null ? 4 : 0)
-            + (s.sackPermitted ? 4 : 0) + (s.tsVal != null ? TcpOptions.TIMESTAMPS_LENGTH : 0);
+            + (s.sackPermitted ? 4 : 0) + (s.tsVal != null ? TcpOptions.TIMESTAMPS_LENGTH : 0)
+            + (s.sack.length > 0 ? 4 + 4 * s.sack.length : 0);
         final int tcpLength = TcpHeader.MIN_HEADER_LENGTH + optionsLength + s.payload.length;
         int at = EthernetFrame.writeHeader(frame, 0, STACK_MAC, PEER_MAC, EthernetFrame.TYPE_IPV4);
         at = Ipv4Header.writeHeader(frame, at, PEER_IP, STACK_IP, Ipv4Header.PROTOCOL_TCP, tcpLength, 1, 64);
@@ -77,6 +78,14 @@ public final class RawPeer
         if (s.tsVal != null)
         {
             o += TcpOptions.writeTimestamps(frame, o, s.tsVal, s.tsEcr);
+        }
+        if (s.sack.length > 0)
+        {
+            o += TcpOptions.writeSackHeader(frame, o, s.sack.length / 2);
+            for (int b = 0; b < s.sack.length; b += 2)
+            {
+                o += TcpOptions.writeSackBlock(frame, o, s.sack[b], s.sack[b + 1]);
+            }
         }
         frame.putBytes(o, s.payload);
         TcpHeader.writeChecksum(frame, at, tcpLength, PEER_IP, STACK_IP);

@@ -93,6 +93,13 @@ public final class Seg
         return this;
     }
 
+    /** Adds SACK blocks (RFC 2018), given as left, right pairs. */
+    public Seg sack(final int... blocks)
+    {
+        this.sack = blocks;
+        return this;
+    }
+
     /** Adds the RFC 7323 timestamps option. */
     public Seg ts(final int val, final int ecr)
     {
