@@ -1918,7 +1918,14 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         final int edge = c.rcvNxt + (field << c.rcvShift);
         if (SeqNum.lt(edge, c.rcvAdv))
         {
+            // Keep the edge already offered; the scaled field rounds up, so the peer may now see an edge up to
+            // 2^shift - 1 bytes further: that is the edge we accept from now on (what we offer, we take).
             field = Math.min((c.rcvAdv - c.rcvNxt + (1 << c.rcvShift) - 1) >>> c.rcvShift, 0xFFFF);
+            final int offered = c.rcvNxt + (field << c.rcvShift);
+            if (SeqNum.gt(offered, c.rcvAdv))
+            {
+                c.rcvAdv = offered;
+            }
         }
         else
         {
