@@ -32,7 +32,7 @@ import dev.synack.tools.xdp.XdpStack;
  */
 final class HttpLabCommand
 {
-    static final String USAGE = "usage: synack http-lab [--seconds N] [--connections N]";
+    static final String USAGE = "usage: synack http-lab [--seconds N] [--connections N] [--two-threads]";
     private static final String SERVER_IP = "198.18.0.1";
     private static final Pattern RATE = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
     private static final Pattern PERCENTILE = Pattern.compile("^\\s+(50|99)(?:\\.000)?%\\s+([0-9.]+)(us|ms|s)\\s*$",
@@ -44,6 +44,7 @@ final class HttpLabCommand
     private final PrintStream out;
     private final int seconds;
     private final int connections;
+    private final boolean twoThreads;
 
     /** What one wrk run measured. */
     record Result(double requestsPerSecond, double p50Us, double p99Us, long requests, String errors)
@@ -56,13 +57,14 @@ final class HttpLabCommand
      */
     HttpLabCommand(final List<String> args, final PrintStream out)
     {
-        final Args parsed = new Args("http-lab", args, Set.of("seconds", "connections"), Set.of());
+        final Args parsed = new Args("http-lab", args, Set.of("seconds", "connections"), Set.of("two-threads"));
         if (!parsed.positional().isEmpty())
         {
             throw new UsageException("http-lab: unexpected argument '" + parsed.positional().get(0) + "'");
         }
         this.seconds = parsed.intValue("seconds", 3, 1, 3600);
         this.connections = parsed.intValue("connections", 16, 1, 1024);
+        this.twoThreads = parsed.flag("two-threads");
         this.out = out;
     }
 
@@ -84,7 +86,8 @@ final class HttpLabCommand
         final Result[] synack = synack(labNet);
         final Result[] kernel = kernel(labNet);
         out.println();
-        out.println("== side by side (both servers single-threaded; wrk: 1 thread, " + connections
+        out.println("== side by side (" + (twoThreads ? "synack: NIC agent and stack on two threads; kernel: one"
+            + " selector thread" : "both servers single-threaded") + "; wrk: 1 thread, " + connections
             + " connections)");
         out.printf("  %-34s %12s %9s %9s %12s %9s %9s %8s%n", "", "synack req/s", "p50 µs", "p99 µs",
             "kernel req/s", "p50 µs", "p99 µs", "ratio");
@@ -114,11 +117,13 @@ final class HttpLabCommand
         {
             final Map<String, String> lab = LabNet.parse(LabNet.run(List.of(labNet.toString(), "up", name)));
             out.println("== synack: HttpResponder on " + SERVER_IP + ":80 over AF_XDP on " + lab.get("dev_a") + " in "
-                + lab.get("ns_a") + "; wrk in " + lab.get("ns_b"));
+                + lab.get("ns_a") + "; wrk in " + lab.get("ns_b") + (twoThreads
+                ? "; NIC agent and stack on two threads" : "; NIC agent and stack on one thread"));
             final StackConfig config = new StackConfig().name("http-lab").mac(lab.get("mac_a"))
                 .ip(SERVER_IP + "/24").maxConnections(4096).sendBufferSize(16_384).receiveBufferSize(16_384);
             try (XdpStack stack = XdpStack.start(
-                XdpConfig.builder(lab.get("dev_a")).namespace(lab.get("ns_a")).mode(XdpMode.GENERIC).build(), config))
+                XdpConfig.builder(lab.get("dev_a")).namespace(lab.get("ns_a")).mode(XdpMode.GENERIC).build(), config,
+                twoThreads, null))
             {
                 stack.run(() -> stack.stack().tcp().listen(80, new HttpResponder()));
                 final Result[] results = {wrk(lab.get("ns_b"), false), wrk(lab.get("ns_b"), true)};
