@@ -57,13 +57,7 @@ final class KernelHttpServer
                     keys.remove();
                     if (key.isAcceptable())
                     {
-                        final SocketChannel channel = listener.accept();
-                        if (channel != null)
-                        {
-                            channel.configureBlocking(false);
-                            channel.socket().setTcpNoDelay(true);
-                            channel.register(selector, SelectionKey.OP_READ, new Parser());
-                        }
+                        KernelTcp.accept(key, selector, new Parser());
                     }
                     else if (key.isReadable())
                     {

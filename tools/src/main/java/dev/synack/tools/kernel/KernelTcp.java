@@ -94,13 +94,7 @@ public final class KernelTcp
                     keys.remove();
                     if (key.isAcceptable())
                     {
-                        final SocketChannel channel = ((ServerSocketChannel)key.channel()).accept();
-                        if (channel != null)
-                        {
-                            channel.configureBlocking(false);
-                            channel.socket().setTcpNoDelay(true);
-                            channel.register(selector, SelectionKey.OP_READ);
-                        }
+                        accept(key, selector, null);
                     }
                     else if (key.isReadable())
                     {
@@ -108,6 +102,26 @@ public final class KernelTcp
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * Accepts a connection from a listening key and registers it for reading, non-blocking and TCP_NODELAY, as
+     * every kernel-side server of the lab does.
+     *
+     * @param key the listening key that is acceptable.
+     * @param selector the selector to register with.
+     * @param attachment the new key's attachment (per-connection state), or null.
+     * @throws IOException when accept fails.
+     */
+    static void accept(final SelectionKey key, final Selector selector, final Object attachment) throws IOException
+    {
+        final SocketChannel channel = ((ServerSocketChannel)key.channel()).accept();
+        if (channel != null)
+        {
+            channel.configureBlocking(false);
+            channel.socket().setTcpNoDelay(true);
+            channel.register(selector, SelectionKey.OP_READ, attachment);
         }
     }
 
