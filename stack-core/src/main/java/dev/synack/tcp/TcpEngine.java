@@ -360,7 +360,10 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
 
     int receiveWindow(final TcpConnection c)
     {
-        return Math.max(0, c.rcvLimit - (c.rcvNxt - c.readSeq));
+        // A scaled window field keeps the edge already offered by rounding up, up to 2^shift - 1 bytes past it
+        // (RFC 7323 §2.3): leave that much of the ring free, so whatever we offer we can also hold.
+        final int cap = Math.min(c.rcvLimit, receiveSize - ((1 << c.rcvShift) - 1));
+        return Math.max(0, cap - (c.rcvNxt - c.readSeq));
     }
 
     void receiveBufferLimit(final TcpConnection c, final int bytes)

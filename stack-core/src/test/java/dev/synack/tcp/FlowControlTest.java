@@ -238,4 +238,36 @@ class FlowControlTest
         assertEquals(50, app.data.size(), "the kept bytes came before onClosed");
         assertEquals(java.util.List.of("open", "data 50", "peerClosed", "closed NORMAL"), app.events);
     }
+
+    @Test
+    void whatTheScaledWindowOffersIsAcceptedAndHeldToTheLastByte()
+    {
+        // 64 KiB receive buffer: window shift 1, so the field counts 2-byte units. Held bytes of odd counts make
+        // the kept edge odd, and the field rounds it up (RFC 7323 §2.3). Whatever edge an ACK offers, a peer
+        // that fills the window to it must have every byte taken and kept.
+        for (final int held : new int[] {1001, 1002, 1399})
+        {
+            final RawPeer scaled = new RawPeer(RawPeer.config());
+            final RecordingHandler app = new RecordingHandler();
+            scaled.stack.agent.tcp().listen(80, app);
+            final int y = scaled.send(seg().syn().seq(X).mss(1460).wscale(0)).expect(seg().syn().ack(X + 1)).seq;
+            scaled.send(seg().ack(y + 1).seq(X + 1)).expectNothing();
+            scaled.send(seg().ack(y + 1).seq(X + 1).data(new byte[1])).advanceMs(40);
+            scaled.expect(seg().ack(X + 2));
+            app.last.pauseReading();
+            scaled.send(seg().ack(y + 1).seq(X + 2).data(new byte[held])).advanceMs(40);
+            final Seg ack = scaled.expect(seg().ack(X + 2 + held));
+            final int edge = X + 2 + held + (ack.window << 1);
+            int at = X + 2 + held;
+            while (at < edge)
+            {
+                final int length = Math.min(1400, edge - at);
+                scaled.send(seg().ack(y + 1).seq(at).data(new byte[length]));
+                at += length;
+            }
+            assertEquals(0, scaled.stack.counters.get(DropReason.TCP_UNACCEPTABLE), "held " + held);
+            app.last.resumeReading();
+            assertEquals(edge - (X + 1), app.data.size(), "held " + held + ": every byte to the offered edge kept");
+        }
+    }
 }
