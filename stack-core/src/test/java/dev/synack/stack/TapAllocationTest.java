@@ -1,9 +1,7 @@
 package dev.synack.stack;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.management.ManagementFactory;
 
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.MessageHandler;
@@ -11,6 +9,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.junit.jupiter.api.Test;
 
+import dev.synack.test.Allocations;
 import dev.synack.test.TestStack;
 import dev.synack.time.ManualNanoClock;
 import dev.synack.wire.FrameOutput;
@@ -25,8 +24,6 @@ class TapAllocationTest
 {
     private static final int FRAMES = 100_000;
 
-    private final com.sun.management.ThreadMXBean threads =
-        (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
     private final ManualNanoClock clock = new ManualNanoClock();
     private final TestStack stack = new TestStack(Frames.config(), clock, 1 << 16);
     private final RingBuffer captureRing = TestStack.ring(1 << 16);
@@ -56,23 +53,10 @@ class TapAllocationTest
     @Test
     void tappingEveryFrameIntoTheCaptureRingAllocatesNothing()
     {
-        assertTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled());
-        final long thread = Thread.currentThread().getId();
         stack.agent.neighbours().addStatic(Frames.PEER_IP, Frames.PEER_MAC);
         stack.agent.tap(tap);
-        for (int i = 0; i < 5; i++)
-        {
-            run();
-        }
-        long least = Long.MAX_VALUE;
-        for (int i = 0; i < 3; i++)
-        {
-            final long before = threads.getThreadAllocatedBytes(thread);
-            run();
-            final long after = threads.getThreadAllocatedBytes(thread);
-            least = Math.min(least, after - before);
-        }
-        assertEquals(0, least, "bytes allocated while answering and capturing " + FRAMES + " frames");
+        assertEquals(0, Allocations.leastOf(5, 3, this::run),
+            "bytes allocated while answering and capturing " + FRAMES + " frames");
         final long total = 8L * FRAMES;
         assertEquals(total, replies.frames, "every frame answered");
         assertEquals(2 * total, captured.frames, "every frame in and out captured");
