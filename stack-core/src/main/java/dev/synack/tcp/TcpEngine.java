@@ -1001,7 +1001,6 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
                 else
                 {
                     retransmitFirst(c);
-                    c.highRxt = c.sndUna + Math.min(c.sndMss, Math.max(0, c.sndBufEnd - c.sndUna));
                 }
                 c.cwnd = Math.max(c.sndMss, c.cwnd - acked + c.sndMss);
             }
@@ -1043,7 +1042,6 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
             c.recover = c.sndMax;
             c.inRecovery = true;
             retransmitFirst(c);
-            c.highRxt = c.sndUna + Math.min(c.sndMss, Math.max(0, c.sndBufEnd - c.sndUna));
             c.cwnd = c.ssthresh + 3L * c.sndMss;
         }
         else if (c.inRecovery)
@@ -1770,6 +1768,7 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
             counters.increment(StackCounter.TCP_RETRANSMITS);
             c.rttTiming = false;
             writeSegment(c, c.sndUna, flags, length);
+            c.highRxt = c.sndUna + length; // what SACK recovery resends next starts past this
         }
         else if (c.finSent && c.sndUna == c.finSeq)
         {
