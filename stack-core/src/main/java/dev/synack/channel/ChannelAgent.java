@@ -324,17 +324,28 @@ public final class ChannelAgent implements Agent
      */
     private int claim(final Channel ch, final int type, final int length)
     {
-        int index;
-        if (ch.backlogCount == 0)
+        final int index = claimEvent(ch, type, length);
+        return index >= 0 ? index : claimBacklog(ch, type, length);
+    }
+
+    /** Room in the event ring itself, only when nothing waits in the backlog (order); -1 otherwise, uncounted. */
+    private int claimEvent(final Channel ch, final int type, final int length)
+    {
+        if (ch.backlogCount != 0)
         {
-            index = ch.events.tryClaim(type, length);
-            if (index >= 0)
-            {
-                claimedRing = ch.events;
-                return index;
-            }
+            return -1;
         }
-        index = ch.backlog.tryClaim(type, length);
+        final int index = ch.events.tryClaim(type, length);
+        if (index >= 0)
+        {
+            claimedRing = ch.events;
+        }
+        return index;
+    }
+
+    private int claimBacklog(final Channel ch, final int type, final int length)
+    {
+        final int index = ch.backlog.tryClaim(type, length);
         if (index >= 0)
         {
             ch.backlogCount++;
@@ -720,46 +731,29 @@ public final class ChannelAgent implements Agent
             final long handle = c.handle();
             final int slot = (int)handle;
             final Channel ch = channels[owners[slot]];
+            // While the connection may keep bytes, DATA goes to the event ring only (what does not fit stays in
+            // the stack: keepUnread). When it ends normally it hands over its last bytes and cannot keep them:
+            // they may also go to the backlog, in order behind what waits there (a full backlog counts EVENT_LOST).
+            final boolean mustTake = !c.canKeepUnread();
             int done = 0;
-            if (ch.backlogCount == 0)
+            while (done < length)
             {
-                final RingBuffer events = ch.events;
-                while (done < length)
+                final int chunk = Math.min(length - done, ch.maxData);
+                final int size = ChannelEvents.DATA_OFFSET + chunk;
+                final int index = mustTake ? claim(ch, ChannelEvents.DATA, size)
+                    : claimEvent(ch, ChannelEvents.DATA, size);
+                if (index < 0)
                 {
-                    final int chunk = Math.min(length - done, ch.maxData);
-                    final int index = events.tryClaim(ChannelEvents.DATA, ChannelEvents.DATA_OFFSET + chunk);
-                    if (index < 0)
-                    {
-                        break;
-                    }
-                    final MutableDirectBuffer b = events.buffer();
-                    b.putLong(index + ChannelEvents.ID_OFFSET, handle);
-                    b.putBytes(index + ChannelEvents.DATA_OFFSET, buffer, offset + done, chunk);
-                    events.commit(index);
-                    done += chunk;
-                    dataEvents++;
+                    break;
                 }
+                final MutableDirectBuffer b = claimed();
+                b.putLong(index + ChannelEvents.ID_OFFSET, handle);
+                b.putBytes(index + ChannelEvents.DATA_OFFSET, buffer, offset + done, chunk);
+                commit(index);
+                done += chunk;
+                dataEvents++;
             }
-            if (done < length && !c.canKeepUnread())
-            {
-                // The connection is ending normally and hands over its last bytes: they go to the backlog, in
-                // order behind what waits there (a full backlog is counted as EVENT_LOST).
-                while (done < length)
-                {
-                    final int chunk = Math.min(length - done, ch.maxData);
-                    final int index = claim(ch, ChannelEvents.DATA, ChannelEvents.DATA_OFFSET + chunk);
-                    if (index < 0)
-                    {
-                        return;
-                    }
-                    claimed().putLong(index + ChannelEvents.ID_OFFSET, handle);
-                    claimed().putBytes(index + ChannelEvents.DATA_OFFSET, buffer, offset + done, chunk);
-                    commit(index);
-                    done += chunk;
-                    dataEvents++;
-                }
-            }
-            if (done < length)
+            if (done < length && !mustTake)
             {
                 // Backpressure: the rest stays in the stack, the receive window closes, retried in doWork.
                 c.keepUnread(length - done);
