@@ -357,7 +357,8 @@ public final class DemoCommand
         return link.a().counters().get(StackCounter.FRAMES_OUT) + link.b().counters().get(StackCounter.FRAMES_OUT);
     }
 
-    private static double median(final double[] sorted)
+    /** @return the median of values sorted ascending. */
+    static double median(final double[] sorted)
     {
         final int n = sorted.length;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;

@@ -1,10 +1,7 @@
 package dev.synack.tools;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -112,10 +109,9 @@ final class HttpLabCommand
     private Result[] synack(final Path labNet)
     {
         final String name = "hs" + ProcessHandle.current().pid() % 100000;
-        LabNet.run(List.of(labNet.toString(), "down", name));
         try
         {
-            final Map<String, String> lab = LabNet.parse(LabNet.run(List.of(labNet.toString(), "up", name)));
+            final Map<String, String> lab = LabNet.up(labNet, name);
             out.println("== synack: HttpResponder on " + SERVER_IP + ":80 over AF_XDP on " + lab.get("dev_a") + " in "
                 + lab.get("ns_a") + "; wrk in " + lab.get("ns_b") + (twoThreads
                 ? "; NIC agent and stack on two threads" : "; NIC agent and stack on one thread"));
@@ -135,29 +131,20 @@ final class HttpLabCommand
         }
         finally
         {
-            LabNet.run(List.of(labNet.toString(), "down", name));
+            LabNet.down(labNet, name);
         }
     }
 
     private Result[] kernel(final Path labNet)
     {
         final String name = "hk" + ProcessHandle.current().pid() % 100000;
-        LabNet.run(List.of(labNet.toString(), "down", name));
         Process server = null;
         try
         {
-            final Map<String, String> lab = LabNet.parse(LabNet.run(List.of(labNet.toString(), "up", name,
-                "--kernel")));
+            final Map<String, String> lab = LabNet.up(labNet, name, "--kernel");
             out.println("== kernel: a Java NIO HTTP server (one selector thread) on " + SERVER_IP + ":80 in "
                 + lab.get("ns_a") + "; wrk in " + lab.get("ns_b"));
-            server = KernelComparison.start(lab.get("ns_a"), "http", "80");
-            final BufferedReader serverOut = new BufferedReader(new InputStreamReader(server.getInputStream(),
-                StandardCharsets.UTF_8));
-            final String ready = serverOut.readLine();
-            if (ready == null || !ready.startsWith("listening"))
-            {
-                throw new IllegalStateException("kernel HTTP server did not start: " + ready);
-            }
+            server = KernelComparison.startServer(lab.get("ns_a"), "http", "80");
             return new Result[] {wrk(lab.get("ns_b"), false), wrk(lab.get("ns_b"), true)};
         }
         catch (final IOException ex)
@@ -170,7 +157,7 @@ final class HttpLabCommand
             {
                 server.destroyForcibly();
             }
-            LabNet.run(List.of(labNet.toString(), "down", name));
+            LabNet.down(labNet, name);
         }
     }
 

@@ -40,24 +40,16 @@ final class KernelComparison
     {
         final Path labNet = LabNet.find();
         final String name = "kern" + ProcessHandle.current().pid() % 100000;
-        LabNet.run(List.of(labNet.toString(), "down", name));
         Process server = null;
         try
         {
-            final Map<String, String> lab = LabNet.parse(LabNet.run(List.of(labNet.toString(), "up", name,
-                "--kernel")));
+            final Map<String, String> lab = LabNet.up(labNet, name, "--kernel");
             out.println("  link:     " + lab.get("dev_a") + " in " + lab.get("ns_a") + " (198.18.0.1, kernel) ↔ "
                 + lab.get("dev_b") + " in " + lab.get("ns_b") + " (198.18.0.2, kernel); offloads off as for AF_XDP;"
                 + " tcp_tw_reuse=1 and ports 1024-65535 on both");
             out.println("  server:   a Java NIO selector thread echoing on 7 and 80; client: blocking sockets,"
                 + " TCP_NODELAY, 16 threads for 16 at a time");
-            server = start(lab.get("ns_b"), "server");
-            final BufferedReader serverOut = reader(server);
-            final String ready = serverOut.readLine();
-            if (ready == null || !ready.startsWith("listening"))
-            {
-                throw new IllegalStateException("kernel echo server did not start: " + ready);
-            }
+            server = startServer(lab.get("ns_b"), "server");
             final Process client = start(lab.get("ns_a"), "client", "198.18.0.2", Integer.toString(seconds),
                 Integer.toString(runs));
             final double[][] rates = new double[4][runs];
@@ -94,7 +86,7 @@ final class KernelComparison
             {
                 final double[] sorted = rates[w].clone();
                 Arrays.sort(sorted);
-                medians[w] = runs % 2 == 1 ? sorted[runs / 2] : (sorted[runs / 2 - 1] + sorted[runs / 2]) / 2;
+                medians[w] = DemoCommand.median(sorted);
             }
             return medians;
         }
@@ -113,11 +105,31 @@ final class KernelComparison
             {
                 server.destroyForcibly();
             }
-            LabNet.run(List.of(labNet.toString(), "down", name));
+            LabNet.down(labNet, name);
         }
     }
 
-    static Process start(final String namespace, final String... args) throws IOException
+    /**
+     * Starts a {@link KernelTcp} server in a namespace and waits for its "listening" line.
+     *
+     * @param namespace where it runs.
+     * @param args its mode and arguments.
+     * @return the running server (the caller ends it).
+     * @throws IOException when it cannot be started or reports something else first.
+     */
+    static Process startServer(final String namespace, final String... args) throws IOException
+    {
+        final Process server = start(namespace, args);
+        final String ready = reader(server).readLine();
+        if (ready == null || !ready.startsWith("listening"))
+        {
+            server.destroyForcibly();
+            throw new IOException("kernel " + args[0] + " server did not start: " + ready);
+        }
+        return server;
+    }
+
+    private static Process start(final String namespace, final String... args) throws IOException
     {
         final String java = ProcessHandle.current().info().command()
             .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());

@@ -41,6 +41,33 @@ final class LabNet
             + " tools/bin/synack (which sets -Dsynack.home)", null);
     }
 
+    /**
+     * Makes lab network {@code name} afresh: takes down a leftover of the same name, then brings it up.
+     *
+     * @param labNet the lab-net script.
+     * @param name the network's name.
+     * @param flags {@code --bare}, {@code --kernel} or none.
+     * @return what {@code lab-net up} printed (namespaces, devices, MACs).
+     */
+    static Map<String, String> up(final Path labNet, final String name, final String... flags)
+    {
+        down(labNet, name);
+        final List<String> command = new java.util.ArrayList<>(List.of(labNet.toString(), "up", name));
+        command.addAll(List.of(flags));
+        return parse(run(command));
+    }
+
+    /**
+     * Removes lab network {@code name} (idempotent).
+     *
+     * @param labNet the lab-net script.
+     * @param name the network's name.
+     */
+    static void down(final Path labNet, final String name)
+    {
+        run(List.of(labNet.toString(), "down", name));
+    }
+
     /** Runs a command; returns its output, or throws with the output when it fails. */
     static String run(final List<String> command)
     {

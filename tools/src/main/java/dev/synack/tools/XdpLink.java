@@ -85,8 +85,7 @@ public final class XdpLink implements Link
 
     private void up(final FramePrinter printer)
     {
-        LabNet.run(List.of(labNet.toString(), "down", name));
-        final Map<String, String> lab = LabNet.parse(LabNet.run(List.of(labNet.toString(), "up", name, "--bare")));
+        final Map<String, String> lab = LabNet.up(labNet, name, "--bare");
         ceiling = measureCeiling(lab);
         final XdpSocket a = XdpSocket.open(XdpConfig.builder(lab.get("dev_a")).namespace(lab.get("ns_a")).build());
         sockets.add(a);
@@ -213,7 +212,7 @@ public final class XdpLink implements Link
             closed = true;
             try
             {
-                LabNet.run(List.of(labNet.toString(), "down", name));
+                LabNet.down(labNet, name);
             }
             catch (final RuntimeException ex)
             {
