@@ -611,9 +611,9 @@ public final class StackConfig
         require(neighbourCapacity > 0, "neighbourCapacity must be positive: " + neighbourCapacity);
         require(neighbourQueue > 0, "neighbourQueue must be positive: " + neighbourQueue);
         require(challengeAckLimit >= 0, "challengeAckLimit must not be negative: " + challengeAckLimit);
-        require(keepAliveIdleNs >= 0, "keep-alive idle time must not be negative: " + keepAliveIdleNs);
-        require(keepAliveIdleNs == 0 || (keepAliveIntervalNs > 0 && keepAliveProbes >= 1),
-            "keep-alive needs an interval > 0 and at least 1 probe");
+        require(validKeepAlive(keepAliveIdleNs, keepAliveIntervalNs, keepAliveProbes), "keep-alive needs idle >= 0,"
+            + " and with idle > 0 an interval > 0 and at least 1 probe: " + keepAliveIdleNs + " ns, "
+            + keepAliveIntervalNs + " ns, " + keepAliveProbes);
         require(arpRetries >= 0 && arpRetryIntervalNs > 0, "arp retries/interval must be non-negative/positive");
         require(maxConnections > 0 && maxConnections <= (1 << 22), "maxConnections must be 1..4194304");
         require(listenBacklog > 0, "listenBacklog must be positive: " + listenBacklog);
@@ -638,6 +638,19 @@ public final class StackConfig
     private static boolean isPowerOfTwo(final int v)
     {
         return v > 0 && (v & (v - 1)) == 0;
+    }
+
+    /**
+     * The keep-alive rule, for the stack-wide default and for a connection's own setting alike.
+     *
+     * @param idleNs time without traffic before the first probe; 0 = off.
+     * @param intervalNs time between unanswered probes.
+     * @param probes unanswered probes before the connection is reset.
+     * @return whether the three make a valid setting.
+     */
+    public static boolean validKeepAlive(final long idleNs, final long intervalNs, final int probes)
+    {
+        return idleNs == 0 || (idleNs > 0 && intervalNs > 0 && probes >= 1);
     }
 
     private static void require(final boolean condition, final String message)

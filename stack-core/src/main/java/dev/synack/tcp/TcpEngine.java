@@ -1388,7 +1388,7 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
 
     void keepAlive(final TcpConnection c, final long idleNs, final long intervalNs, final int probes)
     {
-        if (idleNs < 0 || (idleNs > 0 && (intervalNs <= 0 || probes < 1)))
+        if (!StackConfig.validKeepAlive(idleNs, intervalNs, probes))
         {
             throw new IllegalArgumentException("keep-alive needs idle >= 0, and with idle > 0 an interval > 0 and"
                 + " at least 1 probe: " + idleNs + " ns, " + intervalNs + " ns, " + probes);
