@@ -27,14 +27,10 @@ class FlowControlTest
     private static final int BUFFER = 4096;
 
     private final RawPeer peer = new RawPeer(RawPeer.config().sendBufferSize(BUFFER).receiveBufferSize(BUFFER));
-    private final TcpEngine tcp = peer.stack.agent.tcp();
 
     private int established(final RecordingHandler app)
     {
-        tcp.listen(80, app);
-        final int y = peer.send(seg().syn().seq(X).mss(1000)).expect(seg().syn().ack(X + 1)).seq;
-        peer.send(seg().ack(y + 1).seq(X + 1).win(65535)).expectNothing();
-        return y;
+        return peer.handshake(app, seg().syn().seq(X).mss(1000));
     }
 
     @Test
@@ -249,9 +245,7 @@ class FlowControlTest
         {
             final RawPeer scaled = new RawPeer(RawPeer.config());
             final RecordingHandler app = new RecordingHandler();
-            scaled.stack.agent.tcp().listen(80, app);
-            final int y = scaled.send(seg().syn().seq(X).mss(1460).wscale(0)).expect(seg().syn().ack(X + 1)).seq;
-            scaled.send(seg().ack(y + 1).seq(X + 1)).expectNothing();
+            final int y = scaled.handshake(app, seg().syn().seq(X).mss(1460).wscale(0));
             scaled.send(seg().ack(y + 1).seq(X + 1).data(new byte[1])).advanceMs(40);
             scaled.expect(seg().ack(X + 2));
             app.last.pauseReading();

@@ -29,9 +29,7 @@ class KeepAliveTest
 
     private int established()
     {
-        tcp.listen(80, app);
-        final int y = peer.send(seg().syn().seq(X).mss(1460)).expect(seg().syn().ack(X + 1)).seq;
-        peer.send(seg().ack(y + 1).seq(X + 1)).expectNothing();
+        final int y = peer.handshake(app, seg().syn().seq(X).mss(1460));
         assertEquals(TcpState.ESTABLISHED, app.last.state());
         return y;
     }

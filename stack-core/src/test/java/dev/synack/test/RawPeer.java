@@ -10,6 +10,7 @@ import java.util.List;
 
 import org.agrona.concurrent.UnsafeBuffer;
 
+import dev.synack.api.TcpHandler;
 import dev.synack.ip.Ipv4Address;
 import dev.synack.ip.Ipv4Header;
 import dev.synack.stack.StackConfig;
@@ -93,6 +94,22 @@ public final class RawPeer
         assertTrue(stack.rx.write(FrameOutput.MSG_TYPE_FRAME, frame, 0, length), "rx ring full");
         run();
         return this;
+    }
+
+    /**
+     * A passive open the peer drives: the stack listens on {@link #stackPort} with {@code handler}, the peer sends
+     * {@code syn}, takes the SYN-ACK and completes the handshake with its ACK; nothing else is sent.
+     *
+     * @param handler the listener's handler.
+     * @param syn the peer's SYN (its sequence number and options).
+     * @return the stack's ISS.
+     */
+    public int handshake(final TcpHandler handler, final Seg syn)
+    {
+        stack.agent.tcp().listen(stackPort, handler);
+        final int y = send(syn).expect(Seg.seg().syn().ack(syn.seq + 1)).seq;
+        send(Seg.seg().ack(y + 1).seq(syn.seq + 1)).expectNothing();
+        return y;
     }
 
     /** Runs the stack until idle, collecting what it sent. */
