@@ -84,7 +84,11 @@ public final class StackAgent implements Agent, MessageHandler
     public int doWork()
     {
         now = clock.nanoTime();
+        // Received frames are handled as one batch: what the connections answer leaves after the batch, as full
+        // segments (autocorking), before timers run.
+        tcp.cork();
         int work = rx.read(this, rxBatchLimit);
+        tcp.flushCorked();
         work += arp.poll(now);
         work += tcp.poll(now);
         return work;

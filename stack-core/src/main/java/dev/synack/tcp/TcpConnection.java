@@ -61,6 +61,8 @@ public final class TcpConnection
     boolean readingPaused;
     /** Inside onData: segments wait until it returns, so they carry the window the callback left. */
     boolean delivering;
+    /** Touched during the current duty cycle's batch: its output waits for {@code TcpEngine.flushCorked}. */
+    boolean corked;
     /** Handing over the last unread bytes before a normal end: keepUnread and pauses no longer hold them. */
     boolean finalDelivery;
     int keepUnread;

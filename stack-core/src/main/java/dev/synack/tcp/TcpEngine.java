@@ -149,6 +149,7 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         slab = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(capacity * (sendSize + receiveSize)));
         isn = new IsnGenerator(config.isnSecret());
         nextEphemeral = EPHEMERAL_FIRST + (int)((config.isnSecret() >>> 17) & (EPHEMERAL_COUNT - 1));
+        corked = new int[2 * capacity]; // a slot freed and reused within one batch may be listed twice
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -1541,6 +1542,7 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
 
     private void free(final TcpConnection c)
     {
+        c.corked = false;
         if (c.listener != null)
         {
             c.listener.embryonic--;
@@ -1582,12 +1584,66 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
     // Output
     // ------------------------------------------------------------------------------------------------
 
+    // Autocorking, as Linux's tcp_autocorking: while the stack drains a batch of received frames, output is only
+    // noted per connection; flushCorked() then sends each connection's data as full segments (and one ACK for
+    // the whole batch) once the batch is done. Sends made outside a duty cycle leave at once, so a lone
+    // request waits for nothing.
+    private boolean corking;
+    private final int[] corked;
+    private int corkedCount;
+
+    /**
+     * Starts a duty cycle's batch: from now until {@link #flushCorked()}, segments a connection would send (data
+     * the application sends from its callbacks, ACKs owed, window updates) wait so that they leave together.
+     * Called by the stack agent before it drains the rx ring.
+     */
+    public void cork()
+    {
+        corking = true;
+    }
+
+    /**
+     * Ends the batch begun by {@link #cork()}: sends what every connection touched in it has to send.
+     *
+     * @return connections flushed.
+     */
+    public int flushCorked()
+    {
+        corking = false;
+        final int count = corkedCount;
+        for (int i = 0; i < count; i++)
+        {
+            final TcpConnection c = table.slot(corked[i]);
+            if (c.corked)
+            {
+                c.corked = false;
+                output(c);
+            }
+        }
+        corkedCount = 0;
+        return count;
+    }
+
     /** Sends what the windows allow, then a bare ACK if one is still owed. */
     private void output(final TcpConnection c)
     {
         if (c.delivering)
         {
             return; // the caller of onData outputs once the callback has returned and READ.SEQ is settled
+        }
+        if (corking)
+        {
+            if (!c.corked)
+            {
+                if (corkedCount == corked.length)
+                {
+                    flushCorked(); // cannot happen with 2 × capacity entries unless slots churn; stay correct
+                    corking = true;
+                }
+                c.corked = true;
+                corked[corkedCount++] = c.slot;
+            }
+            return;
         }
         final TcpState s = c.state;
         final boolean canSendData = s == TcpState.ESTABLISHED || s == TcpState.CLOSE_WAIT

@@ -54,6 +54,14 @@ public final class RawPeer
     /** Delivers a segment to the stack and runs it. */
     public RawPeer send(final Seg s)
     {
+        queue(s);
+        run();
+        return this;
+    }
+
+    /** Puts a segment in the stack's rx ring without running it: segments queued together arrive in one batch. */
+    public RawPeer queue(final Seg s)
+    {
         final int optionsLength = (s.mss != null ? 4 : 0) + (s.windowScale != null ? 4 : 0)
             + (s.sackPermitted ? 4 : 0) + (s.tsVal != null ? TcpOptions.TIMESTAMPS_LENGTH : 0)
             + (s.sack.length > 0 ? 4 + 4 * s.sack.length : 0);
@@ -92,7 +100,6 @@ public final class RawPeer
         TcpHeader.writeChecksum(frame, at, tcpLength, PEER_IP, STACK_IP);
         final int length = at + tcpLength;
         assertTrue(stack.rx.write(FrameOutput.MSG_TYPE_FRAME, frame, 0, length), "rx ring full");
-        run();
         return this;
     }
 
