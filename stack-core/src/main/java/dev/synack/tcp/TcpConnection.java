@@ -100,7 +100,6 @@ public final class TcpConnection
     long rtxDeadline = NO_DEADLINE;
     long ackDeadline = NO_DEADLINE;
     long timeWaitDeadline = NO_DEADLINE;
-    long timerId = -1;
     long timerDeadline = NO_DEADLINE;
     boolean persist;
 

@@ -1,12 +1,8 @@
 package dev.synack.tcp;
 
-import java.util.concurrent.TimeUnit;
-
-import org.agrona.DeadlineTimerWheel;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
-import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import dev.synack.api.CloseReason;
@@ -17,6 +13,8 @@ import dev.synack.stack.StackConfig;
 import dev.synack.stat.DropReason;
 import dev.synack.stat.StackCounter;
 import dev.synack.stat.StackCounters;
+import dev.synack.timer.TimerHandler;
+import dev.synack.timer.TimerWheel;
 
 /**
  * The TCP engine: connection table, listeners, segment arrival, output and timers for one stack.
@@ -28,7 +26,7 @@ import dev.synack.stat.StackCounters;
  * Single-threaded, on the stack thread; every callback to the application runs here too. Sized at
  * construction from {@link StackConfig}; segment processing, output and timers never allocate.
  */
-public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
+public final class TcpEngine implements TimerHandler
 {
     private static final int EPHEMERAL_FIRST = 49152;
     private static final int EPHEMERAL_COUNT = 65536 - EPHEMERAL_FIRST;
@@ -48,8 +46,6 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
     private final int ourWindowShift;
     private final int listenBacklog;
     private final boolean rstOnFullTable;
-    private final long wheelPollIntervalNs;
-    private long nextWheelPoll;
     private int segGeneration;
     private final boolean evictTimeWait;
     private final boolean timestampsEnabled;
@@ -70,8 +66,7 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
 
     private final ConnectionTable table;
     private final Int2ObjectHashMap<Listener> listeners = new Int2ObjectHashMap<>();
-    private final DeadlineTimerWheel wheel;
-    private final Long2LongHashMap timerOwners;
+    private final TimerWheel timers;
     private final TimeWaitQueue timeWait;
     private final OutOfOrderRanges outOfOrder;
     private final OutOfOrderRanges sacked;
@@ -134,13 +129,8 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         this.delayedAckNs = config.delayedAckNs();
         final int capacity = config.maxConnections();
         table = new ConnectionTable(this, capacity);
-        timerOwners = new Long2LongHashMap(capacity * 4, 0.5f, -1L);
-        // One timer per connection at most; a burst of every connection in one tick must not grow the wheel.
-        final int perTick = Math.max(16, Integer.highestOneBit(Math.max(1, capacity - 1)) << 1);
-        final long tick = Long.highestOneBit(Math.max(1024, config.timerTickNs()));
-        wheel = new DeadlineTimerWheel(TimeUnit.NANOSECONDS, now, tick, 256, perTick);
-        wheelPollIntervalNs = tick >> 3;
-        nextWheelPoll = now;
+        // One timer per connection at most, identified by its slot; deadlines are exact, the tick only bounds work.
+        timers = new TimerWheel(capacity, Long.highestOneBit(Math.max(1024, config.timerTickNs())), now);
         timeWait = new TimeWaitQueue(2 * capacity);
         stateCounts[TcpState.CLOSED.ordinal()] = capacity;
         outOfOrder = new OutOfOrderRanges(capacity, config.outOfOrderSegments());
@@ -304,7 +294,7 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
     /** @return timers scheduled on the wheel (zero when every connection is idle or gone). */
     public long timersScheduled()
     {
-        return wheel.timerCount();
+        return timers.count();
     }
 
     /** @return TIME-WAIT entries waiting for expiry, stale ones included. */
@@ -2033,43 +2023,21 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
             timeWait.poll();
             work++;
         }
-        if (wheel.timerCount() == 0)
-        {
-            if (wheel.currentTickTime() < now)
-            {
-                wheel.currentTickTime(now);
-            }
-            return work;
-        }
-        if (now - nextWheelPoll < 0)
-        {
-            return work;
-        }
-        // Each poll scans a whole spoke (sized for every connection at once): doing it on every duty cycle cost
-        // more than the segments themselves. Poll again after a fraction of a tick, or at the earliest deadline
-        // scheduled before that (rearm lowers nextWheelPoll), so a timer fires at most that fraction late.
-        nextWheelPoll = now + wheelPollIntervalNs;
-        // poll() scans one tick per call and then steps to the next once that tick is over: loop to catch up,
-        // then scan the tick that holds now, which the last step only entered.
-        do
-        {
-            work += wheel.poll(now, this, Integer.MAX_VALUE);
-        }
-        while (wheel.currentTickTime() <= now);
-        work += wheel.poll(now, this, Integer.MAX_VALUE);
+        // Costs O(1) when nothing is due: polled on every duty cycle, so a timer fires at its deadline.
+        work += timers.poll(now, this, Integer.MAX_VALUE);
         return work;
     }
 
+    /**
+     * A connection's timer is due: run whichever of its deadlines passed, then output (which re-arms it).
+     *
+     * @param slot the connection's slot (its timer id).
+     * @param now the time.
+     */
     @Override
-    public boolean onTimerExpiry(final TimeUnit timeUnit, final long now, final long timerId)
+    public void onExpiry(final int slot, final long now)
     {
-        final long slot = timerOwners.remove(timerId);
-        if (slot < 0)
-        {
-            return true;
-        }
-        final TcpConnection c = table.slot((int)slot);
-        c.timerId = -1;
+        final TcpConnection c = table.slot(slot);
         c.timerDeadline = NO_DEADLINE;
         this.now = now;
         if (c.ackDeadline - now <= 0)
@@ -2091,7 +2059,6 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         {
             output(c);
         }
-        return true;
     }
 
     private void retransmitTimeout(final TcpConnection c)
@@ -2204,7 +2171,7 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
             c.rttvarNs = (3 * c.rttvarNs + Math.abs(c.srttNs - r)) / 4;
             c.srttNs = (7 * c.srttNs + r) / 8;
         }
-        final long rto = c.srttNs + Math.max(wheel.tickResolution(), 4 * c.rttvarNs);
+        final long rto = c.srttNs + Math.max(timers.tickNs(), 4 * c.rttvarNs);
         c.rtoNs = Math.max(minRtoNs, Math.min(maxRtoNs, rto));
     }
 
@@ -2216,21 +2183,14 @@ public final class TcpEngine implements DeadlineTimerWheel.TimerHandler
         {
             return;
         }
-        if (c.timerId >= 0)
-        {
-            wheel.cancelTimer(c.timerId);
-            timerOwners.remove(c.timerId);
-            c.timerId = -1;
-        }
         c.timerDeadline = deadline;
-        if (deadline != NO_DEADLINE)
+        if (deadline == NO_DEADLINE)
         {
-            c.timerId = wheel.scheduleTimer(deadline);
-            timerOwners.put(c.timerId, c.slot);
-            if (deadline - nextWheelPoll < 0)
-            {
-                nextWheelPoll = deadline;
-            }
+            timers.cancel(c.slot);
+        }
+        else
+        {
+            timers.schedule(c.slot, deadline);
         }
     }
 }
