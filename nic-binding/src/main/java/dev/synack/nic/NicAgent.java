@@ -14,12 +14,13 @@ import org.agrona.concurrent.ringbuffer.RingBuffer;
  * {@code rx} (frames from the wire, written with msgTypeId {@link #MSG_TYPE_FRAME}) and {@code tx} (frames to
  * the wire, any msgTypeId, each message one whole Ethernet frame without FCS).
  *
- * <p>Each {@link #doWork()}: reap the completion ring into the free list, top up the fill ring, drain the RX
- * ring into {@code rx}, top up the fill ring again, move up to a batch of {@code tx} messages onto the TX
- * ring, and kick the kernel (only if it asked, and only as often as it takes to drain the TX ring). UMEM
+ * <p>Each {@link #doWork()}: {@link #receivePhase()} (reap the completion ring into the free list, drain the RX
+ * ring into {@code rx}, top up the fill ring a batch at a time), then {@link #transmitPhase()} (move up to a
+ * batch of {@code tx} messages onto the TX ring and kick the kernel, only if it asked, and only as often as it
+ * takes to drain the TX ring). {@link DutyCycleAgent} runs a stack between the two phases on one thread. UMEM
  * frames are recycled through a primitive stack of addresses; nothing is allocated after construction. The
- * fill ring is topped up in {@link #onStart()} and before every transmit, because on veth a transmit can run
- * the peer's reply straight into our RX ring (AF_XDP.md pitfall 3).
+ * fill ring is filled in {@link #onStart()} and kept within one batch of full, because on veth a transmit can
+ * run the peer's reply straight into our RX ring (AF_XDP.md pitfall 3).
  *
  * <p>Who calls it: an Agrona {@code AgentRunner} (its own thread) or a {@code CompositeAgent} sharing a
  * thread with the stack agent; the application builds it over an open {@link XdpSocket}. Thread-safety: the
@@ -114,12 +115,39 @@ public final class NicAgent implements Agent
     @Override
     public int doWork()
     {
+        return receivePhase() + transmitPhase();
+    }
+
+    /**
+     * The first half of a duty cycle: reap the completion ring, move received frames into the rx ring, and give
+     * the fill ring back whole batches of frames. A stack sharing the thread runs next, then
+     * {@link #transmitPhase()}, so that everything the received frames caused leaves with one kick.
+     *
+     * @return descriptors handled.
+     */
+    public int receivePhase()
+    {
         int work = reapCompletions();
-        refill();
         work += receive();
-        refill();
-        work += transmit();
+        if (fill.free(batch) >= batch)
+        {
+            // Touch the shared producer index once per batch of returned frames, not once per frame. The fill
+            // ring stays within a batch of full, so the kernel never waits for it (and a transmit on veth, which
+            // can run the peer's reply straight into our RX ring, finds room: AF_XDP.md pitfall 3).
+            refill();
+        }
         return work;
+    }
+
+    /**
+     * The second half of a duty cycle: move what the stack wrote to the tx ring onto the TX ring, then one kick
+     * (more only while copy mode's 32-frame budget per sendto() leaves frames behind).
+     *
+     * @return frames put on the TX ring.
+     */
+    public int transmitPhase()
+    {
+        return transmit();
     }
 
     @Override

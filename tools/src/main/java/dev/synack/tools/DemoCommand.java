@@ -13,6 +13,7 @@ import org.agrona.DirectBuffer;
 import dev.synack.api.CloseReason;
 import dev.synack.api.TcpHandler;
 import dev.synack.ip.Ipv4Address;
+import dev.synack.nic.ffi.Affinity;
 import dev.synack.stat.StackCounter;
 import dev.synack.tcp.TcpConnection;
 import dev.synack.time.NanoClock;
@@ -49,6 +50,10 @@ public final class DemoCommand
     private final int mslMs;
     private final Path capture;
     private final NanoClock clock = SystemNanoClock.INSTANCE;
+    /** The medians of the last xdp demo's thread-per-end runs (null until measured). */
+    private double[][] threadPerEnd;
+    private HandshakeRun handshakes;
+    private Link handshakesLink;
 
     /**
      * @param args arguments after "demo".
@@ -105,7 +110,11 @@ public final class DemoCommand
         return 0;
     }
 
-    /** One complete demo on one wire; returns the medians: workloads × {rate, wire frames/s, ceiling}. */
+    /**
+     * One complete demo on one wire; returns the medians: workloads × {rate, wire frames/s, ceiling, p50, p99,
+     * p99.9 (ns; keep-alive rows only)}. Over AF_XDP the returned figures are those of both ends on one thread; the
+     * thread-per-end figures are kept in {@link #threadPerEnd}.
+     */
     private double[][] demo(final String kind, final String part)
     {
         final FramePrinter printer = new FramePrinter(out);
@@ -149,7 +158,38 @@ public final class DemoCommand
                 out.println("            (synack pcap " + capture + " OUT.pcap; synack ladder " + capture + ")");
                 out.println();
             }
-            final double[][] medians = measure(link);
+            link.quiet();
+            final double[][] medians;
+            if (link.supportsThreadPerEnd())
+            {
+                // The same single core the kernel's one-core baseline gets; then one pinned thread per end.
+                Affinity.pinCurrentThread(0);
+                try
+                {
+                    out.println("   (a) both ends on this one thread, pinned to CPU 0");
+                    medians = measure(link);
+                }
+                finally
+                {
+                    Affinity.unpinCurrentThread();
+                }
+                out.println();
+                out.println("   (b) one thread per end: A on this thread (CPU 0), B on its own (CPU 1), both"
+                    + " busy-polling");
+                link.threadPerEnd(true);
+                try
+                {
+                    threadPerEnd = measure(link);
+                }
+                finally
+                {
+                    link.threadPerEnd(false);
+                }
+            }
+            else
+            {
+                medians = measure(link);
+            }
             out.println();
             out.println("== 4. counters at the end");
             out.println("A (198.18.0.1):");
@@ -284,11 +324,16 @@ public final class DemoCommand
         final long durationNs = TimeUnit.SECONDS.toNanos(seconds);
         final Histogram[] latency = {new Histogram(TimeUnit.SECONDS.toNanos(10), 3),
             new Histogram(TimeUnit.SECONDS.toNanos(10), 3)};
-        final HandshakeRun handshakes = new HandshakeRun(link, clock);
+        if (handshakes == null || handshakesLink != link)
+        {
+            handshakes = new HandshakeRun(link, clock); // makes B listen: once per link
+            handshakesLink = link;
+        }
+        final HandshakeRun handshakes = this.handshakes;
         final KeepAliveRun k1 = new KeepAliveRun(link, clock, 1, latency[0]);
         final KeepAliveRun k16 = new KeepAliveRun(link, clock, 16, latency[1]);
         final String[] names = NAMES;
-        final double[][] medians = new double[names.length][3];
+        final double[][] medians = new double[names.length][6];
         final double[][] rates = new double[4][runs];
         final double[][] frameRates = new double[4][runs];
         for (int r = 0; r < runs; r++)
@@ -334,6 +379,9 @@ public final class DemoCommand
         for (int i = 0; i < 2; i++)
         {
             final Histogram hist = latency[i];
+            medians[2 + i][3] = hist.getValueAtPercentile(50);
+            medians[2 + i][4] = hist.getValueAtPercentile(99);
+            medians[2 + i][5] = hist.getValueAtPercentile(99.9);
             out.printf("  %-22s %10.1f %10.1f %10.1f %10.1f %,12d%n", labels[i],
                 hist.getValueAtPercentile(50) / 1e3, hist.getValueAtPercentile(99) / 1e3,
                 hist.getValueAtPercentile(99.9) / 1e3, hist.getMaxValue() / 1e3, hist.getTotalCount());

@@ -48,6 +48,37 @@ public interface Link extends AutoCloseable
     }
 
     /** Releases everything (sockets, XDP programs, the lab network, counters files); never throws. */
+    /** Stops narrating frames (before the measurements), where narrating costs something per frame. */
+    default void quiet()
+    {
+    }
+
+    /** @return whether {@link #threadPerEnd(boolean)} can move B's end to a thread of its own. */
+    default boolean supportsThreadPerEnd()
+    {
+        return false;
+    }
+
+    /**
+     * Runs B's end on a pinned, busy-polling thread of its own (on), or back on the driving thread (off). While on,
+     * the driving thread (pinned too) runs only A: read nothing of B but {@link #connectionsInUseB()}.
+     *
+     * @param on thread per end, or both ends on the driving thread.
+     */
+    default void threadPerEnd(final boolean on)
+    {
+        if (on)
+        {
+            throw new UnsupportedOperationException("this link runs both ends on one thread only");
+        }
+    }
+
+    /** @return B's connections in use, safe to read from the driving thread in either mode. */
+    default int connectionsInUseB()
+    {
+        return b().tcp().connectionsInUse();
+    }
+
     @Override
     void close();
 }

@@ -1,34 +1,30 @@
 package dev.synack.tools;
 
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import org.agrona.MutableDirectBuffer;
-import org.agrona.concurrent.MessageHandler;
-import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
-
+import dev.synack.nic.DutyCycleAgent;
 import dev.synack.nic.NicAgent;
+import dev.synack.nic.ffi.Affinity;
 import dev.synack.nic.tool.Reflect;
 import dev.synack.nic.xdp.XdpConfig;
 import dev.synack.nic.xdp.XdpMode;
 import dev.synack.nic.xdp.XdpSocket;
 import dev.synack.stack.StackAgent;
+import dev.synack.wire.FrameTap;
 
 /**
  * The two stacks on the two ends of a veth pair made by {@code tools/bin/lab-net up NAME --bare}: an AF_XDP
- * socket and a {@link NicAgent} per end, all four agents on one thread (NIC A, stack A, NIC B, stack B).
- * Each stack's tx ring goes through a relay that narrates frames when asked and copies them into the NIC
- * agent's tx ring — one extra copy of each outgoing frame, the price of seeing them; disclosed in
- * {@link #describe()}.
+ * socket, a {@link NicAgent} and a stack per end, each end one {@link DutyCycleAgent} (NIC receive, stack, NIC
+ * transmit with one kick). Both ends run on the calling thread by default; {@link #threadPerEnd(boolean)} moves B's
+ * end to a thread of its own, pinned and busy-polling, as a service deploys one stack per core. Each frame is
+ * copied once in user space per direction (UMEM to the stack's rx ring, the stack's tx ring to UMEM): the
+ * narrated parts of the demo see frames through stack B's {@link dev.synack.wire.FrameTap}, not a relay.
  * <p>
  * {@link #close()} closes the sockets and always runs {@code lab-net down NAME}; a shutdown hook does the
- * same if the JVM is interrupted. Not thread-safe.
+ * same if the JVM is interrupted. Not thread-safe: one driving thread.
  */
 public final class XdpLink implements Link
 {
@@ -39,8 +35,10 @@ public final class XdpLink implements Link
     private final Thread hook;
     private NicAgent nicA;
     private NicAgent nicB;
-    private Relay relayA;
-    private Relay relayB;
+    private DutyCycleAgent endA;
+    private DutyCycleAgent endB;
+    private FrameTap narration;
+    private EndThread endThread;
     private String mode = "";
     private Reflect.Result ceiling;
     private boolean closed;
@@ -93,12 +91,13 @@ public final class XdpLink implements Link
         sockets.add(b);
         mode = lab.get("dev_a") + " in " + lab.get("ns_a") + " ↔ " + lab.get("dev_b") + " in " + lab.get("ns_b")
             + ", " + a.mode();
-        final RingBuffer nicTxA = ring();
-        final RingBuffer nicTxB = ring();
-        nicA = new NicAgent(a, stacks.aRx, nicTxA);
-        nicB = new NicAgent(b, stacks.bRx, nicTxB);
-        relayA = new Relay(true, stacks.aTx, nicTxA, printer);
-        relayB = new Relay(false, stacks.bTx, nicTxB, printer);
+        nicA = new NicAgent(a, stacks.aRx, stacks.aTx);
+        nicB = new NicAgent(b, stacks.bRx, stacks.bTx);
+        endA = new DutyCycleAgent(nicA, stacks.a);
+        endB = new DutyCycleAgent(nicB, stacks.b);
+        // B's tap sees every frame on this two-stack link once: in from A, out to A.
+        narration = (outbound, buffer, offset, length, timeNs) -> printer.frame(!outbound, buffer, offset, length);
+        stacks.b.tap(narration);
         nicA.onStart();
         nicB.onStart();
     }
@@ -162,25 +161,74 @@ public final class XdpLink implements Link
     @Override
     public int round()
     {
-        int work = nicA.doWork();
-        work += stacks.a.doWork();
-        work += relayA.doWork();
-        work += nicB.doWork();
-        work += stacks.b.doWork();
-        work += relayB.doWork();
-        return work;
+        try
+        {
+            int work = endA.doWork();
+            if (endThread == null)
+            {
+                work += endB.doWork();
+            }
+            return work;
+        }
+        catch (final Exception ex)
+        {
+            throw new IllegalStateException("duty cycle failed: " + ex.getMessage(), ex);
+        }
+    }
+
+    @Override
+    public void quiet()
+    {
+        stacks.b.tap(null);
+    }
+
+    @Override
+    public boolean supportsThreadPerEnd()
+    {
+        return true;
+    }
+
+    @Override
+    public void threadPerEnd(final boolean on)
+    {
+        if (on == (endThread != null))
+        {
+            return;
+        }
+        if (on)
+        {
+            Affinity.pinCurrentThread(0);
+            endThread = new EndThread(endB, stacks.b);
+            endThread.start();
+        }
+        else
+        {
+            endThread.halt();
+            endThread = null;
+            Affinity.unpinCurrentThread();
+        }
+    }
+
+    @Override
+    public int connectionsInUseB()
+    {
+        return endThread == null ? stacks.b.tcp().connectionsInUse() : endThread.connectionsInUse;
     }
 
     @Override
     public String describe()
     {
-        return "xdp (AF_XDP on a veth pair: " + mode + "; 4 agents on one thread; +1 copy per tx frame for"
-            + " narration)";
+        return "xdp (AF_XDP on a veth pair: " + mode + "; each end NIC receive → stack → NIC transmit, one kick per"
+            + " cycle; both ends on one thread, or one pinned busy-polling thread per end)";
     }
 
     @Override
     public void close()
     {
+        if (endThread != null)
+        {
+            threadPerEnd(false);
+        }
         for (final XdpSocket s : sockets)
         {
             try
@@ -222,40 +270,61 @@ public final class XdpLink implements Link
         }
     }
 
-    private static RingBuffer ring()
+    /**
+     * B's end on a thread of its own: pinned to CPU 1, busy-polling its duty cycle until halted. B's connection count
+     * is published for the driving thread (the only thing it reads of B while B runs); {@link #halt()} joins, so
+     * everything B did is visible afterwards.
+     */
+    private static final class EndThread extends Thread
     {
-        return new OneToOneRingBuffer(new UnsafeBuffer(
-            ByteBuffer.allocateDirect(DemoStacks.RING_BYTES + RingBufferDescriptor.TRAILER_LENGTH)));
-    }
+        private final DutyCycleAgent end;
+        private final StackAgent stack;
+        private volatile boolean running = true;
+        private volatile int connectionsInUse;
+        private volatile Throwable failure;
 
-    /** Moves frames from a stack's tx ring to its NIC agent's tx ring, narrating them when asked. */
-    private static final class Relay implements MessageHandler
-    {
-        private final boolean fromA;
-        private final RingBuffer from;
-        private final RingBuffer to;
-        private final FramePrinter printer;
-
-        Relay(final boolean fromA, final RingBuffer from, final RingBuffer to, final FramePrinter printer)
+        EndThread(final DutyCycleAgent end, final StackAgent stack)
         {
-            this.fromA = fromA;
-            this.from = from;
-            this.to = to;
-            this.printer = printer;
-        }
-
-        int doWork()
-        {
-            return from.read(this, 256);
+            super("synack-demo-end-B");
+            setDaemon(true);
+            this.end = end;
+            this.stack = stack;
+            this.connectionsInUse = stack.tcp().connectionsInUse();
         }
 
         @Override
-        public void onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index,
-            final int length)
+        public void run()
         {
-            printer.frame(fromA, buffer, index, length);
-            // the NIC's tx ring is as big as the stack's: it can only be full if the NIC agent stopped
-            to.write(msgTypeId, buffer, index, length);
+            Affinity.pinCurrentThread(1);
+            try
+            {
+                while (running)
+                {
+                    end.doWork();
+                    connectionsInUse = stack.tcp().connectionsInUse();
+                }
+            }
+            catch (final Exception | Error ex)
+            {
+                failure = ex;
+            }
+        }
+
+        void halt()
+        {
+            running = false;
+            try
+            {
+                join();
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+            if (failure != null)
+            {
+                throw new IllegalStateException("B's end failed: " + failure, failure);
+            }
         }
     }
 }

@@ -32,4 +32,19 @@ public final class Affinity
         java.lang.ref.Reference.reachabilityFence(mask);
         return pinned;
     }
+
+    /**
+     * Lets the calling thread run on every CPU again (undoes {@link #pinCurrentThread}).
+     *
+     * @return true if the kernel took the new mask.
+     */
+    public static boolean unpinCurrentThread()
+    {
+        // Every bit set: the kernel keeps the CPUs that exist (availableProcessors() would only count the pinned).
+        final UnsafeBuffer mask = OffHeap.allocate(CPU_SET_BYTES);
+        mask.setMemory(0, CPU_SET_BYTES, (byte)0xFF);
+        final boolean done = Native.LIBC.sched_setaffinity(0, CPU_SET_BYTES, mask.addressOffset()) == 0;
+        java.lang.ref.Reference.reachabilityFence(mask);
+        return done;
+    }
 }
