@@ -151,7 +151,8 @@ class MainTest
         for (final String expected : new String[] {"(1/3: memory wire)", "(2/3: xdp wire)", "AF_XDP on a veth pair",
             "ceiling:", "reflect frames/s:", "ICMP echo reply", "[SYN,ACK]", "keep-alive exchanges/s, 16 in flight",
             "of ceiling", "link ceiling (raw reflect, no stack)", "unexpected callbacks: 0;",
-            "(3/3: the Linux kernel's TCP", "       run 1: ", "== side by side", "kernel veth", "xdp / kernel",
+            "(3/3: the Linux kernel's TCP", "       run 1: ", "== side by side", "kernel 1 core", "kernel 2 cores",
+            "xdp / kernel", "kernel keep-alive latency",
             "veth ceiling, wire frames/s"})
         {
             assertTrue(text.contains(expected), "missing '" + expected + "' in:\n" + text);
