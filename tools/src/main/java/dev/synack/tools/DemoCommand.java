@@ -105,15 +105,15 @@ public final class DemoCommand
             out.println("synack demo (3/3: the Linux kernel's TCP on a veth pair, same workloads)");
             final KernelResults kernel = new KernelComparison(out, seconds, runs).measure();
             out.println();
-            sideBySide(memory, xdp, kernel);
+            sideBySide(memory, xdp, threadPerEnd, kernel);
         }
         return 0;
     }
 
     /**
      * One complete demo on one wire; returns the medians: workloads × {rate, wire frames/s, ceiling, p50, p99,
-     * p99.9 (ns; keep-alive rows only)}. Over AF_XDP the returned figures are those of both ends on one thread; the
-     * thread-per-end figures are kept in {@link #threadPerEnd}.
+     * p99.9 (ns), reflect round trips/s at the same window (keep-alive rows only)}. Over AF_XDP the returned
+     * figures are those of both ends on one thread; the thread-per-end figures are kept in {@link #threadPerEnd}.
      */
     private double[][] demo(final String kind, final String part)
     {
@@ -209,35 +209,56 @@ public final class DemoCommand
         }
     }
 
-    private void sideBySide(final double[][] memory, final double[][] xdp, final KernelResults kernel)
+    private void sideBySide(final double[][] memory, final double[][] xdp, final double[][] perEnd,
+        final KernelResults kernel)
     {
         out.println("== side by side, medians of this run");
-        out.println("   synack: both stacks and both NICs on one thread; kernel 1 core: client and server on core 0,"
-            + " one thread each, blocking; kernel 2 cores: one end per core, busy-polling; xdp / kernel divides by"
-            + " the better of the two");
-        out.printf("  %-52s %12s %12s %14s %14s %14s%n", "workload", "synack mem", "synack xdp", "kernel 1 core",
-            "kernel 2 cores", "xdp / kernel");
+        out.println("   synack xdp 1 thread: both stacks and both NIC agents on one thread pinned to CPU 0; per end:"
+            + " one pinned busy-polling thread per end (CPUs 0 and 1)");
+        out.println("   kernel 1 core: client and server on CPU 0, one thread each, blocking; kernel 2 cores: one end"
+            + " per CPU, busy-polling; ratios divide by the better kernel figure of the two");
+        out.printf("  %-46s %11s %11s %11s %11s %11s %9s %9s%n", "workload", "synack mem", "xdp 1 thr",
+            "xdp per end", "kern 1 core", "kern 2 core", "1 thr/k", "end/k");
         for (int i = 0; i < NAMES.length; i++)
         {
-            out.printf("  %-52s %,12.0f %,12.0f %,14.0f %,14.0f %13.2fx%n", NAMES[i], memory[i][0], xdp[i][0],
-                kernel.oneCore().median()[i], kernel.twoCores().median()[i], xdp[i][0] / kernel.best(i));
-        }
-        final double ceiling = xdp[0][2];
-        if (ceiling > 0)
-        {
-            out.printf("  %-52s %12s %,12.0f%n", "veth ceiling, wire frames/s (raw reflect, no stack)", "", ceiling);
+            final double best = kernel.best(i);
+            out.printf("  %-46s %,11.0f %,11.0f %,11.0f %,11.0f %,11.0f %8.2fx %8.2fx%n", NAMES[i], memory[i][0],
+                xdp[i][0], perEnd[i][0], kernel.oneCore().median()[i], kernel.twoCores().median()[i],
+                xdp[i][0] / best, perEnd[i][0] / best);
         }
         out.println();
-        out.println("  kernel keep-alive latency, µs, p50 / p99 / p99.9 (synack's: the tables of parts 1/3 and 2/3)");
-        out.printf("  %-22s %24s %24s%n", "in flight", "kernel 1 core", "kernel 2 cores");
+        out.println("  against the link itself: raw reflect round trips/s at the same window (no stack, one thread per"
+            + " end), same run");
+        out.printf("  %-46s %11s %11s %11s %9s %9s%n", "workload", "reflect", "xdp 1 thr", "xdp per end", "1 thr/r",
+            "end/r");
+        for (int i = 2; i < 4; i++)
+        {
+            final double reflect = xdp[i][6];
+            out.printf("  %-46s %,11.0f %,11.0f %,11.0f %8.0f%% %8.0f%%%n", NAMES[i], reflect, xdp[i][0],
+                perEnd[i][0], 100 * xdp[i][0] / reflect, 100 * perEnd[i][0] / reflect);
+        }
+        if (xdp[0][2] > 0)
+        {
+            out.printf("  %-46s %,11.0f%n", "deep ceiling, wire frames/s (window 512)", xdp[0][2]);
+        }
+        out.println();
+        out.println("  keep-alive latency, µs: p50 / p99 / p99.9");
+        out.printf("  %-12s %22s %22s %22s %22s%n", "in flight", "xdp 1 thread", "xdp per end", "kernel 1 core",
+            "kernel 2 cores");
         final String[] labels = {"1", "16"};
         for (int i = 0; i < 2; i++)
         {
             final double[] one = kernel.oneCore().latencyUs()[i];
             final double[] two = kernel.twoCores().latencyUs()[i];
-            out.printf("  %-22s %24s %24s%n", labels[i], String.format("%.1f / %.1f / %.1f", one[0], one[1], one[2]),
+            out.printf("  %-12s %22s %22s %22s %22s%n", labels[i], percentiles(xdp[2 + i]), percentiles(perEnd[2 + i]),
+                String.format("%.1f / %.1f / %.1f", one[0], one[1], one[2]),
                 String.format("%.1f / %.1f / %.1f", two[0], two[1], two[2]));
         }
+    }
+
+    private static String percentiles(final double[] row)
+    {
+        return String.format("%.1f / %.1f / %.1f", row[3] / 1e3, row[4] / 1e3, row[5] / 1e3);
     }
 
     private void ping(final Link link, final FramePrinter printer)
@@ -345,7 +366,7 @@ public final class DemoCommand
         final KeepAliveRun k1 = new KeepAliveRun(link, clock, 1, latency[0]);
         final KeepAliveRun k16 = new KeepAliveRun(link, clock, 16, latency[1]);
         final String[] names = NAMES;
-        final double[][] medians = new double[names.length][6];
+        final double[][] medians = new double[names.length][7];
         final double[][] rates = new double[4][runs];
         final double[][] frameRates = new double[4][runs];
         for (int r = 0; r < runs; r++)
@@ -391,6 +412,7 @@ public final class DemoCommand
         for (int i = 0; i < 2; i++)
         {
             final Histogram hist = latency[i];
+            medians[2 + i][6] = link.reflectRoundTrips(i == 0 ? 1 : 16);
             medians[2 + i][3] = hist.getValueAtPercentile(50);
             medians[2 + i][4] = hist.getValueAtPercentile(99);
             medians[2 + i][5] = hist.getValueAtPercentile(99.9);

@@ -48,6 +48,16 @@ public interface Link extends AutoCloseable
     }
 
     /** Releases everything (sockets, XDP programs, the lab network, counters files); never throws. */
+    /**
+     * @param window frames in flight.
+     * @return round trips per second the raw reflect tool measured on this link at that window (0 when not
+     *     measured): the ceiling of a request/response workload with that many requests outstanding.
+     */
+    default double reflectRoundTrips(final int window)
+    {
+        return 0;
+    }
+
     /** Stops narrating frames (before the measurements), where narrating costs something per frame. */
     default void quiet()
     {

@@ -40,7 +40,8 @@ public final class XdpLink implements Link
     private FrameTap narration;
     private EndThread endThread;
     private String mode = "";
-    private Reflect.Result ceiling;
+    private static final int[] CEILING_WINDOWS = {1, 16, 512};
+    private Reflect.Result[] ceiling;
     private boolean closed;
 
     private XdpLink(final DemoStacks stacks, final Path labNet, final String name)
@@ -104,21 +105,41 @@ public final class XdpLink implements Link
 
     /**
      * The link's ceiling in this run, before the stacks open their sockets: the raw reflect tool bounces 60-byte
-     * frames back from dev_a to a blaster on dev_b (no stack, MACs swapped), one busy thread per end.
+     * frames back from dev_a to a blaster on dev_b (no stack, MACs swapped), one pinned busy thread per end — with
+     * a window of 1 and 16 frames (the keep-alive workloads' depths, for the per-window comparison) and of 512 (the
+     * deep ceiling).
      */
-    private static Reflect.Result measureCeiling(final Map<String, String> lab)
+    private static Reflect.Result[] measureCeiling(final Map<String, String> lab)
     {
         final boolean twoCpus = Runtime.getRuntime().availableProcessors() > 1;
+        final Reflect.Result[] results = new Reflect.Result[CEILING_WINDOWS.length];
         try
         {
-            return Reflect.bench(lab.get("ns_a"), lab.get("dev_a"), lab.get("ns_b"), lab.get("dev_b"),
-                XdpMode.GENERIC, 1.0, 1024, 64, 512, twoCpus ? 0 : -1, twoCpus ? 1 : -1);
+            for (int i = 0; i < CEILING_WINDOWS.length; i++)
+            {
+                results[i] = Reflect.bench(lab.get("ns_a"), lab.get("dev_a"), lab.get("ns_b"), lab.get("dev_b"),
+                    XdpMode.GENERIC, 1.0, 1024, 64, CEILING_WINDOWS[i], twoCpus ? 0 : -1, twoCpus ? 1 : -1);
+            }
+            return results;
         }
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted measuring the link ceiling", ex);
         }
+    }
+
+    @Override
+    public double reflectRoundTrips(final int window)
+    {
+        for (int i = 0; ceiling != null && i < CEILING_WINDOWS.length; i++)
+        {
+            if (CEILING_WINDOWS[i] == window)
+            {
+                return ceiling[i].framesPerSecond();
+            }
+        }
+        return 0;
     }
 
     @Override
@@ -137,13 +158,24 @@ public final class XdpLink implements Link
     @Override
     public double ceilingFramesPerSecond()
     {
-        return ceiling == null ? 0 : (ceiling.sent() + ceiling.reflected()) / ceiling.seconds();
+        final Reflect.Result deep = ceiling == null ? null : ceiling[ceiling.length - 1];
+        return deep == null ? 0 : (deep.sent() + deep.reflected()) / deep.seconds();
     }
 
     @Override
     public String ceilingDetail()
     {
-        return ceiling == null ? null : ceiling.line();
+        if (ceiling == null)
+        {
+            return null;
+        }
+        final StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < ceiling.length; i++)
+        {
+            lines.append(i == 0 ? "" : System.lineSeparator() + "            ").append("window ")
+                .append(CEILING_WINDOWS[i]).append(": ").append(ceiling[i].line());
+        }
+        return lines.toString();
     }
 
     @Override
