@@ -152,8 +152,8 @@ class MainTest
             "ceiling:", "reflect frames/s:", "ICMP echo reply", "[SYN,ACK]", "keep-alive exchanges/s, 16 in flight",
             "of ceiling", "link ceiling (raw reflect, no stack)", "unexpected callbacks: 0;",
             "(3/3: the Linux kernel's TCP", "       run 1: ", "== side by side", "kernel 1 core", "kernel 2 cores",
-            "xdp / kernel", "kernel keep-alive latency",
-            "veth ceiling, wire frames/s"})
+            "xdp per end", "1 thr/k", "end/k", "against the link itself: raw reflect round trips/s",
+            "keep-alive latency, µs: p50 / p99 / p99.9", "(b) one thread per end"})
         {
             assertTrue(text.contains(expected), "missing '" + expected + "' in:\n" + text);
         }
