@@ -69,6 +69,8 @@ final class Conversation
     final List<Mark> marks = new ArrayList<>();
     final List<TimeWait> timeWaits = new ArrayList<>();
     final Set<String> capturedAt = new LinkedHashSet<>();
+    /** Sendings and arrivals in the order they happened: arrow × 2, plus 1 for an arrival. */
+    final List<Integer> events = new ArrayList<>();
     String leftStack;
     String rightStack;
     private final long[] timeWaitStart = {-1, -1};
@@ -93,35 +95,54 @@ final class Conversation
         return (TcpEnd.over(left, right) && !arrows.isEmpty()) || (from.isnKnown && from.isn != syn.seq);
     }
 
-    void add(final Transit transit)
+    /**
+     * Its sender sends a segment.
+     *
+     * @param transit the segment's trip.
+     * @return the arrow drawn for it, to pass to {@link #receive} when it arrives.
+     */
+    int send(final Transit transit)
     {
         final TcpSegment seg = transit.segment();
         final boolean fromLeft = seg.source().equals(left.address);
         final TcpEnd from = fromLeft ? left : right;
         final TcpEnd to = fromLeft ? right : left;
         name(fromLeft, transit.senderStack());
-        name(!fromLeft, transit.receiverStack());
         final int arrow = arrows.size();
         final boolean retransmission = from.retransmits(seg);
-        final String fromBefore = from.state;
+        final String before = from.state;
         from.send(seg);
-        changed(fromLeft, fromBefore, from.state, transit.sendNs(), arrow);
-        if (!transit.dropped())
-        {
-            final String toBefore = to.state;
-            final boolean finInTimeWait = toBefore.equals("TIME-WAIT") && (seg.flags & FIN) != 0;
-            to.receive(seg);
-            changed(!fromLeft, toBefore, to.state, transit.receiveNs(), arrow);
-            if (finInTimeWait && to.state.equals("TIME-WAIT"))
-            {
-                // RFC 9293 §3.6.1: the peer lost our ACK; we ACK its FIN again and 2MSL starts over
-                final int end = fromLeft ? 1 : 0;
-                restarts.get(end).add(transit.receiveNs());
-                timeWaitLastStart[end] = transit.receiveNs();
-            }
-        }
+        changed(fromLeft, before, from.state, transit.sendNs(), arrow);
         arrows.add(new Arrow(fromLeft, transit.sendNs(), transit.receiveNs(), transit.dropped(), retransmission,
             seg.label(from, to)));
+        events.add(arrow * 2);
+        return arrow;
+    }
+
+    /**
+     * A segment arrives at its receiver (never called for one the wire dropped).
+     *
+     * @param transit the segment's trip.
+     * @param arrow what {@link #send} returned for it.
+     */
+    void receive(final Transit transit, final int arrow)
+    {
+        final TcpSegment seg = transit.segment();
+        final boolean toLeft = !seg.source().equals(left.address);
+        final TcpEnd to = toLeft ? left : right;
+        name(toLeft, transit.receiverStack());
+        events.add(arrow * 2 + 1);
+        final String before = to.state;
+        final boolean finInTimeWait = before.equals("TIME-WAIT") && (seg.flags & FIN) != 0;
+        to.receive(seg);
+        changed(toLeft, before, to.state, transit.receiveNs(), arrow);
+        if (finInTimeWait && to.state.equals("TIME-WAIT"))
+        {
+            // RFC 9293 §3.6.1: the peer lost our ACK; we ACK its FIN again and 2MSL starts over
+            final int end = toLeft ? 0 : 1;
+            restarts.get(end).add(transit.receiveNs());
+            timeWaitLastStart[end] = transit.receiveNs();
+        }
     }
 
     /**

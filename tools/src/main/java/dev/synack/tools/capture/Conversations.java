@@ -1,6 +1,7 @@
 package dev.synack.tools.capture;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,10 +24,34 @@ final class Conversations
      */
     static List<Conversation> of(final List<CapturedFrame> frames, final long mslNs)
     {
+        final List<Transit> transits = Transits.of(frames);
+        // each trip is two events, its sending and its arrival, applied in the order they happened: an end that
+        // sends its FIN before the peer's FIN arrives (a simultaneous close) must be in FIN-WAIT-1 when it arrives
+        final List<long[]> events = new ArrayList<>();
+        for (int i = 0; i < transits.size(); i++)
+        {
+            final Transit t = transits.get(i);
+            events.add(new long[] {t.sendNs(), t.sendOrder(), 0, i});
+            if (!t.dropped())
+            {
+                events.add(new long[] {t.receiveNs(), t.receiveOrder(), 1, i});
+            }
+        }
+        events.sort(Comparator.<long[]>comparingLong(e -> e[0]).thenComparingLong(e -> e[1])
+            .thenComparingLong(e -> e[2]));
         final List<Conversation> all = new ArrayList<>();
         final Map<String, Conversation> byTuple = new HashMap<>();
-        for (final Transit transit : Transits.of(frames))
+        final Conversation[] conversationOf = new Conversation[transits.size()];
+        final int[] arrowOf = new int[transits.size()];
+        for (final long[] event : events)
         {
+            final int i = (int)event[3];
+            final Transit transit = transits.get(i);
+            if (event[2] == 1)
+            {
+                conversationOf[i].receive(transit, arrowOf[i]);
+                continue;
+            }
             final TcpSegment seg = transit.segment();
             Conversation conversation = byTuple.get(seg.tupleKey());
             if (conversation == null || (seg.isSyn() && conversation.isNewConnection(seg)))
@@ -35,7 +60,8 @@ final class Conversations
                 all.add(conversation);
                 byTuple.put(seg.tupleKey(), conversation);
             }
-            conversation.add(transit);
+            conversationOf[i] = conversation;
+            arrowOf[i] = conversation.send(transit);
         }
         for (final Conversation conversation : all)
         {

@@ -43,14 +43,6 @@ public final class LadderCommand
     public LadderCommand(final List<String> args, final PrintStream out)
     {
         final Args parsed = new Args("ladder", args, Set.of("stream", "stack", "svg", "msl-ms"), Set.of());
-        if (parsed.positional().size() != 1)
-        {
-            throw new UsageException("ladder: needs exactly one journal directory or pcap file, got "
-                + parsed.positional().size());
-        }
-        this.source = path(parsed.positional().get(0));
-        this.stream = parsed.intValue("stream", 0, 1, Integer.MAX_VALUE);
-        this.stack = parsed.value("stack");
         final String svgName = parsed.value("svg");
         if (svgName != null && (svgName.isEmpty() || svgName.startsWith("--")))
         {
@@ -62,6 +54,14 @@ public final class LadderCommand
         {
             throw new UsageException("ladder: --msl-ms sets TIME-WAIT's length in an --svg picture: give --svg FILE");
         }
+        if (parsed.positional().size() != 1)
+        {
+            throw new UsageException("ladder: needs exactly one journal directory or pcap file, got "
+                + parsed.positional().size());
+        }
+        this.source = path(parsed.positional().get(0));
+        this.stream = parsed.intValue("stream", 0, 1, Integer.MAX_VALUE);
+        this.stack = parsed.value("stack");
         this.svg = svgName == null ? null : path(svgName);
         this.mslNs = TimeUnit.MILLISECONDS.toNanos(parsed.intValue("msl-ms", DEFAULT_MSL_MS, 1, Integer.MAX_VALUE));
         this.out = out;

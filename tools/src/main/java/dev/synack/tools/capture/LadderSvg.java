@@ -24,10 +24,11 @@ import dev.synack.tools.svg.Svg;
  */
 final class LadderSvg
 {
-    private static final double WIDTH = 1000;
+    private static final double WIDTH = 1120;
     private static final double X_AXIS = 120;
     private static final double X_LEFT = 330;
-    private static final double X_RIGHT = 850;
+    private static final double X_RIGHT = 970;
+    private static final double LABEL_INSET = 24;
     private static final double Y_INITIAL = 116;
     private static final double TOP = 150;
     private static final double STATE_GAP = 14;
@@ -63,14 +64,25 @@ final class LadderSvg
         axis = new TimeAxis(TOP, rowsAt);
         sendY = new double[c.arrows.size()];
         receiveY = new double[c.arrows.size()];
-        final Map<Long, Integer> slots = new HashMap<>();
-        for (int i = 0; i < c.arrows.size(); i++)
+        // Within one instant each sending takes a row of its own, in the order things happened, and an arrival is
+        // drawn on the row of the latest sending before it: a reply leaves where the request arrived, and an end
+        // that sent before something arrived (a simultaneous close) shows it in that order. An arrow never climbs.
+        final Map<Long, Integer> sent = new HashMap<>();
+        for (final int event : c.events)
         {
+            final int i = event / 2;
             final Conversation.Arrow arrow = c.arrows.get(i);
-            final int slot = slots.merge(arrow.sendNs(), 1, Integer::sum) - 1;
-            sendY[i] = axis.y(arrow.sendNs()) + slot * TimeAxis.ROW;
-            // a reply leaves where the request arrived; an arrow never climbs
-            receiveY[i] = arrow.dropped() ? sendY[i] : Math.max(axis.y(arrow.receiveNs()), sendY[i]);
+            if (event % 2 == 0)
+            {
+                final int row = sent.merge(arrow.sendNs(), 1, Integer::sum) - 1;
+                sendY[i] = axis.y(arrow.sendNs()) + row * TimeAxis.ROW;
+                receiveY[i] = sendY[i];
+            }
+            else
+            {
+                final int row = Math.max(0, sent.getOrDefault(arrow.receiveNs(), 0) - 1);
+                receiveY[i] = Math.max(axis.y(arrow.receiveNs()) + row * TimeAxis.ROW, sendY[i]);
+            }
         }
         markY = new double[c.marks.size()];
         for (int i = 0; i < markY.length; i++)
@@ -284,23 +296,14 @@ final class LadderSvg
                 "stroke-dasharray", arrow.retransmission() ? "7 4" : "none",
                 "marker-end", arrow.retransmission() ? "url(#head-red)" : "url(#head)");
         }
-        final double leftY = arrow.fromLeft() ? sendY[i] : receiveY[i];
-        final double rightY = arrow.fromLeft() ? receiveY[i] : sendY[i];
-        final double midX = (X_LEFT + X_RIGHT) / 2;
-        final double midY = arrow.dropped() ? sendY[i] : (leftY + rightY) / 2;
-        final double angle = arrow.dropped() ? 0 : Math.toDegrees(Math.atan2(rightY - leftY, X_RIGHT - X_LEFT));
-        if (Svg.num(angle).equals("0"))
-        {
-            svg.text("text", label, "class", "label", "x", Svg.num(midX), "y", Svg.num(midY - 5),
-                "text-anchor", "middle", "fill", colour);
-        }
-        else
-        {
-            // written along a slanted arrow, so it never crosses it
-            final String rotate = "rotate(" + Svg.num(angle) + " " + Svg.num(midX) + " " + Svg.num(midY) + ")";
-            svg.text("text", label, "class", "label", "x", Svg.num(midX), "y", Svg.num(midY - 5),
-                "text-anchor", "middle", "fill", colour, "transform", rotate);
-        }
+        // The label starts at its sender, level with where the arrow leaves: an arrow never climbs, so the label
+        // stays above its own line, and no two segments leave at one height, so labels never overprint (arrows
+        // meet where a reply leaves as the request arrives: labels written midway would collide there).
+        final double x = arrow.fromLeft() ? X_LEFT + LABEL_INSET : X_RIGHT - LABEL_INSET;
+        svg.text("text", label, "class", "label", "x", Svg.num(x), "y", Svg.num(sendY[i] - 5),
+            "text-anchor", arrow.fromLeft() ? "start" : "end", "fill", colour,
+            // a white halo keeps it readable where an arriving arrow crosses it
+            "stroke", "#ffffff", "stroke-width", "3", "stroke-linejoin", "round", "paint-order", "stroke");
         svg.close("g");
     }
 

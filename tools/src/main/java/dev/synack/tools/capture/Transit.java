@@ -9,8 +9,10 @@ package dev.synack.tools.capture;
  * @param dropped whether it was seen leaving its sender and never arriving, with both ends captured.
  * @param senderStack the capturing stack that sent it, or null.
  * @param receiverStack the capturing stack that received it, or null (always null for a pcap's frames).
+ * @param sendOrder where its sending was recorded in the capture (orders events of one instant).
+ * @param receiveOrder where its arrival was recorded (its sending's place when only one capture point saw it).
  */
 record Transit(TcpSegment segment, long sendNs, long receiveNs, boolean dropped, String senderStack,
-    String receiverStack)
+    String receiverStack, int sendOrder, int receiveOrder)
 {
 }

@@ -91,12 +91,12 @@ final class Transits
                 final CapturedFrame arrival = j < 0 ? null : segments.get(j).frame;
                 transits.add(new Transit(segment, frame.timeNs(), arrival == null ? frame.timeNs() : arrival.timeNs(),
                     arrival == null && bothEnds(stacksOfTuple, segment), frame.stack(),
-                    arrival == null ? null : arrival.stack()));
+                    arrival == null ? null : arrival.stack(), i, j < 0 ? i : j));
             }
             else if (!paired[i])
             {
                 transits.add(new Transit(segment, frame.timeNs(), frame.timeNs(), false, null,
-                    frame.stack().equals(Pcap.STACK) ? null : frame.stack()));
+                    frame.stack().equals(Pcap.STACK) ? null : frame.stack(), i, i));
             }
         }
         transits.sort(Comparator.comparingLong(Transit::sendNs)); // stable: capture order among equal times
