@@ -283,7 +283,7 @@ final class LadderSvg
         if (arrow.dropped())
         {
             // it left and never arrived: the line stops short, at a cross where the wire lost it
-            final double endX = fromX + (toX - fromX) * 0.6;
+            final double endX = fromX + (toX - fromX) * 0.8; // past its label
             final double y = sendY[i];
             line(svg, fromX, y, endX, y, colour, arrow.retransmission() ? "7 4" : null);
             line(svg, endX - 7, y - 7, endX + 7, y + 7, RED, null, "2.5");
