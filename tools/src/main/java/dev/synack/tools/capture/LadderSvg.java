@@ -15,8 +15,8 @@ import dev.synack.tools.svg.Svg;
  * labelled with its {@code address:port} (and the capturing stack), one arrow per segment from the time it left
  * to the time it arrived with its flags, relative seq/ack, window and length; the state each end enters written
  * on its own side of its lifeline at that height; retransmissions red and dashed, drops as an arrow ending in a
- * cross halfway; TIME-WAIT as a bar with its real length. Time runs down in µs since the first segment, on a
- * {@link TimeAxis} that shortens long idle gaps to labelled breaks.
+ * cross short of the receiver; TIME-WAIT as a bar with its real length. Time runs down in µs since the first
+ * segment, on a {@link TimeAxis} that shortens long idle gaps to labelled breaks.
  * <p>
  * Same conversation, same bytes: every number goes through {@link Svg#num} and every order is fixed, so the
  * pictures can be golden files. Text elements carry classes ({@code state left}, {@code state right},
