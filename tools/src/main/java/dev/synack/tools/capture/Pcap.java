@@ -21,6 +21,8 @@ public final class Pcap
     public static final int MAGIC_NANOS = 0xa1b23c4d;
     /** Magic of a pcap with microsecond timestamps. */
     public static final int MAGIC_MICROS = 0xa1b2c3d4;
+    /** The stack name of frames read from a pcap file: where they were captured is not known. */
+    public static final String STACK = "pcap";
     /** LINKTYPE_ETHERNET. */
     public static final int LINKTYPE_ETHERNET = 1;
     private static final int SNAPLEN = 65535;
@@ -121,7 +123,7 @@ public final class Pcap
             }
             final byte[] frame = new byte[included];
             System.arraycopy(bytes, at + RECORD_HEADER, frame, 0, included);
-            frames.add(new CapturedFrame(seconds * 1_000_000_000L + fraction * fractionNs, false, "pcap", frame));
+            frames.add(new CapturedFrame(seconds * 1_000_000_000L + fraction * fractionNs, false, STACK, frame));
             at += RECORD_HEADER + included;
         }
         if (frames.isEmpty())
