@@ -342,12 +342,7 @@ public final class SynackStack implements AutoCloseable
      */
     public SynackStack listen(final int port, final TcpHandler handler)
     {
-        call(s ->
-        {
-            s.tcp().listen(port, handler);
-            return null;
-        });
-        return this;
+        return listenOn(port, handler);
     }
 
     /**
@@ -361,7 +356,17 @@ public final class SynackStack implements AutoCloseable
      */
     public SynackStack listen(final int port, final DataHandler handler)
     {
-        return listen(port, (TcpHandler)handler);
+        return listenOn(port, handler);
+    }
+
+    private SynackStack listenOn(final int port, final TcpHandler handler)
+    {
+        call(s ->
+        {
+            s.tcp().listen(port, handler);
+            return null;
+        });
+        return this;
     }
 
     /**

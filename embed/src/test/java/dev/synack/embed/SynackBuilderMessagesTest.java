@@ -3,6 +3,7 @@ package dev.synack.embed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -170,6 +171,7 @@ class SynackBuilderMessagesTest
             assertEquals("memoryWire side A is already taken by a running stack", assertThrows(
                 SynackConfigException.class, () -> Synack.builder().memoryWire(link, MemoryLink.Side.A)
                     .address("198.18.0.3/24").start()).getMessage());
+            assertTrue(a.isRunning(), "the first keeps running");
         }
     }
 }

@@ -20,6 +20,7 @@ public final class EchoClient implements TcpHandler
     private final UnsafeBuffer request;
     private final ExpandableArrayBuffer reply = new ExpandableArrayBuffer();
     private final CompletableFuture<String> done = new CompletableFuture<>();
+    private int sent;
     private int replyLength;
 
     private EchoClient(final String text)
@@ -37,8 +38,17 @@ public final class EchoClient implements TcpHandler
     @Override
     public void onOpen(final TcpConnection connection)
     {
-        connection.send(request, 0, request.capacity());
-        connection.close(); // FIN after the text: the service echoes it, then closes too
+        onWritable(connection);
+    }
+
+    @Override
+    public void onWritable(final TcpConnection connection)
+    {
+        sent += Math.max(0, connection.send(request, sent, request.capacity() - sent)); // as much as fits now
+        if (sent == request.capacity())
+        {
+            connection.close(); // FIN after the text: the service echoes it, then closes too
+        }
     }
 
     @Override
