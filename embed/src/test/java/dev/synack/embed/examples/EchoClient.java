@@ -44,10 +44,13 @@ public final class EchoClient implements TcpHandler
     @Override
     public void onWritable(final TcpConnection connection)
     {
-        sent += Math.max(0, connection.send(request, sent, request.capacity() - sent)); // as much as fits now
-        if (sent == request.capacity())
+        if (sent < request.capacity())
         {
-            connection.close(); // FIN after the text: the service echoes it, then closes too
+            sent += Math.max(0, connection.send(request, sent, request.capacity() - sent)); // what fits now
+            if (sent == request.capacity())
+            {
+                connection.close(); // FIN after the text: the service echoes it, then closes too
+            }
         }
     }
 
