@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
@@ -155,6 +156,24 @@ class SynackStackMemoryTest
         });
         assertTrue(found[0] >= 0, "no counter '" + label + "'");
         return found[0];
+    }
+
+    @Test
+    void theCaptureTapSeesFramesBothWays() throws Exception
+    {
+        final MemoryLink link = MemoryLink.create();
+        final AtomicInteger in = new AtomicInteger();
+        final AtomicInteger out = new AtomicInteger();
+        try (SynackStack server = side(link, MemoryLink.Side.A, "tapped")
+                .tap((outbound, buffer, offset, length, timeNs) -> (outbound ? out : in).incrementAndGet()).start();
+            SynackStack client = side(link, MemoryLink.Side.B, "client").start())
+        {
+            server.listen(7, (connection, buffer, offset, length) -> connection.send(buffer, offset, length));
+            assertEquals("NORMAL: tapped", EchoClient.echo(client, A, "tapped"));
+            server.stop();
+            assertEquals(server.counters().get(StackCounter.FRAMES_IN), in.get(), "every frame in");
+            assertTrue(out.get() >= 4, "ARP reply, SYN-ACK, data, FIN at least: " + out.get());
+        }
     }
 
     @Test
