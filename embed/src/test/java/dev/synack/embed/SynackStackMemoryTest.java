@@ -172,7 +172,7 @@ class SynackStackMemoryTest
             assertEquals("NORMAL: tapped", EchoClient.echo(client, A, "tapped"));
             server.stop();
             assertEquals(server.counters().get(StackCounter.FRAMES_IN), in.get(), "every frame in");
-            assertTrue(out.get() >= 4, "ARP reply, SYN-ACK, data, FIN at least: " + out.get());
+            assertTrue(out.get() >= 3, "ARP reply, SYN-ACK, the echo (its FIN may ride along) at least: " + out.get());
         }
     }
 

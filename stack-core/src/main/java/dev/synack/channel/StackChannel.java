@@ -16,9 +16,10 @@ import dev.synack.api.CloseReason;
  * {@code OneToOneRingBuffer}), both encoded in place with no allocation. Made by
  * {@link ChannelAgent#newChannel}.
  * <p>
- * Who may call what: the command methods ({@link #listen}, {@link #unlisten}, {@link #connect}, {@link #send}, {@link #close}...)
- * from any number of threads at once (the command ring is many-to-one); the commands of one thread reach the
- * stack in the order it wrote them, with no order between threads (send on one connection from one thread).
+ * Who may call what: the command methods ({@link #listen}, {@link #unlisten}, {@link #connect}, {@link #send},
+ * {@link #close}...) from any number of threads at once (the command ring is many-to-one); the commands of one
+ * thread reach the stack in the order it wrote them, with no order between threads (send on one connection from one
+ * thread).
  * {@link #poll} from one thread at a time only (the event ring has one reader). Every command method returns
  * false, and writes nothing, when the command ring is full: try again later (backpressure, never loss).
  * <p>
