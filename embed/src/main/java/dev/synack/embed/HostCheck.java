@@ -21,7 +21,8 @@ import dev.synack.wire.MacAddress;
  * {@link SynackConfigException} whose one line names the value and where it was looked up.
  * <p>
  * Outside a namespace the interface is read from {@code /sys/class/net/IF}; inside one from
- * {@code ip -n NS -d -o link show dev IF}, because sysfs shows the namespace it was mounted in, not ours.
+ * {@code ip -n NS -o link show dev IF} and {@code ip netns exec NS ls /sys/class/net/IF/queues}, because our sysfs
+ * shows the namespace it was mounted in, not the interface's.
  * Start-up only; stateless.
  */
 final class HostCheck
@@ -38,7 +39,6 @@ final class HostCheck
     private static final String FAILED = "exit ";
     private static final Pattern ETHER = Pattern.compile("link/ether ([0-9a-fA-F:]{17})");
     private static final Pattern MTU = Pattern.compile(" mtu ([0-9]+)");
-    private static final Pattern RX_QUEUES = Pattern.compile(" numrxqueues ([0-9]+)");
 
     /**
      * What start-up needs of the interface.
@@ -113,7 +113,7 @@ final class HostCheck
             throw new SynackConfigException("namespace '" + namespace + "': no such network namespace (/run/netns/"
                 + namespace + " does not exist): check `ip netns list`");
         }
-        final List<String> command = List.of("ip", "-n", namespace, "-d", "-o", "link", "show", "dev", name);
+        final List<String> command = List.of("ip", "-n", namespace, "-o", "link", "show", "dev", name);
         final String source = String.join(" ", command);
         final String text = run(command);
         if (text == null || text.startsWith(FAILED))
@@ -129,9 +129,22 @@ final class HostCheck
                 + " is not an Ethernet interface (no link/ether in `" + source + "`)");
         }
         final Matcher mtu = MTU.matcher(text);
-        final Matcher queues = RX_QUEUES.matcher(text);
+        // The queues in use, as sysfs shows them inside the namespace (`ip netns exec` mounts the namespace's own
+        // sysfs); ip's numrxqueues is what the device could have (veth: one per possible CPU), not what it has.
+        final String dir = "/sys/class/net/" + name + "/queues";
+        final String listing = run(List.of("ip", "netns", "exec", namespace, "ls", dir));
+        if (listing == null || listing.startsWith(FAILED))
+        {
+            throw new SynackConfigException("cannot list " + dir + " in network namespace " + namespace
+                + (listing == null ? "" : ": " + firstLine(listing)));
+        }
+        int queues = 0;
+        for (final String entry : listing.split("\\s+"))
+        {
+            queues += entry.startsWith("rx-") ? 1 : 0;
+        }
         return new Nic(mac(ether.group(1), name, source), mtu.find() ? Integer.parseInt(mtu.group(1)) : 1500,
-            queues.find() ? Integer.parseInt(queues.group(1)) : 1, "numrxqueues in `" + source + "`");
+            queues, dir + "/rx-* in network namespace " + namespace);
     }
 
     private static long mac(final String text, final String name, final String source)

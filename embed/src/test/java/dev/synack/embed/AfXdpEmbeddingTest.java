@@ -87,8 +87,8 @@ class AfXdpEmbeddingTest
         {
             final String queue = assertThrows(SynackConfigException.class, () -> onLab(lab).queue(1).start())
                 .getMessage();
-            assertEquals("queue 1: " + lab.devA() + " has 1 rx queue (0..0, from numrxqueues in `ip -n " + lab.nsA()
-                + " -d -o link show dev " + lab.devA() + "`)", queue);
+            assertEquals("queue 1: " + lab.devA() + " has 1 rx queue (0..0, from /sys/class/net/" + lab.devA()
+                + "/queues/rx-* in network namespace " + lab.nsA() + ")", queue);
             final String missing = assertThrows(SynackConfigException.class, () -> onLab(lab).device("nosuch0")
                 .start()).getMessage();
             assertTrue(missing.startsWith("no such interface nosuch0 in network namespace " + lab.nsA() + " (`ip -n "),
