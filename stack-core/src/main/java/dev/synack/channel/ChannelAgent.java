@@ -497,6 +497,9 @@ public final class ChannelAgent implements Agent
             case ChannelCommands.LISTEN:
                 listen(ch, id, ChannelCommands.arg1(buffer, index));
                 break;
+            case ChannelCommands.UNLISTEN:
+                unlisten(ch, id, ChannelCommands.arg1(buffer, index));
+                break;
             case ChannelCommands.CONNECT:
                 connect(ch, id, ChannelCommands.arg1(buffer, index), ChannelCommands.arg2(buffer, index));
                 break;
@@ -526,6 +529,33 @@ public final class ChannelAgent implements Agent
         listenOwners[port] = ch.id + 1;
         listenCorrelations[port] = correlationId;
         listenAnswer(ch, correlationId, port, ChannelError.NONE);
+    }
+
+    private void unlisten(final Channel ch, final long correlationId, final int port)
+    {
+        if (port <= 0 || port >= PORTS)
+        {
+            error(ch, correlationId, ChannelCommands.UNLISTEN, ChannelError.BAD_PORT);
+            return;
+        }
+        if (listenOwners[port] != ch.id + 1)
+        {
+            // Another channel's port, or one listened on directly through the engine, is not this channel's to stop.
+            final boolean owned = listenOwners[port] != 0 || engine.isListening(port);
+            error(ch, correlationId, ChannelCommands.UNLISTEN,
+                owned ? ChannelError.NOT_OWNER : ChannelError.NOT_LISTENING);
+            return;
+        }
+        engine.unlisten(port);
+        listenOwners[port] = 0;
+        final int index = claim(ch, ChannelEvents.UNLISTENED, ChannelEvents.LISTENING_LENGTH);
+        if (index >= 0)
+        {
+            final MutableDirectBuffer b = claimed();
+            b.putLong(index + ChannelEvents.ID_OFFSET, correlationId);
+            b.putInt(index + ChannelEvents.INT8_OFFSET, port);
+            commit(index);
+        }
     }
 
     private void connect(final Channel ch, final long correlationId, final int remoteIp, final int remotePort)
@@ -710,7 +740,14 @@ public final class ChannelAgent implements Agent
             }
             final int port = c.localPort();
             final int owner = listenOwners[port] - 1;
-            if (owner < 0 || channels[owner].overHighWater())
+            if (owner < 0)
+            {
+                // Its handshake began before UNLISTEN: no one accepts it now, so reset it (a closed listener's RST).
+                count(ChannelError.NOT_LISTENING.ordinal());
+                c.abort();
+                return;
+            }
+            if (channels[owner].overHighWater())
             {
                 // The application is too far behind to be told of one more connection: refuse it (RST).
                 count(ChannelError.ACCEPT_OVERFLOW.ordinal());

@@ -13,6 +13,7 @@ import org.agrona.MutableDirectBuffer;
  *   0       4       8               16              24
  *   |channel| pad   | correlation id / handle       | ...
  *   LISTEN           correlationId   port
+ *   UNLISTEN         correlationId   port
  *   CONNECT          correlationId   remoteIp remotePort
  *   SEND             handle          bytes...
  *   SHUTDOWN_OUTPUT, CLOSE, ABORT, RESUME_SEND: handle
@@ -34,12 +35,14 @@ public final class ChannelCommands
     public static final int ABORT = 6;
     /** Ends the refusal of sends that follows a SEND_PARTIAL. */
     public static final int RESUME_SEND = 7;
+    /** Stops accepting on a port this channel listens on; answered by UNLISTENED or an ERROR. */
+    public static final int UNLISTEN = 8;
 
     /** Offset of the writer's channel id, in every command. */
     public static final int CHANNEL_OFFSET = 0;
     /** Offset of the correlation id (LISTEN, CONNECT) or the handle (every other command). */
     public static final int ID_OFFSET = 8;
-    /** Offset of the port (LISTEN) or remote IP (CONNECT). */
+    /** Offset of the port (LISTEN, UNLISTEN) or remote IP (CONNECT). */
     public static final int ARG1_OFFSET = 16;
     /** Offset of the remote port (CONNECT). */
     public static final int ARG2_OFFSET = 20;
@@ -48,7 +51,7 @@ public final class ChannelCommands
 
     /** Length of a command that carries only a handle. */
     public static final int HANDLE_LENGTH = 16;
-    /** Length of LISTEN. */
+    /** Length of LISTEN and UNLISTEN. */
     public static final int LISTEN_LENGTH = 20;
     /** Length of CONNECT. */
     public static final int CONNECT_LENGTH = 24;
@@ -66,6 +69,7 @@ public final class ChannelCommands
         switch (type)
         {
             case LISTEN:
+            case UNLISTEN:
                 return LISTEN_LENGTH;
             case CONNECT:
                 return CONNECT_LENGTH;
@@ -103,6 +107,8 @@ public final class ChannelCommands
                 return "ABORT";
             case RESUME_SEND:
                 return "RESUME_SEND";
+            case UNLISTEN:
+                return "UNLISTEN";
             default:
                 return "UNKNOWN";
         }
@@ -146,7 +152,7 @@ public final class ChannelCommands
     /**
      * @param buffer the ring's buffer.
      * @param offset where the command starts.
-     * @return the port (LISTEN) or remote IP (CONNECT).
+     * @return the port (LISTEN, UNLISTEN) or remote IP (CONNECT).
      */
     public static int arg1(final DirectBuffer buffer, final int offset)
     {

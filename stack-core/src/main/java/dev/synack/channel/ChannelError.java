@@ -11,11 +11,11 @@ public enum ChannelError
     NONE,
     /** The handle names no connection of this stack: never opened, already closed (CLOSED was sent), or reused. */
     UNKNOWN_HANDLE,
-    /** The handle names a live connection that belongs to another channel. */
+    /** The handle names a live connection, or UNLISTEN a listening port, that belongs to another channel. */
     NOT_OWNER,
     /** SEND on a connection that can no longer send (after shutdownOutput/close, or not yet established). */
     CANNOT_SEND,
-    /** LISTEN or CONNECT with a port outside 1..65535. */
+    /** LISTEN, UNLISTEN or CONNECT with a port outside 1..65535. */
     BAD_PORT,
     /** LISTEN on a port that is already listening. */
     ALREADY_LISTENING,
@@ -30,7 +30,12 @@ public enum ChannelError
     /** A passive open refused (RST) because its channel's application is too far behind on events. */
     ACCEPT_OVERFLOW,
     /** An event that found both the event ring and the channel's backlog full: the one lossy case, counted. */
-    EVENT_LOST;
+    EVENT_LOST,
+    /**
+     * UNLISTEN on a port no channel listens on; also counted (stack side) for a connection whose handshake
+     * completed after its port stopped listening, which is reset as a closed listening socket's would be.
+     */
+    NOT_LISTENING;
 
     private static final ChannelError[] VALUES = values();
 

@@ -15,6 +15,7 @@ package dev.synack.channel;
  *   PEER_CLOSED     0: handle
  *   CLOSED          0: handle  8: CloseReason
  *   ERROR           0: handle or correlationId  8: command type  12: ChannelError
+ *   UNLISTENED      0: correlationId  8: port
  * </pre>
  */
 public final class ChannelEvents
@@ -39,6 +40,8 @@ public final class ChannelEvents
     public static final int CLOSED = 9;
     /** A command could not be carried out. */
     public static final int ERROR = 10;
+    /** An UNLISTEN succeeded: the port accepts no more connections (established ones go on). */
+    public static final int UNLISTENED = 11;
 
     /** Offset of the first long of every event (handle or correlation id). */
     public static final int ID_OFFSET = 0;
@@ -59,7 +62,7 @@ public final class ChannelEvents
     /** Offset of the bytes of a DATA event. */
     public static final int DATA_OFFSET = 8;
 
-    /** Length of LISTENING. */
+    /** Length of LISTENING and UNLISTENED. */
     public static final int LISTENING_LENGTH = 12;
     /** Length of LISTEN_FAILED. */
     public static final int LISTEN_FAILED_LENGTH = 16;

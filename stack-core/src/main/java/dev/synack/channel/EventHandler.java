@@ -34,6 +34,16 @@ public interface EventHandler
     }
 
     /**
+     * An UNLISTEN succeeded: no new connection is accepted on the port; those already open go on.
+     *
+     * @param correlationId the UNLISTEN's.
+     * @param port the port no longer listening.
+     */
+    default void onUnlistened(final long correlationId, final int port)
+    {
+    }
+
+    /**
      * A connection is ESTABLISHED.
      *
      * @param handle what commands name it by from now on.

@@ -16,9 +16,10 @@ import dev.synack.api.CloseReason;
  * {@code OneToOneRingBuffer}), both encoded in place with no allocation. Made by
  * {@link ChannelAgent#newChannel}.
  * <p>
- * Who may call what: the command methods ({@link #listen}, {@link #connect}, {@link #send}, {@link #close}...)
- * from any number of threads at once (the command ring is many-to-one); the commands of one thread reach the
- * stack in the order it wrote them, with no order between threads (send on one connection from one thread).
+ * Who may call what: the command methods ({@link #listen}, {@link #unlisten}, {@link #connect}, {@link #send},
+ * {@link #close}...) from any number of threads at once (the command ring is many-to-one); the commands of one
+ * thread reach the stack in the order it wrote them, with no order between threads (send on one connection from one
+ * thread).
  * {@link #poll} from one thread at a time only (the event ring has one reader). Every command method returns
  * false, and writes nothing, when the command ring is full: try again later (backpressure, never loss).
  * <p>
@@ -79,6 +80,30 @@ public final class StackChannel
     public boolean listen(final long correlationId, final int port)
     {
         final int index = claim(ChannelCommands.LISTEN, ChannelCommands.LISTEN_LENGTH);
+        if (index < 0)
+        {
+            return false;
+        }
+        final AtomicBuffer buffer = commands.buffer();
+        ChannelCommands.putHeader(buffer, index, channelId, correlationId);
+        buffer.putInt(index + ChannelCommands.ARG1_OFFSET, port);
+        commands.commit(index);
+        return true;
+    }
+
+    /**
+     * Stops a passive open this channel made: answered by {@link EventHandler#onUnlistened}, or by
+     * {@link EventHandler#onError} with {@link ChannelError#NOT_LISTENING}, {@link ChannelError#NOT_OWNER} (another
+     * channel's port) or {@link ChannelError#BAD_PORT}. Connections already accepted on the port are not touched;
+     * one still in its handshake is reset when it completes, as a closed listening socket's would be.
+     *
+     * @param correlationId the caller's, echoed in the answer.
+     * @param port the local port.
+     * @return false when the command ring is full.
+     */
+    public boolean unlisten(final long correlationId, final int port)
+    {
+        final int index = claim(ChannelCommands.UNLISTEN, ChannelCommands.LISTEN_LENGTH);
         if (index < 0)
         {
             return false;
@@ -281,6 +306,9 @@ public final class StackChannel
                     break;
                 case ChannelEvents.CLOSED:
                     h.onClosed(id, reason(buffer.getInt(index + ChannelEvents.INT8_OFFSET)));
+                    break;
+                case ChannelEvents.UNLISTENED:
+                    h.onUnlistened(id, buffer.getInt(index + ChannelEvents.INT8_OFFSET));
                     break;
                 case ChannelEvents.ERROR:
                     h.onError(id, buffer.getInt(index + ChannelEvents.INT8_OFFSET),

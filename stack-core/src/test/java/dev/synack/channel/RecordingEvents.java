@@ -32,6 +32,12 @@ class RecordingEvents implements EventHandler
     }
 
     @Override
+    public void onUnlistened(final long correlationId, final int port)
+    {
+        events.add("unlistened " + correlationId + " " + port);
+    }
+
+    @Override
     public void onOpened(final long handle, final long correlationId, final boolean passive, final int remoteIp,
         final int remotePort, final int localPort)
     {

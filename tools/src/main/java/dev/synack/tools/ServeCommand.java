@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
@@ -12,24 +11,25 @@ import java.util.concurrent.TimeUnit;
 
 import org.agrona.concurrent.status.CountersReader;
 
+import dev.synack.embed.Synack;
+import dev.synack.embed.SynackBuilder;
+import dev.synack.embed.SynackConfigException;
+import dev.synack.embed.SynackStack;
 import dev.synack.ip.Ipv4Address;
 import dev.synack.nic.bpf.XskRedirectProgram;
-import dev.synack.nic.ffi.NativeException;
-import dev.synack.nic.xdp.XdpConfig;
 import dev.synack.nic.xdp.XdpMode;
 import dev.synack.stack.StackConfig;
-import dev.synack.stat.CountersFile;
 import dev.synack.stat.StackCounter;
+import dev.synack.stat.StackCounters;
 import dev.synack.tools.http.HttpResponder;
-import dev.synack.tools.xdp.XdpStack;
 import dev.synack.wire.MacAddress;
 import dev.synack.workload.EchoServer;
 
 /**
  * {@code synack serve}: synack as a server on an interface the operator names (a real NIC in a perf lab, or one
- * end of a veth pair): an AF_XDP socket on one queue, an {@link XdpStack} (NIC agent and stack on one thread) with
- * the {@link HttpResponder} and the {@link EchoServer} listening, a status line every second, the counters in a
- * file for {@code synack stat FILE --watch}, and the full counters at the end.
+ * end of a veth pair): a {@link SynackStack} from the embedding API on one queue (NIC agent and stack on one thread,
+ * pinned and busy-spinning if asked) with the {@link HttpResponder} and the {@link EchoServer} listening, a status
+ * line every second, the counters in a file for {@code synack stat FILE --watch}, and the full counters at the end.
  * <p>
  * It runs until {@code --seconds} elapse or the JVM gets SIGINT/SIGTERM; either way one stop sequence stops the
  * agents, closes the socket (which detaches the XDP program: it is attached through a BPF link, so even a killed
@@ -48,7 +48,7 @@ final class ServeCommand
     /** Per-connection send and receive buffer (bytes). */
     static final int BUFFER_BYTES = 16 * 1024;
     /** The largest IP packet synack sends (a 1514-byte frame, MSS 1460) even on a jumbo-MTU interface. */
-    static final int MAX_MTU = 1500;
+    static final int MAX_MTU = SynackBuilder.MAX_MTU;
 
     private static final long SECOND_NS = TimeUnit.SECONDS.toNanos(1);
 
@@ -169,9 +169,9 @@ final class ServeCommand
         this.maxConnections = parsed.intValue("max-connections", 4096, 1, 1 << 20);
         try
         {
-            stackConfig(MacAddress.parse("02:00:00:00:00:01"), MAX_MTU).validate();
+            builder().validate(); // what the embedding checks beyond the options above (e.g. the buffer slab)
         }
-        catch (final IllegalArgumentException ex)
+        catch (final SynackConfigException ex)
         {
             throw new UsageException("serve: " + ex.getMessage());
         }
@@ -205,16 +205,29 @@ final class ServeCommand
         return value;
     }
 
-    private StackConfig stackConfig(final long ourMac, final int mtu)
+    /** @return the embedding's builder with every option of the command line (the counters file is added in run). */
+    private SynackBuilder builder()
     {
-        final StackConfig config = new StackConfig().name("serve").ip(ip + "/" + prefixLength).mac(ourMac)
-            .maxFrameLength(14 + mtu).maxConnections(maxConnections).listenBacklog(Math.min(maxConnections, 4096))
-            .sendBufferSize(BUFFER_BYTES).receiveBufferSize(BUFFER_BYTES);
+        final SynackBuilder builder = Synack.builder().device(dev).namespace(namespace).queue(queue)
+            .address(ip + "/" + prefixLength).xdpMode(mode).zeroCopy(zeroCopy).connections(maxConnections)
+            .bufferBytes(BUFFER_BYTES, BUFFER_BYTES).channels(0, 1024);
+        if (mac != null)
+        {
+            builder.mac(MacAddress.toString(mac));
+        }
         if (gateway != null)
         {
-            config.gateway(gateway);
+            builder.gateway(gateway);
         }
-        return config;
+        if (busySpin)
+        {
+            builder.busySpin();
+        }
+        if (cpu >= 0)
+        {
+            builder.cpus(cpu);
+        }
+        return builder;
     }
 
     /**
@@ -236,53 +249,35 @@ final class ServeCommand
             {
                 throw ex;
             }
-            nif = NetInterface.unread(dev, namespace, ex.getMessage()); // the socket's open will say what is wrong
+            nif = NetInterface.unread(dev, namespace, ex.getMessage()); // start() will say what is wrong
         }
-        final long ourMac = mac != null ? mac : nif.mac();
-        final int mtu = Math.min(nif.mtu(), MAX_MTU);
-        if (mtu < 576)
-        {
-            throw new NotAvailableException(dev + " has MTU " + nif.mtu() + ": synack needs at least 576", null);
-        }
-        final StackConfig config = stackConfig(ourMac, mtu).isnSecret(new SecureRandom().nextLong());
         final Path countersPath = countersPath();
         final boolean tempCounters = countersOption == null;
-        final CountersFile countersFile = CountersFile.create(countersPath, ServeAgent.CAPACITY);
-        final ServeAgent agent = new ServeAgent(countersFile.newManager(), busySpin, cpu);
-        final XdpConfig xdp = XdpConfig.builder(dev).namespace(namespace).queue(queue).mode(mode).zeroCopy(zeroCopy)
-            .build();
-        final XdpStack stack;
-        try
-        {
-            stack = XdpStack.start(xdp, config, false, agent);
-        }
-        catch (final NativeException ex)
-        {
-            removeCounters(countersFile, countersPath, tempCounters);
-            throw new NotAvailableException(ex.getMessage(), ex);
-        }
-        catch (final RuntimeException ex)
-        {
-            removeCounters(countersFile, countersPath, tempCounters);
-            throw ex;
-        }
-        final Session session = new Session(stack, agent, countersFile, countersPath, tempCounters);
         final HttpResponder http = httpPort == 0 ? null : new HttpResponder();
         final EchoServer echo = echoPort == 0 ? null : new EchoServer();
+        final ServeAgent[] agent = new ServeAgent[1];
+        final SynackStack stack;
         try
         {
-            stack.run(() ->
+            stack = builder().countersFile(countersPath)
+                .agent(counters -> agent[0] = new ServeAgent(counters, http, echo)).start();
+        }
+        catch (final SynackConfigException ex)
+        {
+            removeCounters(countersPath, tempCounters);
+            throw new NotAvailableException(ex.getMessage(), ex);
+        }
+        final Session session = new Session(stack, agent[0], countersPath, tempCounters);
+        try
+        {
+            if (http != null)
             {
-                if (http != null)
-                {
-                    stack.stack().tcp().listen(httpPort, http);
-                }
-                if (echo != null)
-                {
-                    stack.stack().tcp().listen(echoPort, echo);
-                }
-                agent.attach(stack.counters(), http, echo, stack.nic(), stack.socket());
-            });
+                stack.listen(httpPort, http);
+            }
+            if (echo != null)
+            {
+                stack.listen(echoPort, echo);
+            }
         }
         catch (final RuntimeException ex)
         {
@@ -291,7 +286,7 @@ final class ServeCommand
         }
         final Thread hook = new Thread(() -> session.stop("signal (SIGINT/SIGTERM)"), "synack-serve-stop");
         Runtime.getRuntime().addShutdownHook(hook);
-        header(nif, ourMac, mtu, stack, countersPath, agent);
+        header(nif, stack, countersPath);
         final String reason = session.serve();
         session.stop(reason);
         try
@@ -322,9 +317,8 @@ final class ServeCommand
         }
     }
 
-    private static void removeCounters(final CountersFile file, final Path path, final boolean temporary)
+    private static void removeCounters(final Path path, final boolean temporary)
     {
-        file.close();
         if (temporary)
         {
             try
@@ -339,9 +333,10 @@ final class ServeCommand
         }
     }
 
-    private void header(final NetInterface nif, final long ourMac, final int mtu, final XdpStack stack,
-        final Path countersPath, final ServeAgent agent)
+    private void header(final NetInterface nif, final SynackStack stack, final Path countersPath)
     {
+        final long ourMac = stack.config().mac();
+        final int mtu = stack.config().maxFrameLength() - 14;
         final String where = dev + (namespace == null ? "" : " (namespace " + namespace + ")");
         out.println("synack serve: " + ip + "/" + prefixLength + " on " + where + ", queue " + queue);
         out.println("  MAC     " + MacAddress.toString(ourMac) + (mac != null ? " (--mac)"
@@ -349,14 +344,13 @@ final class ServeCommand
         out.println("  MTU     " + mtu + (nif.problem() != null ? " (assumed: " + nif.problem() + ")" : "")
             + (nif.mtu() > MAX_MTU ? " (the interface has " + nif.mtu() + "; synack sends"
             + " at most " + MAX_MTU + ")" : "") + ", MSS " + (mtu - 40));
-        out.println("  XDP     " + stack.socket().mode());
+        out.println("  XDP     " + stack.wire());
         out.println("  route   " + (gateway == null ? "on-link only (no --gateway)" : "default via " + gateway));
         out.println("  serving " + (httpPort == 0 ? "" : "HTTP/1.1 on :" + httpPort + " (HttpResponder)")
             + (httpPort != 0 && echoPort != 0 ? ", " : "") + (echoPort == 0 ? "" : "echo on :" + echoPort
             + " (EchoServer)") + "; up to " + maxConnections + " connections, " + BUFFER_BYTES / 1024
             + " KiB buffers each way");
-        out.println("  thread  NIC agent + stack on one thread, " + (busySpin ? "busy-spinning" : "backing off when"
-            + " idle (spin, yield, park up to 100 us)") + (cpu < 0 ? ", not pinned" : agent.pinned()
+        out.println("  thread  " + stack.threads() + (cpu < 0 ? ", not pinned" : stack.pinned()
             ? ", pinned to CPU " + cpu : ", pinning to CPU " + cpu + " FAILED (running anywhere)"));
         out.println("  counters " + countersPath + "  (watch: synack stat " + countersPath + " --watch)");
         if (nif.kernelOwns(ip))
@@ -372,9 +366,8 @@ final class ServeCommand
     /** One run of the server: the status loop and the one stop sequence that the loop or the hook runs. */
     private final class Session
     {
-        private final XdpStack stack;
+        private final SynackStack stack;
         private final ServeAgent agent;
-        private final CountersFile countersFile;
         private final Path countersPath;
         private final boolean tempCounters;
         private final CountDownLatch stopRequested = new CountDownLatch(1);
@@ -386,12 +379,10 @@ final class ServeCommand
         private long lastResponses;
         private long lastEchoBytes;
 
-        Session(final XdpStack stack, final ServeAgent agent, final CountersFile countersFile,
-            final Path countersPath, final boolean tempCounters)
+        Session(final SynackStack stack, final ServeAgent agent, final Path countersPath, final boolean tempCounters)
         {
             this.stack = stack;
             this.agent = agent;
-            this.countersFile = countersFile;
             this.countersPath = countersPath;
             this.tempCounters = tempCounters;
             this.lastNs = startNs;
@@ -438,15 +429,16 @@ final class ServeCommand
             }
             final long now = System.nanoTime();
             final double dt = (now - lastNs) / 1e9;
-            final long in = agent.get(StackCounter.TCP_SEGMENTS_IN);
-            final long outSegments = agent.get(StackCounter.TCP_SEGMENTS_OUT);
+            final StackCounters counters = stack.counters();
+            final long in = counters.get(StackCounter.TCP_SEGMENTS_IN);
+            final long outSegments = counters.get(StackCounter.TCP_SEGMENTS_OUT);
             final long responses = agent.httpResponses();
             final long echoed = agent.echoBytes();
             out.printf("%5.0f s  connections %,d (TIME-WAIT %,d)  segments in %,.0f/s out %,.0f/s  retransmits %,d"
                 + "  drops %,d  HTTP responses %,.0f/s (%,d)  echo %,.0f B/s%n", (now - startNs) / 1e9,
-                agent.get(StackCounter.TCP_CONNECTIONS), agent.get(StackCounter.TCP_TIME_WAIT),
+                counters.get(StackCounter.TCP_CONNECTIONS), counters.get(StackCounter.TCP_TIME_WAIT),
                 (in - lastSegmentsIn) / dt, (outSegments - lastSegmentsOut) / dt,
-                agent.get(StackCounter.TCP_RETRANSMITS), agent.get(StackCounter.FRAMES_DROPPED),
+                counters.get(StackCounter.TCP_RETRANSMITS), counters.get(StackCounter.FRAMES_DROPPED),
                 (responses - lastResponses) / dt, responses, (echoed - lastEchoBytes) / dt);
             lastNs = now;
             lastSegmentsIn = in;
@@ -456,9 +448,9 @@ final class ServeCommand
         }
 
         /**
-         * Stops the agents, closes the socket (detaching the XDP program), prints the final counters, and closes
-         * the counters file. Runs once; a second call (the hook after the loop, or the reverse) waits for the
-         * first to finish and returns.
+         * Stops the stack (threads joined, last NIC figures published, XDP program detached, socket closed), prints
+         * the final counters, then closes the stack (unmapping the counters file). Runs once; a second call (the hook
+         * after the loop, or the reverse) waits for the first to finish and returns.
          */
         synchronized void stop(final String reason)
         {
@@ -472,21 +464,12 @@ final class ServeCommand
             out.println("stopping: " + reason);
             try
             {
-                stack.run(() -> agent.publish(true)); // the last XDP_STATISTICS, read on the data-path thread
+                stack.stop();
             }
             catch (final RuntimeException ex)
             {
-                out.println("  (last XDP statistics not read: " + ex.getMessage() + ")");
+                out.println("  stopping the stack failed: " + ex.getMessage());
             }
-            try
-            {
-                stack.close();
-            }
-            catch (final RuntimeException ex)
-            {
-                out.println("  closing the stack failed: " + ex.getMessage());
-            }
-            agent.publish(false); // the stack thread has ended: these are the final values
             final String link = NetInterface.link(dev, namespace);
             if (link == null)
             {
@@ -502,7 +485,7 @@ final class ServeCommand
                 out.println("  socket closed; no XDP program left on " + dev + " (ip link)");
             }
             out.printf("== final counters after %.1f s (non-zero; XDP_STATISTICS as of the stop)%n", elapsed);
-            final CountersReader reader = countersFile.newReader();
+            final CountersReader reader = stack.countersReader();
             reader.forEach((value, id, label) ->
             {
                 if (value != 0)
@@ -514,7 +497,8 @@ final class ServeCommand
             {
                 out.printf("  HTTP responses: %,.0f/s on average%n", agent.httpResponses() / elapsed);
             }
-            removeCounters(countersFile, countersPath, tempCounters);
+            stack.close();
+            removeCounters(countersPath, tempCounters);
             if (!tempCounters)
             {
                 out.println("  counters file kept: " + countersPath);

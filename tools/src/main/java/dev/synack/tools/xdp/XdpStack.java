@@ -37,6 +37,10 @@ import dev.synack.time.SystemNanoClock;
  * (a workload, a responder's timers) runs on the stack thread after the stack in every duty cycle.
  * <p>
  * {@link #close()} stops the threads, then closes the socket (which detaches the XDP program).
+ * <p>
+ * The lab's harness, for tools and tests that hand over a raw {@link XdpConfig} and {@link StackConfig} (the HTTP lab,
+ * the interop tests). Services — {@code synack serve} among them — use the embedding API instead
+ * ({@code dev.synack.embed.Synack.builder()}): validated options, idle strategy, pinning, counters file, channels.
  */
 public final class XdpStack implements AutoCloseable
 {
