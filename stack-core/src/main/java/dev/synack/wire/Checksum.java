@@ -3,6 +3,7 @@ package dev.synack.wire;
 import java.nio.ByteOrder;
 
 import org.agrona.DirectBuffer;
+import org.agrona.UnsafeApi;
 
 /**
  * The Internet checksum (RFC 1071) and its incremental update (RFC 1624).
@@ -10,10 +11,16 @@ import org.agrona.DirectBuffer;
  * Sums are kept as a {@code long} of unfolded one's-complement partial sums, so callers can add the
  * pseudo-header and the payload in separate calls and fold once. 32-bit big-endian words are summed at a
  * time: 2^16 is congruent to 1 modulo 0xFFFF, so folding a sum of 32-bit words gives the 16-bit sum.
+ * <p>
+ * The bulk of a range is read eight bytes at a time in the machine's byte order after one bounds check, and
+ * swapped to network order once at the end (RFC 1071 §2(B): the sum is byte-order independent). A profile of
+ * the receive path showed per-word reads with their own bounds checks taking a fifth of it.
  * Stateless and thread-safe; never allocates.
  */
 public final class Checksum
 {
+    private static final boolean NATIVE_BIG_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN;
+
     private Checksum()
     {
     }
@@ -29,10 +36,25 @@ public final class Checksum
      */
     public static long add(final long sum, final DirectBuffer buffer, final int offset, final int length)
     {
+        buffer.boundsCheck(offset, length);
+        final byte[] array = buffer.byteArray();
+        long address = buffer.addressOffset() + offset;
+        final long wideEnd = address + (length & ~7);
+        long wide = 0;
+        while (address < wideEnd)
+        {
+            final long word = UnsafeApi.getLong(array, address);
+            wide += (word & 0xFFFF_FFFFL) + (word >>> 32);
+            address += 8;
+        }
         long acc = sum;
-        int i = offset;
+        if (wide != 0)
+        {
+            acc += NATIVE_BIG_ENDIAN ? wide : Short.reverseBytes((short)fold(wide)) & 0xFFFF;
+        }
+        int i = offset + (length & ~7);
         final int end = offset + length;
-        while (end - i >= 4)
+        if (end - i >= 4)
         {
             acc += buffer.getInt(i, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL;
             i += 4;

@@ -1,5 +1,7 @@
 package dev.synack.wire;
 
+import java.nio.ByteOrder;
+
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
@@ -25,12 +27,9 @@ public final class MacAddress
      */
     public static long read(final DirectBuffer buffer, final int offset)
     {
-        long v = 0;
-        for (int i = 0; i < 6; i++)
-        {
-            v = (v << 8) | (buffer.getByte(offset + i) & 0xFF);
-        }
-        return v;
+        // two reads, not six: this runs for every received frame
+        return ((buffer.getInt(offset, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL) << 16)
+            | (buffer.getShort(offset + 4, ByteOrder.BIG_ENDIAN) & 0xFFFF);
     }
 
     /**

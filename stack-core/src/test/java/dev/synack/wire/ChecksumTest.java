@@ -85,6 +85,31 @@ class ChecksumTest
     }
 
     @Test
+    void offHeapBuffersSumLikeHeapBuffers()
+    {
+        // UMEM frames are off-heap: the eight-byte native-order reads must agree with the heap path and the naive sum.
+        final SplittableRandom random = new SplittableRandom(SEED + 1);
+        final byte[] bytes = new byte[256];
+        final UnsafeBuffer direct = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(bytes.length));
+        for (int round = 0; round < 500; round++)
+        {
+            random.nextBytes(bytes);
+            direct.putBytes(0, bytes);
+            final int offset = random.nextInt(16);
+            final int length = random.nextInt(bytes.length - 16);
+            assertEquals(naive(bytes, offset, length), Checksum.compute(direct, offset, length),
+                "round " + round + " offset " + offset + " length " + length);
+        }
+    }
+
+    @Test
+    void aRangeBeyondTheBufferIsRefusedNotRead()
+    {
+        final UnsafeBuffer b = new UnsafeBuffer(new byte[40]);
+        org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class, () -> Checksum.add(0, b, 8, 40));
+    }
+
+    @Test
     void sumsSplitAtEvenBoundariesEqualOneSum()
     {
         final SplittableRandom random = new SplittableRandom(SEED);
