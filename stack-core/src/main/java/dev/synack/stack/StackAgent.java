@@ -11,6 +11,7 @@ import dev.synack.ip.IcmpService;
 import dev.synack.ip.IpOutput;
 import dev.synack.ip.Ipv4Address;
 import dev.synack.ip.Ipv4Header;
+import dev.synack.ip.Reassembly;
 import dev.synack.stat.DropReason;
 import dev.synack.stat.StackCounter;
 import dev.synack.stat.StackCounters;
@@ -41,6 +42,7 @@ public final class StackAgent implements Agent, MessageHandler
     private final IpOutput ipOutput;
     private final IcmpService icmp;
     private final TcpEngine tcp;
+    private final Reassembly reassembly;
     private final EthernetFrame eth = new EthernetFrame();
     private final Ipv4Header ip = new Ipv4Header();
     private final long localMac;
@@ -78,6 +80,7 @@ public final class StackAgent implements Agent, MessageHandler
         icmp = new IcmpService(ipOutput, counters);
         now = clock.nanoTime();
         tcp = new TcpEngine(config, ipOutput, counters, now);
+        reassembly = new Reassembly(config.reassemblySlots(), config.reassemblyTimeoutNs());
     }
 
     @Override
@@ -91,6 +94,7 @@ public final class StackAgent implements Agent, MessageHandler
         tcp.flushCorked();
         work += arp.poll(now);
         work += tcp.poll(now);
+        work += expireFragments();
         return work;
     }
 
@@ -134,13 +138,13 @@ public final class StackAgent implements Agent, MessageHandler
                 return arp.onArp(buffer, eth.payloadOffset(), eth.payloadLength(), now);
             case EthernetFrame.TYPE_IPV4:
                 reason = ip.wrapChecked(buffer, eth.payloadOffset(), eth.payloadLength());
-                return reason != DropReason.NONE ? reason : onIpv4(buffer);
+                return reason == DropReason.NONE || reason == DropReason.IP_FRAGMENT ? onIpv4(buffer, reason) : reason;
             default:
                 return DropReason.ETH_UNSUPPORTED_TYPE;
         }
     }
 
-    private DropReason onIpv4(final MutableDirectBuffer buffer)
+    private DropReason onIpv4(final MutableDirectBuffer buffer, final DropReason fragment)
     {
         if (ip.destination() != localIp)
         {
@@ -151,15 +155,56 @@ public final class StackAgent implements Agent, MessageHandler
         {
             return DropReason.IP_MARTIAN_SOURCE;
         }
-        switch (ip.protocol())
+        if (fragment != DropReason.NONE)
+        {
+            return onFragment(buffer);
+        }
+        return deliver(ip.protocol(), buffer, ip.payloadOffset(), ip.payloadLength(), source);
+    }
+
+    private DropReason onFragment(final MutableDirectBuffer buffer)
+    {
+        // RFC 1122 §3.3.2: reassemble; a datagram goes up only when whole
+        final DropReason reason = reassembly.onFragment(ip, buffer, now);
+        if (reason != DropReason.NONE)
+        {
+            return reason;
+        }
+        counters.increment(StackCounter.IP_FRAGMENTS_IN);
+        final int slot = reassembly.completed();
+        if (slot < 0)
+        {
+            return DropReason.NONE;
+        }
+        counters.increment(StackCounter.IP_DATAGRAMS_REASSEMBLED);
+        final DropReason delivered = deliver(reassembly.protocol(slot), reassembly.payload(slot), 0,
+            reassembly.payloadLength(slot), reassembly.source(slot));
+        reassembly.release(slot);
+        return delivered;
+    }
+
+    private DropReason deliver(
+        final int protocol, final MutableDirectBuffer buffer, final int offset, final int length, final int source)
+    {
+        switch (protocol)
         {
             case Ipv4Header.PROTOCOL_TCP:
-                return tcp.onSegment(buffer, ip.payloadOffset(), ip.payloadLength(), source, now);
+                return tcp.onSegment(buffer, offset, length, source, now);
             case Ipv4Header.PROTOCOL_ICMP:
-                return icmp.onIcmp(source, buffer, ip.payloadOffset(), ip.payloadLength(), now);
+                return icmp.onIcmp(source, buffer, offset, length, now);
             default:
                 return DropReason.IP_UNSUPPORTED_PROTOCOL;
         }
+    }
+
+    private int expireFragments()
+    {
+        final int expired = reassembly.poll(now);
+        for (int i = 0; i < expired; i++)
+        {
+            counters.drop(DropReason.IP_REASSEMBLY_TIMEOUT);
+        }
+        return expired;
     }
 
     /**
@@ -194,6 +239,12 @@ public final class StackAgent implements Agent, MessageHandler
     public IcmpService icmp()
     {
         return icmp;
+    }
+
+    /** @return IPv4 datagrams being reassembled now. */
+    public int reassemblyInUse()
+    {
+        return reassembly.inUse();
     }
 
     /** @return the TCP engine: listen, connect, and the connection table. */

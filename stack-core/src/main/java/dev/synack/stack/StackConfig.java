@@ -30,6 +30,8 @@ public final class StackConfig
     private int sendBufferSize = 64 * 1024;
     private int receiveBufferSize = 64 * 1024;
     private int outOfOrderSegments = 16;
+    private int reassemblySlots = 8;
+    private long reassemblyTimeoutNs = TimeUnit.SECONDS.toNanos(30);
     private long mslNs = TimeUnit.SECONDS.toNanos(30);
     private long initialRtoNs = TimeUnit.SECONDS.toNanos(1);
     private long minRtoNs = TimeUnit.MILLISECONDS.toNanos(200);
@@ -61,6 +63,41 @@ public final class StackConfig
     public StackConfig name(final String name)
     {
         this.name = name;
+        return this;
+    }
+
+    /** @return IPv4 datagrams reassembled at once (0: fragments are dropped, counted). */
+    public int reassemblySlots()
+    {
+        return reassemblySlots;
+    }
+
+    /**
+     * RFC 1122 §3.3.2: a host MUST reassemble. Each slot preallocates 64 KiB; when all are busy the oldest
+     * datagram is evicted. Default 8.
+     *
+     * @param slots datagrams held at once, 0..1024; 0 refuses fragments (a counted deviation).
+     * @return this.
+     */
+    public StackConfig reassemblySlots(final int slots)
+    {
+        this.reassemblySlots = slots;
+        return this;
+    }
+
+    /** @return how long an incomplete IPv4 datagram is held. */
+    public long reassemblyTimeoutNs()
+    {
+        return reassemblyTimeoutNs;
+    }
+
+    /**
+     * @param timeoutNs how long an incomplete IPv4 datagram is held (default 30 s, as Linux's ipfrag_time).
+     * @return this.
+     */
+    public StackConfig reassemblyTimeoutNs(final long timeoutNs)
+    {
+        this.reassemblyTimeoutNs = timeoutNs;
         return this;
     }
 
@@ -626,6 +663,8 @@ public final class StackConfig
         require(slab < Integer.MAX_VALUE, "maxConnections × (sendBufferSize + receiveBufferSize) = " + slab
             + " bytes exceeds the 2 GiB buffer slab: lower one of them");
         require(outOfOrderSegments >= 0, "outOfOrderSegments must not be negative");
+        require(reassemblySlots >= 0 && reassemblySlots <= 1024, "reassemblySlots must be 0..1024: " + reassemblySlots);
+        require(reassemblyTimeoutNs > 0, "reassemblyTimeout must be positive: " + reassemblyTimeoutNs + " ns");
         require(mslNs > 0, "msl must be positive");
         require(minRtoNs > 0 && minRtoNs <= initialRtoNs && initialRtoNs <= maxRtoNs,
             "RTO bounds must satisfy 0 < minRto <= initialRto <= maxRto");

@@ -32,8 +32,18 @@ public enum DropReason
     IP_BAD_TOTAL_LENGTH("bad IPv4 total length"),
     /** Header checksum does not verify. */
     IP_BAD_CHECKSUM("bad IPv4 header checksum"),
-    /** MF set or a non-zero fragment offset: synack does not reassemble. */
-    IP_FRAGMENT("IPv4 fragment"),
+    /** MF set or a non-zero fragment offset while reassembly is off ({@code StackConfig.reassemblySlots(0)}). */
+    IP_FRAGMENT("IPv4 fragment (reassembly off)"),
+    /** A fragment that would end past 65,535 bytes of datagram. */
+    IP_FRAGMENT_TOO_BIG("IPv4 fragment past 65535 bytes"),
+    /** A fragment other than the last whose length is zero or not a multiple of 8. */
+    IP_FRAGMENT_BAD_LENGTH("IPv4 fragment of bad length"),
+    /** An exact copy of a fragment already held (the datagram is kept). */
+    IP_FRAGMENT_DUPLICATE("duplicate IPv4 fragment"),
+    /** A fragment overlapping one held, or disagreeing on the length: the whole datagram is discarded. */
+    IP_FRAGMENT_OVERLAP("overlapping IPv4 fragment (datagram discarded)"),
+    /** A datagram not complete within the reassembly timeout (counted once per datagram). */
+    IP_REASSEMBLY_TIMEOUT("IPv4 reassembly timed out"),
     /** Destination address is not ours. */
     IP_NOT_FOR_US("IPv4 destination not ours"),
     /** Source is multicast, broadcast, unspecified, loopback or our own address (RFC 1122 §3.2.1.3). */

@@ -20,6 +20,10 @@ public enum StackCounter
     ARP_LEARNED("ARP neighbours learned"),
     /** Neighbour resolutions that gave up after the retry limit. */
     ARP_FAILED("ARP resolutions failed"),
+    /** IPv4 fragments taken for reassembly. */
+    IP_FRAGMENTS_IN("IPv4 fragments in"),
+    /** IPv4 datagrams reassembled whole and delivered. */
+    IP_DATAGRAMS_REASSEMBLED("IPv4 datagrams reassembled"),
     /** ICMP echo requests answered. */
     ICMP_ECHO_REPLIES_SENT("ICMP echo replies sent"),
     /** ICMP echo requests we sent (ping). */

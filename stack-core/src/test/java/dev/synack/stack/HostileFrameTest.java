@@ -48,7 +48,10 @@ class HostileFrameTest
      * a connection that negotiated timestamps (shown segment by segment in {@code tcp.TimestampsTest}).
      */
     private static final EnumSet<DropReason> NOT_FROM_ONE_FRAME = EnumSet.of(DropReason.NONE,
-        DropReason.TX_RING_FULL, DropReason.NEIGHBOUR_UNRESOLVED, DropReason.TCP_PAWS);
+        DropReason.TX_RING_FULL, DropReason.NEIGHBOUR_UNRESOLVED, DropReason.TCP_PAWS,
+        // reassembly: shown fragment by fragment in ip.ReassemblyTest (and IP_FRAGMENT needs reassembly off)
+        DropReason.IP_FRAGMENT, DropReason.IP_FRAGMENT_DUPLICATE, DropReason.IP_FRAGMENT_OVERLAP,
+        DropReason.IP_REASSEMBLY_TIMEOUT);
 
     private final ManualNanoClock clock = new ManualNanoClock();
     private final TestStack stack = new TestStack(Frames.config(), clock, RING);
@@ -105,12 +108,13 @@ class HostileFrameTest
         add(cases, "bad IP header checksum", DropReason.IP_BAD_CHECKSUM, flip(Frames.echoRequest(8), IP + 10));
         add(cases, "TTL changed without fixing the checksum", DropReason.IP_BAD_CHECKSUM,
             Frames.putByte(Frames.echoRequest(8), IP + 8, 63));
-        add(cases, "first fragment (MF)", DropReason.IP_FRAGMENT,
-            ip(Frames.putShort(Frames.echoRequest(8), IP + 6, Ipv4Header.FLAG_MF)));
-        add(cases, "later fragment (offset 185)", DropReason.IP_FRAGMENT,
-            ip(Frames.putShort(Frames.echoRequest(8), IP + 6, 185)));
-        add(cases, "last fragment (offset, DF)", DropReason.IP_FRAGMENT,
-            ip(Frames.putShort(Frames.echoRequest(8), IP + 6, Ipv4Header.FLAG_DF | 1)));
+        // Fragments are reassembled (ReassemblyTest); these are the ones no reassembly may take.
+        add(cases, "non-final fragment of 17 bytes (not a multiple of 8)", DropReason.IP_FRAGMENT_BAD_LENGTH,
+            ip(Frames.putShort(Frames.echoRequest(9), IP + 6, Ipv4Header.FLAG_MF)));
+        add(cases, "empty non-final fragment", DropReason.IP_FRAGMENT_BAD_LENGTH,
+            ip(Frames.putShort(Frames.ipv4(PEER_IP, US_IP, Ipv4Header.PROTOCOL_ICMP, 0), IP + 6, Ipv4Header.FLAG_MF)));
+        add(cases, "fragment ending past 65,535 bytes (ping of death)", DropReason.IP_FRAGMENT_TOO_BIG,
+            ip(Frames.putShort(Frames.echoRequest(8), IP + 6, 8189)));
         add(cases, "IP destination another host", DropReason.IP_NOT_FOR_US,
             ip(Frames.putInt(Frames.echoRequest(8), IP + 16, Ipv4Address.parse("198.18.0.3"))));
         add(cases, "IP to the broadcast address", DropReason.IP_NOT_FOR_US,
