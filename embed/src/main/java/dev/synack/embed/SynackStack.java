@@ -488,7 +488,7 @@ public final class SynackStack implements AutoCloseable
      * Which ephemeral ports this queue's active opens take: those whose return traffic reaches this queue — by the
      * NIC's RSS when it can be predicted, otherwise the port partition {@link QueueSteering} hands segments over by.
      */
-    private static LocalPortFilter portFilter(final Shard shard, final int localIp)
+    static LocalPortFilter portFilter(final Shard shard, final int localIp)
     {
         final RssSteering rss = shard.rss();
         final int index = shard.index();
@@ -565,7 +565,8 @@ public final class SynackStack implements AutoCloseable
     // ------------------------------------------------------------------------------------------------
 
     /**
-     * Passive open: accept connections on a port, each one told to {@code handler} on the stack thread.
+     * Passive open: accept connections on a port, each one told to {@code handler} on the stack thread. With several
+     * queues the one handler is called on every queue's thread: it must keep no state (or use {@link #listenEach}).
      *
      * @param port the local port, 1..65535.
      * @param handler the connections' handler (one instance may serve them all).

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
@@ -16,6 +17,9 @@ import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
 import org.agrona.concurrent.status.CountersReader;
 import org.junit.jupiter.api.Test;
+
+import dev.synack.nic.rss.RssSteering;
+import dev.synack.tcp.LocalPortFilter;
 
 /**
  * Which stack a received frame goes to when two queues' stacks share one address: ARP replies to every stack, TCP
@@ -88,6 +92,36 @@ class MultiQueueSteeringTest
                 assertEquals(1, owners, "port " + port + " with " + stacks + " stacks");
             }
         }
+    }
+
+    @Test
+    void withPredictableRssEachStackTakesThePortsWhoseHashLandsOnItsQueue()
+    {
+        final byte[] key = HexFormat.of().parseHex(
+            "6d5a56da255b0ec24167253d43a38fb0d0ca2bcbae7b30b477cb2da38030f20c6a42b73bbeac01fa");
+        final int[] table = new int[128];
+        for (int i = 0; i < table.length; i++)
+        {
+            table[i] = 4 + i % 4; // queues 4..7, as `ethtool -X eth1 start 4 equal 4`
+        }
+        final RssSteering rss = new RssSteering(key, table);
+        final int us = 0xC6120001;   // 198.18.0.1
+        final int peer = 0xC6120002; // 198.18.0.2
+        int taken = 0;
+        for (int index = 0; index < 4; index++)
+        {
+            final LocalPortFilter filter = SynackStack.portFilter(new SynackStack.Shard(index, 4 + index, null, null,
+                null, new RingBuffer[4], rss), us);
+            for (int port = 49152; port <= 65535; port++)
+            {
+                if (filter.accept(peer, 80, port))
+                {
+                    taken++;
+                    assertEquals(4 + index, rss.queueOf(peer, us, 80, port), "port " + port);
+                }
+            }
+        }
+        assertEquals(65536 - 49152, taken, "every port is some queue's, none two queues'");
     }
 
     private int arp(final int operation)
