@@ -50,23 +50,24 @@ final class NicCounters implements Agent
     private long nextPublish;
     private long nextStatistics;
 
-    NicCounters(final CountersManager manager, final NicAgent nic, final XdpSocket socket, final NanoClock clock)
+    NicCounters(final CountersManager manager, final NicAgent nic, final XdpSocket socket, final NanoClock clock,
+        final String prefix)
     {
         this.nic = nic;
         this.socket = socket;
         this.clock = clock;
-        rxFrames = manager.newCounter("NIC frames received (AF_XDP RX ring)", TYPE_NIC);
-        txFrames = manager.newCounter("NIC frames sent (AF_XDP TX ring)", TYPE_NIC);
-        rxRingFull = manager.newCounter("NIC frames lost: stack rx ring full", TYPE_NIC);
-        fillStarved = manager.newCounter("NIC fill ring starved (no free frame)", TYPE_NIC);
-        txKicks = manager.newCounter("NIC TX kicks (sendto)", TYPE_NIC);
-        fillWakeups = manager.newCounter("NIC fill wake-ups (recvfrom)", TYPE_NIC);
-        xdpRxDropped = manager.newCounter("XDP_STATISTICS rx_dropped", TYPE_NIC);
-        xdpRxRingFull = manager.newCounter("XDP_STATISTICS rx_ring_full", TYPE_NIC);
-        xdpFillEmpty = manager.newCounter("XDP_STATISTICS rx_fill_ring_empty_descs", TYPE_NIC);
-        xdpRxInvalid = manager.newCounter("XDP_STATISTICS rx_invalid_descs", TYPE_NIC);
-        xdpTxInvalid = manager.newCounter("XDP_STATISTICS tx_invalid_descs", TYPE_NIC);
-        xdpTxRingEmpty = manager.newCounter("XDP_STATISTICS tx_ring_empty_descs", TYPE_NIC);
+        rxFrames = manager.newCounter(prefix + "NIC frames received (AF_XDP RX ring)", TYPE_NIC);
+        txFrames = manager.newCounter(prefix + "NIC frames sent (AF_XDP TX ring)", TYPE_NIC);
+        rxRingFull = manager.newCounter(prefix + "NIC frames lost: stack rx ring full", TYPE_NIC);
+        fillStarved = manager.newCounter(prefix + "NIC fill ring starved (no free frame)", TYPE_NIC);
+        txKicks = manager.newCounter(prefix + "NIC TX kicks (sendto)", TYPE_NIC);
+        fillWakeups = manager.newCounter(prefix + "NIC fill wake-ups (recvfrom)", TYPE_NIC);
+        xdpRxDropped = manager.newCounter(prefix + "XDP_STATISTICS rx_dropped", TYPE_NIC);
+        xdpRxRingFull = manager.newCounter(prefix + "XDP_STATISTICS rx_ring_full", TYPE_NIC);
+        xdpFillEmpty = manager.newCounter(prefix + "XDP_STATISTICS rx_fill_ring_empty_descs", TYPE_NIC);
+        xdpRxInvalid = manager.newCounter(prefix + "XDP_STATISTICS rx_invalid_descs", TYPE_NIC);
+        xdpTxInvalid = manager.newCounter(prefix + "XDP_STATISTICS tx_invalid_descs", TYPE_NIC);
+        xdpTxRingEmpty = manager.newCounter(prefix + "XDP_STATISTICS tx_ring_empty_descs", TYPE_NIC);
     }
 
     @Override

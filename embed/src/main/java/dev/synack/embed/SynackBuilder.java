@@ -37,7 +37,9 @@ import dev.synack.wire.MacAddress;
  * {@link SynackConfigException} whose one line names the bad value. The setters only record; a builder may start
  * several stacks in turn (one at a time per queue). Not thread-safe: configure on one thread.
  * <p>
- * One queue per builder, by design (DESIGN.md §3, share-nothing scale-out): a stack per queue.
+ * Several queues ({@link #queues} or {@link #queueCount}): one share-nothing stack per queue (DESIGN.md §3), each on
+ * its own thread(s) with its own AF_XDP socket, connection table, timers, buffers and counters; they share the XDP
+ * program and the address. Use native (drv) XDP on veth, where generic (skb) mode delivers every frame on queue 0.
  */
 public final class SynackBuilder
 {
@@ -49,10 +51,13 @@ public final class SynackBuilder
     public static final int MAX_MTU = 1500;
     /** The least MTU synack runs on. */
     public static final int MIN_MTU = 576;
+    private static final int NO_BAD_COUNT = Integer.MIN_VALUE;
 
     String device;
     String namespace;
     int queue;
+    int[] queues;
+    int badQueueCount = NO_BAD_COUNT;
     MemoryLink link;
     MemoryLink.Side side;
     String address;
@@ -114,6 +119,45 @@ public final class SynackBuilder
     public SynackBuilder queue(final int queueId)
     {
         this.queue = queueId;
+        this.queues = null;
+        this.badQueueCount = NO_BAD_COUNT;
+        return this;
+    }
+
+    /**
+     * One stack per queue, share-nothing: each queue gets its own AF_XDP socket, NIC agent, stack, connection table,
+     * timers, buffers, counters and thread(s) (with {@link #cpus}, one CPU per thread, queue after queue). Passive
+     * opens are served on whatever queue the NIC puts a flow; active opens take source ports whose return traffic
+     * reaches their own queue (chosen by the NIC's Toeplitz RSS when ethtool reports it, otherwise handed over
+     * between the queues' stacks). Replaces {@link #queue}.
+     *
+     * @param queueIds the NIC's rx queue ids, distinct; one id is the same as {@link #queue}.
+     * @return this.
+     */
+    public SynackBuilder queues(final int... queueIds)
+    {
+        this.badQueueCount = NO_BAD_COUNT;
+        this.queues = queueIds.clone();
+        if (queueIds.length == 1)
+        {
+            this.queue = queueIds[0];
+        }
+        return this;
+    }
+
+    /**
+     * @param count how many queues, 0 .. count - 1: {@code queues(0, 1, ..., count - 1)}.
+     * @return this.
+     */
+    public SynackBuilder queueCount(final int count)
+    {
+        final int[] ids = new int[Math.max(1, Math.min(count, XskRedirectProgram.MAX_QUEUES))];
+        for (int i = 0; i < ids.length; i++)
+        {
+            ids[i] = i;
+        }
+        queues(ids);
+        this.badQueueCount = count < 1 || count > XskRedirectProgram.MAX_QUEUES ? count : NO_BAD_COUNT;
         return this;
     }
 
@@ -394,10 +438,14 @@ public final class SynackBuilder
             return SynackStack.start(this, stackConfig(ourMac, MAX_MTU), "memory wire, side " + side);
         }
         final HostCheck.Nic nic = HostCheck.nic(sysNet, device, namespace);
-        if (queue >= nic.rxQueues())
+        for (final int id : queueIds())
         {
-            throw new SynackConfigException("queue " + queue + ": " + device + " has " + nic.rxQueues() + " rx queue"
-                + (nic.rxQueues() == 1 ? "" : "s") + " (0.." + (nic.rxQueues() - 1) + ", from " + nic.source() + ")");
+            if (id >= nic.rxQueues())
+            {
+                throw new SynackConfigException("queue " + id + ": " + device + " has " + nic.rxQueues() + " rx queue"
+                    + (nic.rxQueues() == 1 ? "" : "s") + " (0.." + (nic.rxQueues() - 1) + ", from " + nic.source()
+                    + ")");
+            }
         }
         if (nic.mtu() < MIN_MTU)
         {
@@ -405,7 +453,24 @@ public final class SynackBuilder
         }
         HostCheck.requireAfXdpCapabilities(procStatus, device);
         final long ourMac = mac != null ? MacAddress.parse(mac) : nic.mac();
-        return SynackStack.start(this, stackConfig(ourMac, Math.min(nic.mtu(), MAX_MTU)), null);
+        final int[] ids = queueIds();
+        if (ids.length == 1)
+        {
+            return SynackStack.start(this, stackConfig(ourMac, Math.min(nic.mtu(), MAX_MTU)), null);
+        }
+        final StackConfig[] configs = new StackConfig[ids.length];
+        final String base = name.isEmpty() ? "synack" : name;
+        for (int i = 0; i < ids.length; i++)
+        {
+            configs[i] = stackConfig(ourMac, Math.min(nic.mtu(), MAX_MTU)).name(base + "-q" + ids[i]);
+        }
+        return SynackStack.startQueues(this, configs, ids);
+    }
+
+    /** @return the queue ids asked for: {@link #queues}, or the one {@link #queue}. */
+    int[] queueIds()
+    {
+        return queues != null && queues.length > 0 ? queues.clone() : new int[] {queue};
     }
 
     /** Checks every argument and makes the stack's configuration; throws naming the first bad value. */
@@ -453,6 +518,11 @@ public final class SynackBuilder
             {
                 throw new SynackConfigException("memoryWire side is null: give MemoryLink.Side.A or B");
             }
+            if (queues != null && queues.length > 1)
+            {
+                throw new SynackConfigException("queues " + Arrays.toString(queues) + ": the memory wire has one"
+                    + " queue");
+            }
             return;
         }
         if (device == null)
@@ -469,9 +539,28 @@ public final class SynackBuilder
         {
             throw new SynackConfigException("namespace '" + namespace + "': must be a name from `ip netns list`");
         }
-        if (queue < 0 || queue >= XskRedirectProgram.MAX_QUEUES)
+        if (badQueueCount != NO_BAD_COUNT)
         {
-            throw new SynackConfigException("queue " + queue + ": must be 0.." + (XskRedirectProgram.MAX_QUEUES - 1));
+            throw new SynackConfigException("queueCount " + badQueueCount + ": must be 1.."
+                + XskRedirectProgram.MAX_QUEUES);
+        }
+        if (queues != null && queues.length == 0)
+        {
+            throw new SynackConfigException("queues []: give at least one queue id");
+        }
+        final BitSet seen = new BitSet();
+        for (final int id : queueIds())
+        {
+            if (id < 0 || id >= XskRedirectProgram.MAX_QUEUES)
+            {
+                throw new SynackConfigException("queue " + id + ": must be 0.." + (XskRedirectProgram.MAX_QUEUES - 1));
+            }
+            if (seen.get(id))
+            {
+                throw new SynackConfigException("queues " + Arrays.toString(queues) + ": queue " + id + " is given"
+                    + " twice (one stack per queue)");
+            }
+            seen.set(id);
         }
     }
 
@@ -582,10 +671,19 @@ public final class SynackBuilder
             throw new SynackConfigException("idleStrategy: TWO_THREADS needs another IdleStrategy instance for the"
                 + " NIC thread (an IdleStrategy keeps per-thread state): give nicIdleStrategy(...)");
         }
-        if (cpus.length != 0 && cpus.length != threads())
+        final int queueCount = link != null ? 1 : queueIds().length;
+        if (cpus.length != 0 && cpus.length != threads() * queueCount)
         {
-            throw new SynackConfigException("cpus " + Arrays.toString(cpus) + ": " + (two ? "TWO_THREADS needs 2"
-                + " CPU ids (NIC, stack)" : "one thread needs 1 CPU id") + ", or none for no pinning");
+            throw new SynackConfigException("cpus " + Arrays.toString(cpus) + ": " + (queueCount > 1 ? queueCount
+                + " queues with " + (two ? "TWO_THREADS need " + 2 * queueCount + " CPU ids (NIC, stack for each"
+                + " queue in turn)" : "one thread each need " + queueCount + " CPU ids (one per queue)")
+                : two ? "TWO_THREADS needs 2 CPU ids (NIC, stack)" : "one thread needs 1 CPU id")
+                + ", or none for no pinning");
+        }
+        if (queueCount > 1 && (stackIdle != null || nicIdle != null))
+        {
+            throw new SynackConfigException("idleStrategy: with " + queueCount + " queues every thread needs its own"
+                + " IdleStrategy instance (it keeps per-thread state): use busySpin() or backoff()");
         }
         for (final int cpu : cpus)
         {
@@ -598,6 +696,16 @@ public final class SynackBuilder
         {
             throw new SynackConfigException("cpus " + Arrays.toString(cpus) + ": the NIC and stack threads on one"
                 + " CPU would take turns: give two CPUs, or ONE_THREAD");
+        }
+        final BitSet taken = new BitSet();
+        for (final int cpu : cpus)
+        {
+            if (queueCount > 1 && taken.get(cpu))
+            {
+                throw new SynackConfigException("cpus " + Arrays.toString(cpus) + ": CPU " + cpu + " is given twice:"
+                    + " share-nothing queues need a CPU per thread");
+            }
+            taken.set(cpu);
         }
     }
 

@@ -4,13 +4,16 @@ import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.Agent;
@@ -18,6 +21,7 @@ import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
@@ -31,13 +35,20 @@ import dev.synack.channel.StackChannel;
 import dev.synack.ip.Ipv4Address;
 import dev.synack.nic.DutyCycleAgent;
 import dev.synack.nic.NicAgent;
+import dev.synack.nic.bpf.XskRedirectProgram;
+import dev.synack.nic.ffi.Native;
 import dev.synack.nic.ffi.NativeException;
+import dev.synack.nic.ffi.NetNamespace;
+import dev.synack.nic.rss.Ethtool;
+import dev.synack.nic.rss.RssSteering;
 import dev.synack.nic.xdp.XdpConfig;
 import dev.synack.nic.xdp.XdpSocket;
 import dev.synack.stack.StackAgent;
 import dev.synack.stack.StackConfig;
 import dev.synack.stat.CountersFile;
+import dev.synack.stat.StackCounter;
 import dev.synack.stat.StackCounters;
+import dev.synack.tcp.LocalPortFilter;
 import dev.synack.time.SystemNanoClock;
 
 /**
@@ -54,6 +65,13 @@ import dev.synack.time.SystemNanoClock;
  * {@link #close()} stops the threads (joined), detaches the XDP program, closes the socket and unmaps the counters
  * file, in that order; {@link #stop()} does all but the last, so the final counters can still be read. Both are
  * idempotent and safe from any thread, once. Do not read {@link #counters()} after {@code close()}.
+ * <p>
+ * <b>Several queues</b> ({@link SynackBuilder#queues}): one stack per queue, share-nothing — each {@link #queue(int)}
+ * is a whole one-queue {@code SynackStack} (its AF_XDP socket, NIC agent, stack, connection table, timers, buffers,
+ * counters and threads); they share the XDP program with its XSKMAP, the counters file (each queue's labels start
+ * with "qN: ") and the address. {@link #listen} and {@link #unlisten} act on every queue, {@link #connect} opens on
+ * the queues in turn; {@link #counters()} sums them; what belongs to one stack thread ({@link #stack()},
+ * {@link #call}, {@link #channel}, {@link #nic()}) is asked of {@code queue(i)}.
  */
 public final class SynackStack implements AutoCloseable
 {
@@ -63,6 +81,9 @@ public final class SynackStack implements AutoCloseable
     public static final int APPLICATION_COUNTERS = 64;
 
     private static final int FRAME_RING_BYTES = 4 * 1024 * 1024;
+    private static final int HANDOVER_RING_BYTES = 1024 * 1024;
+    /** Counters one queue of a multi-queue stack allocates beyond the stack's, the NIC's and the errors. */
+    private static final int SHARD_COUNTERS = 4;
     private static final long START_TIMEOUT_S = 10;
     private static final long CALL_TIMEOUT_S = 10;
 
@@ -89,12 +110,52 @@ public final class SynackStack implements AutoCloseable
     private volatile boolean stopped;
     private boolean closed;
 
-    private SynackStack(final SynackBuilder builder, final StackConfig config)
+    // Several queues: the group holds the members and what they share; a member knows its shard.
+    private final boolean group;
+    private final Shard shard;
+    private final int queueId;
+    private final List<SynackStack> members = new ArrayList<>();
+    private final AtomicInteger nextQueue = new AtomicInteger();
+    private XskRedirectProgram program;
+    private String steering = "one queue";
+    private int statsBaseId = -1;
+    private HandoverAgent handoverAgent;
+    private AtomicCounter handedOver;
+    private AtomicCounter takenOver;
+    private AtomicCounter arpCopies;
+    private AtomicCounter handoverFull;
+
+    /**
+     * What one queue's stack of a multi-queue stack is given.
+     *
+     * @param index its place among the queues (0 .. count - 1).
+     * @param queue the NIC queue id.
+     * @param manager the counters shared by every queue.
+     * @param reader their reader.
+     * @param program the XDP program every queue's socket registers in.
+     * @param handover every queue's handover ring, by index.
+     * @param rss the NIC's RSS, when it can be predicted; null to hand active opens' segments over by port.
+     */
+    record Shard(int index, int queue, CountersManager manager, CountersReader reader, XskRedirectProgram program,
+        RingBuffer[] handover, RssSteering rss)
+    {
+        int count()
+        {
+            return handover.length;
+        }
+    }
+
+    private SynackStack(final SynackBuilder builder, final StackConfig config, final boolean group, final Shard shard)
     {
         this.config = config;
-        this.prefix = builder.name.isEmpty() ? "" : builder.name + ": ";
+        final String base = builder.name.isEmpty() ? "" : builder.name + " ";
+        this.prefix = shard != null ? base + "q" + shard.queue() + ": " : builder.name.isEmpty() ? ""
+            : builder.name + ": ";
         this.link = builder.link;
         this.side = builder.side;
+        this.group = group;
+        this.shard = shard;
+        this.queueId = shard != null ? shard.queue() : builder.link != null ? -1 : builder.queue;
     }
 
     /**
@@ -107,7 +168,7 @@ public final class SynackStack implements AutoCloseable
      */
     static SynackStack start(final SynackBuilder builder, final StackConfig config, final String memoryWire)
     {
-        final SynackStack stack = new SynackStack(builder, config);
+        final SynackStack stack = new SynackStack(builder, config, false, null);
         try
         {
             stack.launch(builder, memoryWire);
@@ -131,9 +192,129 @@ public final class SynackStack implements AutoCloseable
         }
     }
 
-    private void launch(final SynackBuilder builder, final String memoryWire)
+    /**
+     * Starts one stack per queue sharing one XDP program; on any failure releases what was made (threads joined,
+     * sockets closed, the program detached, the counters file unmapped) and throws.
+     *
+     * @param builder the checked arguments, with two or more queues.
+     * @param configs each queue's stack configuration, validated, in the order of {@code queues}.
+     * @param queues the NIC queue ids.
+     * @return the running multi-queue stack.
+     */
+    static SynackStack startQueues(final SynackBuilder builder, final StackConfig[] configs, final int[] queues)
     {
-        final int capacity = StackCounters.COUNT + NicCounters.COUNT + 1 + APPLICATION_COUNTERS;
+        final SynackStack stack = new SynackStack(builder, configs[0], true, null);
+        try
+        {
+            stack.launchQueues(builder, configs, queues);
+            return stack;
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            try
+            {
+                stack.close();
+            }
+            catch (final RuntimeException suppressed)
+            {
+                ex.addSuppressed(suppressed);
+            }
+            if (ex instanceof SynackConfigException)
+            {
+                throw ex;
+            }
+            throw new SynackConfigException("start-up failed: " + oneLine(ex), ex);
+        }
+    }
+
+    private void launchQueues(final SynackBuilder builder, final StackConfig[] configs, final int[] queues)
+    {
+        final int count = queues.length;
+        openCounters(builder, count * perQueueCounters());
+        try
+        {
+            attachProgram(builder);
+        }
+        catch (final NativeException ex)
+        {
+            throw new SynackConfigException(oneLine(ex), ex);
+        }
+        final RssSteering rss = predictableRss(builder, queues);
+        final RingBuffer[] handover = new RingBuffer[count];
+        for (int i = 0; i < count; i++)
+        {
+            handover[i] = new ManyToOneRingBuffer(new UnsafeBuffer(
+                ByteBuffer.allocateDirect(HANDOVER_RING_BYTES + RingBufferDescriptor.TRAILER_LENGTH)));
+        }
+        for (int i = 0; i < count; i++)
+        {
+            final SynackStack member = new SynackStack(builder, configs[i], false,
+                new Shard(i, queues[i], manager, reader, program, handover, rss));
+            member.steering = steering;
+            members.add(member); // before it starts: a failure half-way closes it with the others
+            member.launch(builder, null);
+        }
+        wire = members.get(0).wire + "; " + count + " queues " + Arrays.toString(queues) + ", " + steering;
+        threadsDescription = count + " queues, each: " + members.get(0).threadsDescription;
+    }
+
+    private void attachProgram(final SynackBuilder builder)
+    {
+        final NetNamespace inside = NetNamespace.enter(builder.namespace);
+        try
+        {
+            final int ifindex = Native.LIBC.if_nametoindex(builder.device);
+            if (ifindex == 0)
+            {
+                throw new SynackConfigException("no such interface " + builder.device + (builder.namespace == null
+                    ? "" : " in network namespace " + builder.namespace) + ": check `ip link`");
+            }
+            program = XskRedirectProgram.attach(builder.device, ifindex, builder.xdpMode.attachFlags());
+        }
+        finally
+        {
+            inside.close();
+        }
+    }
+
+    /** The NIC's RSS when active opens can choose ports by it; otherwise null, and {@link #steering} says why. */
+    private RssSteering predictableRss(final SynackBuilder builder, final int[] queues)
+    {
+        RssSteering rss;
+        try
+        {
+            rss = Ethtool.rss(builder.device, builder.namespace);
+        }
+        catch (final NativeException ex)
+        {
+            rss = null;
+        }
+        if (rss == null)
+        {
+            steering = "active opens' return traffic handed over between queues by port (" + builder.device
+                + " does not report a Toeplitz RSS key and table: ETHTOOL_GRSSH)";
+            return null;
+        }
+        for (final int queue : queues)
+        {
+            if (rss.entriesFor(queue) == 0)
+            {
+                throw new SynackConfigException("queue " + queue + ": " + builder.device + "'s RSS indirection table"
+                    + " sends no flow there (" + rss + "): spread it over the queues, e.g. `ethtool -X "
+                    + builder.device + " equal " + queues.length + "`");
+            }
+        }
+        steering = "active opens choose ports whose RSS hash lands on their queue (" + rss + ")";
+        return rss;
+    }
+
+    private static int perQueueCounters()
+    {
+        return StackCounters.COUNT + NicCounters.COUNT + 1 + SHARD_COUNTERS + APPLICATION_COUNTERS;
+    }
+
+    private void openCounters(final SynackBuilder builder, final int capacity)
+    {
         if (builder.countersFile != null)
         {
             try
@@ -156,7 +337,21 @@ public final class SynackStack implements AutoCloseable
                 StandardCharsets.US_ASCII);
             reader = manager;
         }
+    }
+
+    private void launch(final SynackBuilder builder, final String memoryWire)
+    {
+        if (shard != null)
+        {
+            manager = shard.manager();
+            reader = shard.reader();
+        }
+        else
+        {
+            openCounters(builder, StackCounters.COUNT + NicCounters.COUNT + 1 + APPLICATION_COUNTERS);
+        }
         final AtomicCounter errors = manager.newCounter(prefix + "errors on synack threads", TYPE_EMBED);
+        statsBaseId = errors.id() + 1; // a fresh manager hands out ids in order: the stack's counters come next
         counters = new StackCounters(manager, prefix);
 
         final RingBuffer rx;
@@ -178,6 +373,15 @@ public final class SynackStack implements AutoCloseable
         }
         stack = new StackAgent(config, rx, tx, SystemNanoClock.INSTANCE, counters);
         stack.tap(builder.tap);
+        if (shard != null)
+        {
+            handedOver = manager.newCounter(prefix + "frames handed over to another queue's stack", TYPE_EMBED);
+            takenOver = manager.newCounter(prefix + "frames taken over from another queue's stack", TYPE_EMBED);
+            arpCopies = manager.newCounter(prefix + "ARP replies copied to another queue's stack", TYPE_EMBED);
+            handoverFull = manager.newCounter(prefix + "frames lost: handover ring full", TYPE_EMBED);
+            stack.tcp().localPortFilter(portFilter(shard, config.ip()));
+            handoverAgent = new HandoverAgent(shard.handover()[shard.index()], stack, takenOver);
+        }
         if (builder.channels > 0)
         {
             channelAgent = new ChannelAgent(stack, ChannelAgent.commandRing(ChannelAgent.DEFAULT_COMMAND_RING_BYTES));
@@ -202,6 +406,10 @@ public final class SynackStack implements AutoCloseable
         builder.hook.reached(SynackBuilder.Stage.ATTACHED);
 
         final List<Agent> stackAgents = new ArrayList<>(List.of(stack));
+        if (handoverAgent != null)
+        {
+            stackAgents.add(handoverAgent);
+        }
         if (channelAgent != null)
         {
             stackAgents.add(channelAgent);
@@ -250,7 +458,8 @@ public final class SynackStack implements AutoCloseable
 
     private void openSocket(final SynackBuilder builder, final RingBuffer rx, final RingBuffer tx)
     {
-        final XdpConfig xdp = XdpConfig.builder(builder.device).namespace(builder.namespace).queue(builder.queue)
+        final XdpConfig xdp = XdpConfig.builder(builder.device).namespace(builder.namespace)
+            .queue(shard != null ? shard.queue() : builder.queue).program(shard != null ? shard.program() : null)
             .mode(builder.xdpMode).zeroCopy(builder.zeroCopy).build();
         try
         {
@@ -262,7 +471,12 @@ public final class SynackStack implements AutoCloseable
         }
         wire = socket.mode();
         nic = new NicAgent(socket, rx, tx);
-        nicCounters = new NicCounters(manager, nic, socket, SystemNanoClock.INSTANCE);
+        if (shard != null)
+        {
+            nic.steering(new QueueSteering(shard.index(), rx, shard.handover(), shard.rss() == null, handedOver,
+                arpCopies, handoverFull));
+        }
+        nicCounters = new NicCounters(manager, nic, socket, SystemNanoClock.INSTANCE, shard == null ? "" : prefix);
     }
 
     private static Agent composite(final List<Agent> agents)
@@ -270,9 +484,27 @@ public final class SynackStack implements AutoCloseable
         return agents.size() == 1 ? agents.get(0) : new CompositeAgent(agents);
     }
 
-    private static int cpu(final SynackBuilder builder, final int index)
+    /**
+     * Which ephemeral ports this queue's active opens take: those whose return traffic reaches this queue — by the
+     * NIC's RSS when it can be predicted, otherwise the port partition {@link QueueSteering} hands segments over by.
+     */
+    static LocalPortFilter portFilter(final Shard shard, final int localIp)
     {
-        return builder.cpus.length > index ? builder.cpus[index] : -1;
+        final RssSteering rss = shard.rss();
+        final int index = shard.index();
+        final int count = shard.count();
+        final int queue = shard.queue();
+        if (rss != null)
+        {
+            return (remoteIp, remotePort, localPort) -> rss.queueOf(remoteIp, localIp, remotePort, localPort) == queue;
+        }
+        return (remoteIp, remotePort, localPort) -> QueueSteering.ownsPort(index, count, localPort);
+    }
+
+    private int cpu(final SynackBuilder builder, final int index)
+    {
+        final int at = (shard == null ? 0 : shard.index() * builder.threads()) + index;
+        return builder.cpus.length > at ? builder.cpus[at] : -1;
     }
 
     private void run(final ThreadAgent agent, final IdleStrategy idle,
@@ -333,7 +565,8 @@ public final class SynackStack implements AutoCloseable
     // ------------------------------------------------------------------------------------------------
 
     /**
-     * Passive open: accept connections on a port, each one told to {@code handler} on the stack thread.
+     * Passive open: accept connections on a port, each one told to {@code handler} on the stack thread. With several
+     * queues the one handler is called on every queue's thread: it must keep no state (or use {@link #listenEach}).
      *
      * @param port the local port, 1..65535.
      * @param handler the connections' handler (one instance may serve them all).
@@ -359,8 +592,39 @@ public final class SynackStack implements AutoCloseable
         return listenOn(port, handler);
     }
 
+    /**
+     * Passive open with a handler per queue: with several queues each queue's stack thread gets its own (a handler
+     * that keeps state must not be shared between threads). With one queue, {@code handlerForQueue.apply(0)}.
+     *
+     * @param port the local port, 1..65535.
+     * @param handlerForQueue makes queue {@code i}'s handler (i = 0 .. {@link #queueCount()} - 1).
+     * @return this.
+     * @throws IllegalArgumentException for a bad port or one already listening.
+     */
+    public SynackStack listenEach(final int port, final IntFunction<? extends TcpHandler> handlerForQueue)
+    {
+        if (group)
+        {
+            for (int i = 0; i < members.size(); i++)
+            {
+                members.get(i).listenOn(port, handlerForQueue.apply(i));
+            }
+            return this;
+        }
+        return listenOn(port, handlerForQueue.apply(0));
+    }
+
     private SynackStack listenOn(final int port, final TcpHandler handler)
     {
+        if (group)
+        {
+            // one handler on every queue's thread: the caller's choice (a stateless handler, as the echo lambda)
+            for (final SynackStack member : members)
+            {
+                member.listenOn(port, handler);
+            }
+            return this;
+        }
         call(s ->
         {
             s.tcp().listen(port, handler);
@@ -377,6 +641,15 @@ public final class SynackStack implements AutoCloseable
      */
     public boolean unlisten(final int port)
     {
+        if (group)
+        {
+            boolean any = false;
+            for (final SynackStack member : members)
+            {
+                any |= member.unlisten(port);
+            }
+            return any;
+        }
         return call(s -> s.tcp().unlisten(port));
     }
 
@@ -390,6 +663,11 @@ public final class SynackStack implements AutoCloseable
      */
     public long connect(final String ip, final int port, final TcpHandler handler)
     {
+        if (group)
+        {
+            // the queues in turn; the handle is that queue's (queue(i).connect to choose the queue)
+            return members.get(Math.floorMod(nextQueue.getAndIncrement(), members.size())).connect(ip, port, handler);
+        }
         final int remote = Ipv4Address.parse(ip);
         return call(s -> s.tcp().connect(remote, port, handler));
     }
@@ -406,6 +684,7 @@ public final class SynackStack implements AutoCloseable
      */
     public <T> T call(final Function<StackAgent, T> function)
     {
+        requireOneQueue("call(...)");
         if (Thread.currentThread() == control.thread())
         {
             return function.apply(stack);
@@ -461,6 +740,7 @@ public final class SynackStack implements AutoCloseable
     /** @return the stack; touch it only on the stack thread (in callbacks and agents, or through {@link #call}). */
     public StackAgent stack()
     {
+        requireOneQueue("stack()");
         return stack;
     }
 
@@ -477,19 +757,150 @@ public final class SynackStack implements AutoCloseable
      */
     public StackChannel channel(final int index)
     {
+        requireOneQueue("channel(...)");
         return channels.get(index);
     }
 
     /** @return the channels' agent, for its figures (errors, backpressure) only; null without channels. */
     public ChannelAgent channelAgent()
     {
+        requireOneQueue("channelAgent()");
         return channelAgent;
     }
 
-    /** @return the stack's counters, readable from any thread while the stack is not closed. */
+    /**
+     * @return the stack's counters, readable from any thread while the stack is not closed. With several queues, a
+     *     snapshot of their sums taken now (it allocates; {@link #total} does not, and {@code queue(i).counters()}
+     *     is one queue's, live).
+     */
     public StackCounters counters()
     {
-        return counters;
+        if (!group)
+        {
+            return counters;
+        }
+        final CountersManager sums = new CountersManager(
+            new UnsafeBuffer(ByteBuffer.allocateDirect(StackCounters.COUNT * CountersReader.METADATA_LENGTH)),
+            new UnsafeBuffer(ByteBuffer.allocateDirect(StackCounters.COUNT * CountersReader.COUNTER_LENGTH)),
+            StandardCharsets.US_ASCII);
+        final StackCounters snapshot = new StackCounters(sums, "");
+        for (int i = 0; i < StackCounters.COUNT; i++)
+        {
+            long sum = 0;
+            for (final SynackStack member : members)
+            {
+                sum += reader.getCounterValue(member.statsBaseId + i);
+            }
+            sums.setCounterValue(i, sum);
+        }
+        return snapshot;
+    }
+
+    /**
+     * @param counter a stack counter.
+     * @return its value, summed over the queues; allocation-free, any thread.
+     */
+    public long total(final StackCounter counter)
+    {
+        if (!group)
+        {
+            return counters.get(counter);
+        }
+        long sum = 0;
+        for (final SynackStack member : members)
+        {
+            sum += member.counters.get(counter);
+        }
+        return sum;
+    }
+
+    /** @return how many NIC queues (and stacks) this runs: 1 unless the builder was given several queues. */
+    public int queueCount()
+    {
+        return group ? members.size() : 1;
+    }
+
+    /**
+     * One queue's stack: a whole one-queue {@code SynackStack} (its own stack thread, connection table, counters).
+     * Start and close it only through this one.
+     *
+     * @param index 0 .. {@link #queueCount()} - 1, in the order the queues were given.
+     * @return that queue's stack; this stack itself when it runs one queue.
+     */
+    public SynackStack queue(final int index)
+    {
+        if (!group)
+        {
+            if (index != 0)
+            {
+                throw new IndexOutOfBoundsException("queue " + index + ": this stack runs one queue (index 0)");
+            }
+            return this;
+        }
+        return members.get(index);
+    }
+
+    /** @return the NIC queue id this stack reads (with several queues, the first one's; -1 on the memory wire). */
+    public int queueId()
+    {
+        return group ? members.get(0).queueId() : queueId;
+    }
+
+    /**
+     * @return frames this queue's NIC agent handed to another queue's stack (active opens' return traffic that
+     *     arrived on the wrong queue), summed over the queues for a multi-queue stack; 0 with one queue.
+     */
+    public long handedOver()
+    {
+        return sum(s -> s.handedOver);
+    }
+
+    /** @return frames this queue's stack took over from other queues (summed for a multi-queue stack). */
+    public long takenOver()
+    {
+        return sum(s -> s.takenOver);
+    }
+
+    /** @return ARP replies copied to other queues' stacks, so each neighbour table learns (summed). */
+    public long arpCopies()
+    {
+        return sum(s -> s.arpCopies);
+    }
+
+    /** @return frames lost because a handover ring was full (summed). */
+    public long handoverLost()
+    {
+        return sum(s -> s.handoverFull);
+    }
+
+    private long sum(final Function<SynackStack, AtomicCounter> which)
+    {
+        if (!group)
+        {
+            final AtomicCounter counter = which.apply(this);
+            return counter == null ? 0 : counter.get();
+        }
+        long total = 0;
+        for (final SynackStack member : members)
+        {
+            total += member.sum(which);
+        }
+        return total;
+    }
+
+    /** @return how flows are kept on their stack's queue, for operators ("one queue" with one). */
+    public String steering()
+    {
+        return steering;
+    }
+
+    private void requireOneQueue(final String what)
+    {
+        if (group)
+        {
+            throw new IllegalStateException(what + ": this stack runs " + members.size() + " queues, each on its own"
+                + " thread: ask queue(i)." + what);
+        }
     }
 
     /** @return a reader over every counter (stack, NIC, application), from any thread until close. */
@@ -501,6 +912,7 @@ public final class SynackStack implements AutoCloseable
     /** @return the NIC agent (its figures may be read from any thread as approximate), or null on the memory wire. */
     public NicAgent nic()
     {
+        requireOneQueue("nic()");
         return nic;
     }
 
@@ -525,6 +937,17 @@ public final class SynackStack implements AutoCloseable
     /** @return whether every thread that was given a CPU is pinned to it (false when none was given). */
     public boolean pinned()
     {
+        if (group)
+        {
+            for (final SynackStack member : members)
+            {
+                if (!member.pinned())
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
         boolean any = false;
         for (final ThreadAgent thread : threads)
         {
@@ -556,6 +979,11 @@ public final class SynackStack implements AutoCloseable
      */
     public synchronized void stop()
     {
+        if (group)
+        {
+            stopQueues();
+            return;
+        }
         if (stopped && runners.isEmpty() && socket == null && !sideTaken)
         {
             return;
@@ -600,6 +1028,33 @@ public final class SynackStack implements AutoCloseable
         }
     }
 
+    /** Stops every queue's stack (each closes its socket), then detaches the shared XDP program. */
+    private void stopQueues()
+    {
+        stopped = true;
+        RuntimeException failure = null;
+        for (final SynackStack member : members)
+        {
+            try
+            {
+                member.stop();
+            }
+            catch (final RuntimeException ex)
+            {
+                failure = ex;
+            }
+        }
+        if (program != null)
+        {
+            program.close();
+            program = null;
+        }
+        if (failure != null)
+        {
+            throw failure;
+        }
+    }
+
     /** {@link #stop()}, then unmaps the counters file (which stays on disk). Idempotent. */
     @Override
     public synchronized void close()
@@ -613,6 +1068,10 @@ public final class SynackStack implements AutoCloseable
             if (!closed)
             {
                 closed = true;
+                for (final SynackStack member : members)
+                {
+                    member.close(); // they share this stack's counters: nothing of theirs to unmap
+                }
                 if (countersFile != null)
                 {
                     countersFile.close();

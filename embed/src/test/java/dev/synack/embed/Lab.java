@@ -59,15 +59,18 @@ final class Lab implements AutoCloseable
 
     /**
      * @param prefix a short name (with the PID, at most 13 characters).
+     * @param options more options of {@code lab-net up}, e.g. "--queues", "2".
      * @return the lab network, up.
      */
-    static Lab up(final String prefix)
+    static Lab up(final String prefix, final String... options)
     {
         final Lab lab = new Lab(prefix + ProcessHandle.current().pid() % 100000);
         run(List.of(script().toString(), "down", lab.name), null);
         try
         {
-            for (final String line : run(List.of(script().toString(), "up", lab.name), null).split("\n"))
+            final List<String> up = new ArrayList<>(List.of(script().toString(), "up", lab.name));
+            up.addAll(List.of(options));
+            for (final String line : run(up, null).split("\n"))
             {
                 final int eq = line.indexOf('=');
                 if (eq > 0)
@@ -97,6 +100,12 @@ final class Lab implements AutoCloseable
     String devA()
     {
         return values.get("dev_a");
+    }
+
+    /** @return the text of {@code ip link show} for synack's end of the veth. */
+    String linkA()
+    {
+        return run(List.of("ip", "-n", nsA(), "link", "show", "dev", devA()), null);
     }
 
     /** @return whether {@code ip link} shows an XDP program on synack's end of the veth. */

@@ -51,6 +51,7 @@ public final class NicAgent implements Agent
     private int freeCount;
     private final TxHandler txHandler = new TxHandler();
     private final String roleName;
+    private RxSteering steering;
 
     private long rxFrames;
     private long txFrames;
@@ -104,6 +105,20 @@ public final class NicAgent implements Agent
             freeFrames[freeCount++] = (long)i * frameSize;
         }
         this.roleName = "nic-" + socket.config().ifName() + "-q" + socket.config().queue();
+    }
+
+    /**
+     * Hands every received frame to {@code rxSteering} instead of writing it to the rx ring (one queue feeding
+     * several stacks: the steering writes each frame to the ring of the stack that owns it). Set before the agent
+     * starts.
+     *
+     * @param rxSteering where received frames go, or null for the rx ring (the default).
+     * @return this.
+     */
+    public NicAgent steering(final RxSteering rxSteering)
+    {
+        this.steering = rxSteering;
+        return this;
     }
 
     @Override
@@ -207,7 +222,9 @@ public final class NicAgent implements Agent
         {
             final int index = first + i;
             final long address = rx.descAddr(index);
-            if (rxRing.write(MSG_TYPE_FRAME, umem, (int)address, rx.descLen(index)))
+            final boolean written = steering == null ? rxRing.write(MSG_TYPE_FRAME, umem, (int)address,
+                rx.descLen(index)) : steering.onFrame(umem, (int)address, rx.descLen(index));
+            if (written)
             {
                 rxFrames++;
             }
@@ -248,7 +265,7 @@ public final class NicAgent implements Agent
         return address - (address % frameSize);
     }
 
-    /** @return frames written to the rx ring. */
+    /** @return frames written to the rx ring (or taken by the steering). */
     public long rxFrames()
     {
         return rxFrames;
@@ -260,7 +277,7 @@ public final class NicAgent implements Agent
         return txFrames;
     }
 
-    /** @return received frames dropped because the Agrona rx ring was full. */
+    /** @return received frames dropped because the Agrona rx ring (or the steering's target ring) was full. */
     public long rxDropRingFull()
     {
         return rxDropRingFull;

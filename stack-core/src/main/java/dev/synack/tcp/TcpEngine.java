@@ -28,7 +28,8 @@ import dev.synack.timer.TimerWheel;
  */
 public final class TcpEngine implements TimerHandler
 {
-    private static final int EPHEMERAL_FIRST = 49152;
+    /** The first ephemeral port active opens take (the range ends at 65535, as IANA's dynamic ports). */
+    public static final int EPHEMERAL_FIRST = 49152;
     private static final int EPHEMERAL_COUNT = 65536 - EPHEMERAL_FIRST;
     private static final int DEFAULT_PEER_MSS = 536;
     private static final int OPTIONS_SYN_MAX = 8;
@@ -75,6 +76,7 @@ public final class TcpEngine implements TimerHandler
     private final TcpHeader seg = new TcpHeader();
     private final int[] stateCounts = new int[TcpState.values().length];
     private StateListener stateListener;
+    private LocalPortFilter localPortFilter;
     private long now;
     private int nextEphemeral;
 
@@ -209,7 +211,8 @@ public final class TcpEngine implements TimerHandler
         {
             final int port = nextEphemeral;
             nextEphemeral = nextEphemeral == 0xFFFF ? EPHEMERAL_FIRST : nextEphemeral + 1;
-            if (table.find(remoteIp, remotePort, port) == null && !listeners.containsKey(port))
+            if (table.find(remoteIp, remotePort, port) == null && !listeners.containsKey(port)
+                && (localPortFilter == null || localPortFilter.accept(remoteIp, remotePort, port)))
             {
                 c = allocate(remoteIp, remotePort, port);
                 if (c == null)
@@ -266,6 +269,17 @@ public final class TcpEngine implements TimerHandler
     public TcpConnection connection(final long handle)
     {
         return table.byHandle(handle);
+    }
+
+    /**
+     * Restricts the ephemeral ports active opens take (several stacks sharing one address, one per NIC queue).
+     * Call on the stack thread, or before it starts.
+     *
+     * @param filter which ports this stack may take, or null for any free one (the default).
+     */
+    public void localPortFilter(final LocalPortFilter filter)
+    {
+        this.localPortFilter = filter;
     }
 
     /**

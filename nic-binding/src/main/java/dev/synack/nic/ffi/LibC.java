@@ -60,6 +60,16 @@ public interface LibC
     int if_nametoindex(String ifname);
 
     /**
+     * ioctl(2) with a pointer argument (SIOCETHTOOL: an ifreq whose data points at an ethtool command).
+     *
+     * @param fd      a socket.
+     * @param request the request number.
+     * @param argp    the argument's address.
+     * @return 0, or -1 with errno set.
+     */
+    int ioctl(int fd, @intptr_t long request, @intptr_t long argp);
+
+    /**
      * syscall(2) with six arguments: bpf(cmd, attr, size) and mmap(2). mmap goes through here because JNR's
      * direct call to libc's six-argument {@code mmap} garbled the offset on this JNR/JDK (glibc answered EINVAL
      * without entering the kernel); use {@link Native#mmap}.
