@@ -1,5 +1,7 @@
 package dev.synack.ip;
 
+import java.nio.ByteOrder;
+
 import org.agrona.MutableDirectBuffer;
 
 import dev.synack.stat.DropReason;
@@ -8,7 +10,8 @@ import dev.synack.stat.StackCounters;
 
 /**
  * ICMP echo (RFC 792, RFC 1122 §3.2.2.6): answers echo requests — operators ping — and sends our own,
- * reporting replies to an {@link EchoListener}.
+ * reporting replies to an {@link EchoListener}; passes "fragmentation needed" for our TCP segments to a
+ * {@link PathMtuListener} (RFC 1191).
  * <p>
  * Stack thread only. Never allocates.
  */
@@ -17,7 +20,14 @@ public final class IcmpService
     private final IpOutput ip;
     private final StackCounters counters;
     private final IcmpEcho icmp = new IcmpEcho();
+    private static final int TYPE_DESTINATION_UNREACHABLE = 3;
+    private static final int CODE_FRAGMENTATION_NEEDED = 4;
+    /** Quoted transport bytes every router returns (RFC 792): ports and sequence number. */
+    private static final int QUOTED_TRANSPORT = 8;
+
     private EchoListener listener = EchoListener.NONE;
+    private PathMtuListener pathMtu = PathMtuListener.NONE;
+    private int localIp;
 
     /**
      * @param ip where packets are built.
@@ -27,6 +37,16 @@ public final class IcmpService
     {
         this.ip = ip;
         this.counters = counters;
+    }
+
+    /**
+     * @param localIp our address: a quoted packet must be one we sent.
+     * @param listener told of fragmentation-needed reports for our TCP segments.
+     */
+    public void pathMtuListener(final int localIp, final PathMtuListener listener)
+    {
+        this.localIp = localIp;
+        this.pathMtu = listener == null ? PathMtuListener.NONE : listener;
     }
 
     /**
@@ -77,7 +97,39 @@ public final class IcmpService
             listener.onEchoReply(source, icmp.identifier(), icmp.sequence(), length - IcmpEcho.HEADER_LENGTH);
             return DropReason.NONE;
         }
+        if (type == TYPE_DESTINATION_UNREACHABLE && icmp.code() == CODE_FRAGMENTATION_NEEDED)
+        {
+            return onFragmentationNeeded(buffer, offset, length, now);
+        }
         return DropReason.ICMP_UNSUPPORTED_TYPE;
+    }
+
+    private DropReason onFragmentationNeeded(
+        final MutableDirectBuffer buffer, final int offset, final int length, final long now)
+    {
+        // RFC 1191 §4: the next-hop MTU is the low 16 bits of the header's second word; then the quoted IP header
+        // and at least 8 bytes of what it carried (RFC 792).
+        final int quoted = offset + IcmpEcho.HEADER_LENGTH;
+        final int quotedLength = length - IcmpEcho.HEADER_LENGTH;
+        if (quotedLength < Ipv4Header.MIN_HEADER_LENGTH + QUOTED_TRANSPORT)
+        {
+            return DropReason.ICMP_BAD_QUOTE;
+        }
+        final int versionIhl = buffer.getByte(quoted) & 0xFF;
+        final int ihl = (versionIhl & 0xF) << 2;
+        if ((versionIhl >>> 4) != 4 || ihl < Ipv4Header.MIN_HEADER_LENGTH || ihl + QUOTED_TRANSPORT > quotedLength
+            || (buffer.getByte(quoted + Ipv4Header.PROTOCOL_OFFSET) & 0xFF) != Ipv4Header.PROTOCOL_TCP
+            || buffer.getInt(quoted + Ipv4Header.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN) != localIp)
+        {
+            return DropReason.ICMP_BAD_QUOTE;
+        }
+        final int remoteIp = buffer.getInt(quoted + Ipv4Header.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN);
+        final int tcp = quoted + ihl;
+        final int localPort = buffer.getShort(tcp, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        final int remotePort = buffer.getShort(tcp + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        final int sequence = buffer.getInt(tcp + 4, ByteOrder.BIG_ENDIAN);
+        final int nextHopMtu = buffer.getShort(offset + 6, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        return pathMtu.onFragmentationNeeded(remoteIp, remotePort, localPort, sequence, nextHopMtu, now);
     }
 
     /**

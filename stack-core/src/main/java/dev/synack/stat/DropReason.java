@@ -56,6 +56,10 @@ public enum DropReason
     ICMP_BAD_CHECKSUM("bad ICMP checksum"),
     /** ICMP types synack does not act on. */
     ICMP_UNSUPPORTED_TYPE("unsupported ICMP type"),
+    /** An ICMP error that quotes no TCP segment we sent (truncated, another protocol, another source). */
+    ICMP_BAD_QUOTE("ICMP error quoting no segment of ours"),
+    /** Fragmentation needed for no connection, or for a sequence number not in flight (RFC 5927 §4.1). */
+    ICMP_PMTU_UNMATCHED("ICMP fragmentation needed for nothing in flight"),
     /** Shorter than the 20-byte TCP header. */
     TCP_TRUNCATED("truncated TCP header"),
     /** Data offset below 5 or past the IP payload. */

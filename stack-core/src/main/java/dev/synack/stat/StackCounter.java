@@ -36,6 +36,8 @@ public enum StackCounter
     TCP_SEGMENTS_OUT("TCP segments out"),
     /** TCP segments retransmitted (RTO, fast retransmit, SYN/FIN retries). */
     TCP_RETRANSMITS("TCP retransmits"),
+    /** Connections whose MSS an ICMP fragmentation-needed lowered (RFC 1191). */
+    TCP_PMTU_REDUCTIONS("TCP MSS lowered by path MTU"),
     /** RST segments sent. */
     TCP_RESETS_SENT("TCP RSTs sent"),
     /** RST segments accepted (connection reset by peer). */

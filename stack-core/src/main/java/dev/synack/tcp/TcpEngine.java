@@ -66,6 +66,8 @@ public final class TcpEngine implements TimerHandler
     private final long delayedAckNs;
 
     private final ConnectionTable table;
+    /** Smallest path MTU a fragmentation-needed report may set (Linux's min_pmtu). */
+    static final int MIN_PATH_MTU = 552;
     private final Int2ObjectHashMap<Listener> listeners = new Int2ObjectHashMap<>();
     private final TimerWheel timers;
     private final TimeWaitQueue timeWait;
@@ -2206,5 +2208,51 @@ public final class TcpEngine implements TimerHandler
         {
             timers.schedule(c.slot, deadline);
         }
+    }
+
+    /**
+     * RFC 1191 §6.3: an ICMP "fragmentation needed" for one of our segments lowers the connection's MSS to fit
+     * the reported next-hop MTU, and what that segment carried is sent again at once in smaller pieces (as
+     * Linux's tcp_simple_retransmit does) instead of waiting for an RTO. RFC 5927 §4.1: taken only for a
+     * sequence number in flight [SND.UNA, SND.MAX), so a blind attacker must guess it; and never below
+     * {@link #MIN_PATH_MTU}, so a forged report cannot make us send tiny segments.
+     *
+     * @param remoteIp the peer.
+     * @param remotePort the peer's port.
+     * @param localPort our port.
+     * @param sequence the quoted segment's sequence number.
+     * @param nextHopMtu the reported MTU (0: a pre-RFC 1191 router; 576 is assumed).
+     * @param now the stack's clock.
+     * @return why the report was ignored, or {@link DropReason#NONE}.
+     */
+    public DropReason onFragmentationNeeded(
+        final int remoteIp, final int remotePort, final int localPort, final int sequence, final int nextHopMtu,
+        final long now)
+    {
+        this.now = now;
+        final TcpConnection c = table.find(remoteIp, remotePort, localPort);
+        if (c == null || !SeqNum.le(c.sndUna, sequence) || !SeqNum.lt(sequence, c.sndMax))
+        {
+            return DropReason.ICMP_PMTU_UNMATCHED;
+        }
+        final int mtu = Math.max(MIN_PATH_MTU, nextHopMtu == 0 ? 576 : nextHopMtu);
+        final int mss = mtu - Ipv4Header.MIN_HEADER_LENGTH - TcpHeader.MIN_HEADER_LENGTH
+            - (c.timestamps ? TcpOptions.TIMESTAMPS_LENGTH : 0);
+        if (mss < c.sndMss)
+        {
+            c.sndMss = mss;
+            counters.increment(StackCounter.TCP_PMTU_REDUCTIONS);
+            if (c.sndMax != c.sndUna && c.state.ordinal() >= TcpState.ESTABLISHED.ordinal())
+            {
+                // everything in flight was cut for the old MSS and is lost: go back to SND.UNA and resend it in
+                // pieces that fit. Not a congestion signal (RFC 1191 §6.5): cwnd and ssthresh stay.
+                c.rttTiming = false;
+                sacked.clear(c.slot);
+                c.highRxt = c.sndUna;
+                c.sndNxt = c.sndUna;
+                output(c);
+            }
+        }
+        return DropReason.NONE;
     }
 }

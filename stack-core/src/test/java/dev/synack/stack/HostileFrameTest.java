@@ -115,6 +115,9 @@ class HostileFrameTest
             ip(Frames.putShort(Frames.ipv4(PEER_IP, US_IP, Ipv4Header.PROTOCOL_ICMP, 0), IP + 6, Ipv4Header.FLAG_MF)));
         add(cases, "fragment ending past 65,535 bytes (ping of death)", DropReason.IP_FRAGMENT_TOO_BIG,
             ip(Frames.putShort(Frames.echoRequest(8), IP + 6, 8189)));
+        add(cases, "fragmentation needed quoting only 20 bytes", DropReason.ICMP_BAD_QUOTE, fragmentationNeeded(20));
+        add(cases, "fragmentation needed for a connection we do not have", DropReason.ICMP_PMTU_UNMATCHED,
+            fragmentationNeeded(28));
         add(cases, "IP destination another host", DropReason.IP_NOT_FOR_US,
             ip(Frames.putInt(Frames.echoRequest(8), IP + 16, Ipv4Address.parse("198.18.0.3"))));
         add(cases, "IP to the broadcast address", DropReason.IP_NOT_FOR_US,
@@ -301,6 +304,27 @@ class HostileFrameTest
     private static byte[] mac(final byte[] frame, final long destination)
     {
         MacAddress.write(new UnsafeBuffer(frame), 0, destination);
+        return frame;
+    }
+
+    /** ICMP 3/4, MTU 1000, quoting {@code quoted} bytes of a TCP segment we (US_IP, port 80) sent the peer. */
+    private static byte[] fragmentationNeeded(final int quoted)
+    {
+        final byte[] frame = Frames.ipv4(PEER_IP, US_IP, Ipv4Header.PROTOCOL_ICMP, 8 + quoted);
+        final UnsafeBuffer b = new UnsafeBuffer(frame);
+        b.putByte(L4, (byte)3);
+        b.putByte(L4 + 1, (byte)4);
+        b.putShort(L4 + 6, (short)1000, java.nio.ByteOrder.BIG_ENDIAN);
+        b.putByte(L4 + 8, (byte)0x45);
+        b.putByte(L4 + 8 + Ipv4Header.PROTOCOL_OFFSET, (byte)Ipv4Header.PROTOCOL_TCP);
+        b.putInt(L4 + 8 + Ipv4Header.SOURCE_OFFSET, US_IP, java.nio.ByteOrder.BIG_ENDIAN);
+        b.putInt(L4 + 8 + Ipv4Header.DESTINATION_OFFSET, PEER_IP, java.nio.ByteOrder.BIG_ENDIAN);
+        if (quoted >= 24)
+        {
+            b.putShort(L4 + 28, (short)80, java.nio.ByteOrder.BIG_ENDIAN);
+            b.putShort(L4 + 30, (short)40000, java.nio.ByteOrder.BIG_ENDIAN);
+        }
+        Frames.fixIcmpChecksum(frame);
         return frame;
     }
 
