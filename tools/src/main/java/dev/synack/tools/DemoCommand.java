@@ -82,7 +82,8 @@ public final class DemoCommand implements Callable<Integer>, Cli.Checked
     @Option(names = "--hgrm", paramLabel = "DIR", description = "an HdrHistogram percentile distribution (.hgrm) per"
         + " keep-alive workload and side")
     private String hgrmOption;
-    @Option(names = "--plot", paramLabel = "DIR", description = "latency-by-percentile.svg and rates.svg")
+    @Option(names = "--plot", paramLabel = "DIR", description = "SVG pictures: latency by percentile per keep-alive"
+        + " workload (every side on one chart) and the rates")
     private String plotOption;
     @Option(names = "--progress", description = "a progress line on stderr even when it is not a terminal (it is"
         + " shown on a terminal anyway)")
@@ -192,7 +193,6 @@ public final class DemoCommand implements Callable<Integer>, Cli.Checked
         final List<Path> written = outputs.write(report);
         if (!written.isEmpty())
         {
-            out.println();
             for (final Path file : written)
             {
                 out.println("  wrote " + file);

@@ -68,6 +68,7 @@ public final class Main
         add(cli, new CompletionCommand(out), CompletionCommand.USAGE);
         cli.addSubcommand("help", new CommandLine.HelpCommand());
         cli.getHelpSectionMap().put(UsageMessageSpec.SECTION_KEY_COMMAND_LIST, help -> commandList(cli));
+        cli.setUsageHelpWidth(120);
         return Cli.configure(cli, out, err);
     }
 
@@ -78,7 +79,7 @@ public final class Main
         final List<String> lines = new ArrayList<>();
         for (final String line : usage.split("\\R"))
         {
-            lines.add(line.replace("%", "%%") + "%n");
+            lines.add(line.replace("%", "%%")); // picocli ends each synopsis line itself
         }
         sub.getCommandSpec().usageMessage().synopsisHeading("").customSynopsis(lines.toArray(new String[0]))
             .descriptionHeading("%n").parameterListHeading("%narguments:%n").optionListHeading("%noptions:%n");
@@ -93,14 +94,16 @@ public final class Main
         {
             final CommandSpec spec = e.getValue().getCommandSpec();
             final String[] description = spec.usageMessage().description();
-            s.append(String.format("  %-6s %s%n", e.getKey(), description.length == 0 ? "" : description[0]));
-            for (int i = 1; i < description.length; i++)
+            for (int i = 0; i < description.length; i++)
             {
-                s.append("         ").append(description[i]).append(System.lineSeparator());
+                // descriptions are format strings (picocli's own help command's hold "%n")
+                final String text = description[i].replace("%n", " ").replace("%%", "%").strip();
+                s.append(i == 0 ? String.format("  %-6s ", e.getKey()) : "         ").append(text)
+                    .append(System.lineSeparator());
             }
             for (final String line : spec.usageMessage().customSynopsis())
             {
-                final String text = line.replace("%n", "").replace("%%", "%");
+                final String text = line.replace("%%", "%");
                 final String prefix = "usage: synack ";
                 s.append("         ").append(text.startsWith(prefix) ? text.substring(prefix.length()) : text.strip())
                     .append(System.lineSeparator());
@@ -124,7 +127,7 @@ public final class Main
 
     /** The top of the tree: no command is a wrong command line. */
     @Command(name = "synack", mixinStandardHelpOptions = true, versionProvider = Version.class,
-        synopsisHeading = "", customSynopsis = "usage: synack <command> [options]%n",
+        synopsisHeading = "", customSynopsis = "usage: synack <command> [options]",
         description = "A user-space TCP/IPv4 stack over AF_XDP: its demo, lab runs, counters, captures and ladders.",
         descriptionHeading = "%n", optionListHeading = "%noptions:%n", commandListHeading = "%n",
         footerHeading = "%n", footer = "Every command takes --help. Exit codes: 0 done, 1 failed while running,"

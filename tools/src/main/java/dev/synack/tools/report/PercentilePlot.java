@@ -12,7 +12,9 @@ import dev.synack.tools.svg.Svg;
 /**
  * Latency by percentile as HdrHistogram's plotter draws it: x is the percentile on a log scale of 1/(1-p) — 0 %,
  * 90 %, 99 %, 99.9 %, … equally spaced, so the tail gets the room it deserves — and y is the latency in µs, linear
- * from 0; one line per side, all on one chart, with each side's p50 / p99 / max in the legend. The x axis ends at
+ * from 0 (or by decades when the maximum is more than 20 times the lowest median, where a linear axis would
+ * flatten every line to nothing); one line per side, all on one chart, with each side's p50 / p99 / max in the
+ * legend. The x axis ends at
  * the last "nines" the largest histogram can resolve (a percentile beyond 1 - 1/samples says nothing).
  * <p>
  * Thread-safe (stateless).
@@ -51,14 +53,25 @@ public final class PercentilePlot
     {
         long samples = 1;
         double maxUs = 0;
+        double minUs = Double.MAX_VALUE;
+        double medianUs = Double.MAX_VALUE;
         for (final Series s : series)
         {
             samples = Math.max(samples, s.histogram().getTotalCount());
             maxUs = Math.max(maxUs, s.histogram().getMaxValue() / 1e3);
+            if (s.histogram().getTotalCount() > 0)
+            {
+                minUs = Math.min(minUs, Math.max(1e-3, s.histogram().getMinValue() / 1e3));
+                medianUs = Math.min(medianUs, s.histogram().getValueAtPercentile(50) / 1e3);
+            }
         }
+        // a tail far above the body (a GC pause, a retransmission) would flatten every line on a linear axis
+        final boolean log = maxUs > 20 * medianUs && minUs < maxUs;
+        final double yLow = log ? Math.pow(10, Math.floor(Math.log10(minUs))) : 0;
         // the nines the data can resolve: 1/(1-p) up to the sample count, at least to 99 %, at most to 99.9999 %
         final int nines = (int)Math.max(2, Math.min(6, Math.ceil(Math.log10(samples))));
-        final double yMax = niceCeiling(maxUs);
+        final double yMax = log ? Math.pow(10, Math.ceil(Math.log10(maxUs))) : niceCeiling(maxUs);
+        final Scale scale = new Scale(log, yLow, yMax);
         final double plotWidth = WIDTH - LEFT - RIGHT;
         final double height = TOP + PLOT_HEIGHT + 50 + LEGEND_LINE * series.size() + 10;
         final Svg svg = new Svg(WIDTH, height, title, "font-family", "sans-serif", "font-size", "12");
@@ -75,17 +88,16 @@ public final class PercentilePlot
         }
         svg.text("text", "percentile (log scale of 1/(1-p))", "x", Svg.num(LEFT + plotWidth / 2),
             "y", Svg.num(bottom + 34), "text-anchor", "middle");
-        final int yTicks = 5;
-        for (int t = 0; t <= yTicks; t++)
+        for (final double v : scale.ticks())
         {
-            final double v = yMax * t / yTicks;
-            final double y = bottom - PLOT_HEIGHT * t / yTicks;
+            final double y = bottom - PLOT_HEIGHT * scale.fraction(v);
             svg.empty("line", "x1", Svg.num(LEFT), "y1", Svg.num(y), "x2", Svg.num(LEFT + plotWidth), "y2",
                 Svg.num(y), "stroke", "#ddd");
             svg.text("text", format(v), "x", Svg.num(LEFT - 6), "y", Svg.num(y + 4), "text-anchor", "end");
         }
-        svg.text("text", "latency, µs", "x", "16", "y", Svg.num(TOP + PLOT_HEIGHT / 2), "text-anchor", "middle",
-            "transform", "rotate(-90 16 " + Svg.num(TOP + PLOT_HEIGHT / 2) + ")");
+        svg.text("text", log ? "latency, µs (log scale)" : "latency, µs", "x", "16", "y",
+            Svg.num(TOP + PLOT_HEIGHT / 2), "text-anchor", "middle", "transform",
+            "rotate(-90 16 " + Svg.num(TOP + PLOT_HEIGHT / 2) + ")");
         svg.empty("rect", "x", Svg.num(LEFT), "y", Svg.num(TOP), "width", Svg.num(plotWidth), "height",
             Svg.num(PLOT_HEIGHT), "fill", "none", "stroke", "#333");
         // the lines
@@ -97,7 +109,7 @@ public final class PercentilePlot
             for (final double[] p : points(s.histogram(), nines))
             {
                 final double x = LEFT + plotWidth * p[0] / nines;
-                final double y = bottom - PLOT_HEIGHT * Math.min(p[1], yMax) / yMax;
+                final double y = bottom - PLOT_HEIGHT * scale.fraction(p[1]);
                 points.append(points.length() == 0 ? "" : " ").append(Svg.num(x)).append(',').append(Svg.num(y));
             }
             svg.open("g", "class", "series");
@@ -110,7 +122,8 @@ public final class PercentilePlot
                 Svg.num(ly - 4), "stroke", colour, "stroke-width", "3");
             svg.text("text", s.label() + ": p50 " + format(h.getValueAtPercentile(50) / 1e3) + " µs, p99 "
                 + format(h.getValueAtPercentile(99) / 1e3) + " µs, p99.9 " + format(h.getValueAtPercentile(99.9) / 1e3)
-                + " µs, max " + format(h.getMaxValue() / 1e3) + " µs, " + h.getTotalCount() + " samples",
+                + " µs, max " + format(h.getMaxValue() / 1e3) + " µs, " + String.format(Locale.ROOT, "%,d samples",
+                h.getTotalCount()),
                 "x", Svg.num(LEFT + 32), "y", Svg.num(ly));
         }
         return svg.finish();
@@ -145,6 +158,42 @@ public final class PercentilePlot
         }
         points.add(new double[] {nines, h.getMaxValue() / 1e3});
         return points;
+    }
+
+    /** The latency axis: linear from 0, or by decades when the tail is far above the body. */
+    private record Scale(boolean log, double low, double high)
+    {
+        /** @return where {@code value} sits between the axis' ends, 0..1. */
+        double fraction(final double value)
+        {
+            if (!log)
+            {
+                return Math.min(value, high) / high;
+            }
+            final double v = Math.max(low, Math.min(value, high));
+            return (Math.log10(v) - Math.log10(low)) / (Math.log10(high) - Math.log10(low));
+        }
+
+        /** @return the values to draw a grid line and a label at. */
+        double[] ticks()
+        {
+            if (!log)
+            {
+                final double[] ticks = new double[6];
+                for (int t = 0; t <= 5; t++)
+                {
+                    ticks[t] = high * t / 5;
+                }
+                return ticks;
+            }
+            final int decades = (int)Math.round(Math.log10(high / low));
+            final double[] ticks = new double[decades + 1];
+            for (int d = 0; d <= decades; d++)
+            {
+                ticks[d] = low * Math.pow(10, d);
+            }
+            return ticks;
+        }
     }
 
     /** @return the percentile whose 1/(1-p) is 10^nines: 0%, 90%, 99%, 99.9%, ... */

@@ -73,6 +73,17 @@ class PlotTest
         assertEquals(0, points.get(0)[0], 1e-9, "starts at 0 %");
         assertEquals(5, points.get(points.size() - 1)[0], 1e-9, "ends at the last nine");
         assertEquals(synack.getMaxValue() / 1e3, points.get(points.size() - 1)[1], 1e-9, "with the maximum");
+        assertTrue(svg.contains(">latency, µs (log scale)<"), "kernel's tail is 60 times synack's median: decades");
+        final String linear = PercentilePlot.draw("alone", List.of(new PercentilePlot.Series("synack", synack)));
+        assertTrue(linear.contains(">latency, µs<"), "a linear axis while the tail stays near the body");
+        synack.recordValue(28_000_000); // one pause 5,000 times the median
+        final String logSvg = PercentilePlot.draw("with a pause", List.of(new PercentilePlot.Series("synack", synack)));
+        parse(logSvg);
+        assertTrue(logSvg.contains(">latency, µs (log scale)<"), "by decades once the tail would flatten the body");
+        for (final String tick : new String[] {">1.00<", ">10.0<", ">100<", ">1,000<", ">10,000<", ">100,000<"})
+        {
+            assertTrue(logSvg.contains(tick), tick);
+        }
         assertEquals("99.99%", PercentilePlot.percentileLabel(4));
         assertEquals(50.0, PercentilePlot.niceCeiling(42));
     }
