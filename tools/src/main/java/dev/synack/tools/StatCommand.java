@@ -98,8 +98,12 @@ public final class StatCommand implements Callable<Integer>, Cli.Checked
         {
             final CountersReader reader = counters.newReader();
             final boolean alive = ProcessHandle.of(counters.ownerPid()).map(ProcessHandle::isAlive).orElse(false);
-            out.println(file + " (stack pid " + counters.ownerPid() + (alive ? ", running; rates per second over "
-                + intervalMs + " ms" : ", not running: last values written") + ")");
+            out.println(file + " (stack pid " + counters.ownerPid() + (alive ? ", running)"
+                : ", not running: last values written)"));
+            if (alive)
+            {
+                out.println("  totals, and rates per second over " + intervalMs + " ms");
+            }
             long[] previous = null;
             long previousAt = 0;
             if (alive)

@@ -113,7 +113,7 @@ class MainTest
             busy.join();
         }
         final String text = out();
-        assertTrue(text.contains("running; rates per second over 300 ms"), text);
+        assertTrue(text.contains(", running)\n  totals, and rates per second over 300 ms\n"), text);
         final java.util.regex.Matcher line = java.util.regex.Pattern.compile(
             java.util.regex.Pattern.quote(StackCounter.TCP_SEGMENTS_IN.label()) + " +([0-9,]+) +([0-9,]+)/s")
             .matcher(text);
