@@ -160,6 +160,12 @@ public final class Cli
             }
         }
         final String text = oneLine(ex.getMessage());
+        if (text.startsWith("Unknown subcommand '"))
+        {
+            // picocli's help command, asked about a command that is not there
+            return "unknown command '" + text.substring("Unknown subcommand '".length()).replaceAll("'\\.?$", "")
+                + "'";
+        }
         if (text.contains("should be specified without"))
         {
             // picocli's words for "--flag=value" on a flag

@@ -142,6 +142,7 @@ class CliTest
         assertEquals("synack: no command given (see 'synack --help')", failsInOneLine());
         assertEquals("synack: unknown command 'bogus' (see 'synack --help')", failsInOneLine("bogus"));
         assertEquals("synack: unknown option --bogus (see 'synack --help')", failsInOneLine("--bogus"));
+        assertEquals("synack: unknown command 'bogus' (see 'synack --help')", failsInOneLine("help", "bogus"));
     }
 
     @Test
