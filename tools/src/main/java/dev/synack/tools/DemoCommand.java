@@ -2,13 +2,17 @@ package dev.synack.tools;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 import org.HdrHistogram.Histogram;
 import org.agrona.DirectBuffer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import dev.synack.api.CloseReason;
 import dev.synack.api.TcpHandler;
@@ -19,6 +23,9 @@ import dev.synack.tcp.TcpConnection;
 import dev.synack.time.NanoClock;
 import dev.synack.time.SystemNanoClock;
 import dev.synack.tools.capture.DemoCapture;
+import dev.synack.tools.report.DemoReport;
+import dev.synack.tools.report.Side;
+import dev.synack.tools.report.Spread;
 
 /**
  * {@code synack demo}: two synack stacks on one thread — A resolves B by ARP and pings it, opens and closes one
@@ -29,46 +36,97 @@ import dev.synack.tools.capture.DemoCapture;
  * veth pair ({@link KernelComparison}), and prints all three side by side. Numbers are only ever what was
  * measured in this run. {@code --capture DIR} records stack A's frames (received and sent: on this two-stack link,
  * every frame on the wire once) during the narrated parts 1 and 2 into a capture journal in DIR (see
- * {@link DemoCapture}); the measurements are not captured.
+ * {@link DemoCapture}); the measurements are not captured. {@code --json FILE}, {@code --hgrm DIR} and
+ * {@code --plot DIR} write what the tables print for programs and pictures ({@link DemoReport}).
  * <p>
  * Not thread-safe; runs once on the calling thread.
  */
-public final class DemoCommand
+@Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
+    description = {"two synack stacks: ARP + ping, one TCP connection frame by frame, then handshakes/s and",
+        "keep-alive exchanges/s with latency percentiles, and the counters"})
+public final class DemoCommand implements Callable<Integer>, Cli.Checked
 {
     static final String USAGE =
-        "usage: synack demo [--wire auto|memory|xdp] [--seconds N] [--runs N] [--msl-ms N] [--capture DIR]";
-    private static final String[] NAMES = {"handshakes/s, 1 at a time (open+close cycles)",
-        "handshakes/s, 16 at a time", "keep-alive exchanges/s, 1 in flight (64 B each way)",
-        "keep-alive exchanges/s, 16 in flight"};
+        "usage: synack demo [--wire auto|memory|xdp] [--seconds N] [--runs N] [--msl-ms N] [--capture DIR]"
+        + System.lineSeparator()
+        + "                   [--json FILE] [--hgrm DIR] [--plot DIR] [--progress]";
+    private static final String[] NAMES = Side.WORKLOADS;
+    private static final String[] SHORT = {"handshakes 1 at a time", "handshakes 16 at a time",
+        "keep-alive 1 in flight", "keep-alive 16 in flight"};
     private static final int PING_ID = 0x5A;
     private static final int B_IP = Ipv4Address.parse("198.18.0.2");
 
     private final PrintStream out;
-    private final String wire;
-    private final int seconds;
-    private final int runs;
-    private final int mslMs;
-    private final Path capture;
+    private final PrintStream err;
     private final NanoClock clock = SystemNanoClock.INSTANCE;
-    /** The medians of the last xdp demo's thread-per-end runs (null until measured). */
-    private double[][] threadPerEnd;
+
+    @Option(names = "--wire", paramLabel = "auto|memory|xdp", completionCandidates = Wires.class,
+        description = "memory: the in-memory wire; xdp (root): AF_XDP on a veth pair; auto (default): memory, and"
+            + " as root xdp and the kernel's TCP too, side by side")
+    private String wireOption;
+    @Option(names = "--xdp", hidden = true, description = "the same as --wire xdp")
+    private boolean xdpFlag;
+    @Option(names = "--seconds", paramLabel = "N", description = "length of each measured window (default 3)")
+    private Integer secondsOption;
+    @Option(names = "--runs", paramLabel = "N", description = "runs of the four workloads; medians over them"
+        + " (default 3)")
+    private Integer runsOption;
+    @Option(names = "--msl-ms", paramLabel = "N", description = "MSL in ms: TIME-WAIT lasts twice this (default 20)")
+    private Integer mslOption;
+    @Option(names = "--capture", paramLabel = "DIR", description = "record parts 1 and 2 into a capture journal for"
+        + " synack pcap and synack ladder")
+    private String captureOption;
+    @Option(names = "--json", paramLabel = "FILE", description = "every figure the tables print, their spread over"
+        + " the runs, the machine, the commit and the configuration, as JSON")
+    private String jsonOption;
+    @Option(names = "--hgrm", paramLabel = "DIR", description = "an HdrHistogram percentile distribution (.hgrm) per"
+        + " keep-alive workload and side")
+    private String hgrmOption;
+    @Option(names = "--plot", paramLabel = "DIR", description = "SVG pictures: latency by percentile per keep-alive"
+        + " workload (every side on one chart) and the rates")
+    private String plotOption;
+    @Option(names = "--progress", description = "a progress line on stderr even when it is not a terminal (it is"
+        + " shown on a terminal anyway)")
+    private boolean progressOption;
+
+    private String wire;
+    private int seconds;
+    private int runs;
+    private int mslMs;
+    private Path capture;
+    private Outputs outputs;
+    private Progress progress;
+    /** The last xdp demo's thread-per-end side (null until measured). */
+    private Side threadPerEnd;
     private HandshakeRun handshakes;
     private Link handshakesLink;
 
     /**
+     * @param out where the report goes.
+     * @param err where the progress line goes.
+     */
+    public DemoCommand(final PrintStream out, final PrintStream err)
+    {
+        this.out = out;
+        this.err = err;
+    }
+
+    /**
      * @param args arguments after "demo".
      * @param out where the report goes.
+     * @throws UsageException when the arguments are wrong.
      */
     public DemoCommand(final List<String> args, final PrintStream out)
     {
-        final Args parsed = new Args("demo", args, Set.of("wire", "seconds", "runs", "msl-ms", "capture"),
-            Set.of("xdp"));
-        if (!parsed.positional().isEmpty())
-        {
-            throw new UsageException("demo: unexpected argument '" + parsed.positional().get(0) + "'");
-        }
-        String w = parsed.value("wire");
-        if (parsed.flag("xdp"))
+        this(out, System.err);
+        Cli.parse(this, args);
+    }
+
+    @Override
+    public void check()
+    {
+        String w = wireOption;
+        if (xdpFlag)
         {
             w = "xdp";
         }
@@ -77,45 +135,91 @@ public final class DemoCommand
         {
             throw new UsageException("demo: --wire must be auto, memory or xdp, not '" + wire + "'");
         }
-        this.seconds = parsed.intValue("seconds", 3, 1, 3600);
-        this.runs = parsed.intValue("runs", 3, 1, 1000);
-        this.mslMs = parsed.intValue("msl-ms", 20, 1, 120_000);
-        final String captureDir = parsed.value("capture");
-        if (captureDir != null && captureDir.isEmpty())
+        this.seconds = Cli.intIn("demo", "--seconds", secondsOption, 3, 1, 3600);
+        this.runs = Cli.intIn("demo", "--runs", runsOption, 3, 1, 1000);
+        this.mslMs = Cli.intIn("demo", "--msl-ms", mslOption, 20, 1, 120_000);
+        if (captureOption != null && captureOption.isEmpty())
         {
             throw new UsageException("demo: --capture needs a directory");
         }
-        this.capture = captureDir == null ? null : Path.of(captureDir);
-        this.out = out;
+        this.capture = captureOption == null ? null : Path.of(captureOption);
+        this.outputs = Outputs.check("demo", jsonOption, hgrmOption, plotOption);
+    }
+
+    @Override
+    public Integer call()
+    {
+        check();
+        return run();
     }
 
     /** @return exit code. */
     public int run()
     {
         final boolean both = wire.equals("auto") && Main.isRoot();
-        final double[][] memory = wire.equals("xdp") ? null : demo("memory", both ? "1/3" : null);
+        final int wires = wire.equals("memory") || wire.equals("auto") && !both ? 1 : wire.equals("xdp") ? 2 : 3;
+        // each window is followed by a drain (TIME-WAIT, 2MSL) and preceded by a warm-up (keep-alive: 200 ms)
+        final long expectedSeconds = (long)wires * runs * 4 * seconds;
+        progress = new Progress(err, progressOption, expectedSeconds >= Progress.WORTH_IT_SECONDS);
+        final List<Side> sides = new ArrayList<>();
+        final Side memory = wire.equals("xdp") ? null : demo("memory", both ? "1/3" : null);
+        if (memory != null)
+        {
+            sides.add(memory);
+        }
         if (wire.equals("auto") && !both)
         {
             out.println("  hint: as root the demo runs the same over AF_XDP on a veth pair too (or: --wire xdp)");
         }
-        final double[][] xdp = wire.equals("memory") || (wire.equals("auto") && !both) ? null
+        final Side xdp = wire.equals("memory") || (wire.equals("auto") && !both) ? null
             : demo("xdp", both ? "2/3" : null);
+        if (xdp != null)
+        {
+            sides.add(xdp);
+            sides.add(threadPerEnd);
+        }
+        KernelResults kernel = null;
         if (memory != null && xdp != null)
         {
             out.println("synack demo (3/3: the Linux kernel's TCP on a veth pair, same workloads)");
-            final KernelResults kernel = new KernelComparison(out, seconds, runs).measure();
+            kernel = new KernelComparison(out, seconds, runs).measure(); // prints a line per run as it goes
             out.println();
             sideBySide(memory, xdp, threadPerEnd, kernel);
+            sides.add(kernel.oneCore());
+            sides.add(kernel.twoCores());
+        }
+        final DemoReport report = new DemoReport(sides, kernel == null ? null : kernel.oneCore(),
+            kernel == null ? null : kernel.twoCores(), configuration());
+        final List<Path> written = outputs.write(report);
+        if (!written.isEmpty())
+        {
+            for (final Path file : written)
+            {
+                out.println("  wrote " + file);
+            }
         }
         return 0;
     }
 
+    private Map<String, Object> configuration()
+    {
+        final Map<String, Object> config = new LinkedHashMap<>();
+        config.put("wire", wire);
+        config.put("seconds", seconds);
+        config.put("runs", runs);
+        config.put("msl_ms", mslMs);
+        config.put("max_connections", DemoStacks.MAX_CONNECTIONS);
+        config.put("buffer_bytes", 4096);
+        config.put("keep_alive_message_bytes", KeepAliveRun.MESSAGE);
+        config.put("clock", "SystemNanoClock");
+        return config;
+    }
+
     /**
-     * One complete demo on one wire; returns the medians: workloads × {rate, wire frames/s, ceiling, p50, p99,
-     * p99.9 (ns), reflect round trips/s at the same window (keep-alive rows only)}. Over AF_XDP the returned
-     * figures are those of both ends on one thread; the thread-per-end figures are kept in {@link #threadPerEnd}.
+     * One complete demo on one wire; returns what was measured. Over AF_XDP the returned side is both ends on one
+     * thread; the thread-per-end side is kept in {@link #threadPerEnd}.
      */
-    private double[][] demo(final String kind, final String part)
+    private Side demo(final String kind, final String part)
     {
         final FramePrinter printer = new FramePrinter(out);
         final DemoStacks stacks = new DemoStacks(mslMs, clock);
@@ -159,7 +263,7 @@ public final class DemoCommand
                 out.println();
             }
             link.quiet();
-            final double[][] medians;
+            final Side measured;
             if (link.supportsThreadPerEnd())
             {
                 // The same single core the kernel's one-core baseline gets; then one pinned thread per end.
@@ -167,7 +271,9 @@ public final class DemoCommand
                 try
                 {
                     out.println("   (a) both ends on this one thread, pinned to CPU 0");
-                    medians = measure(link);
+                    measured = measure(link, new Side("synack xdp 1 thread", "synack-xdp-1-thread",
+                        link.describe() + "; both stacks and NIC agents on one thread pinned to CPU 0", runs, true),
+                        "xdp wire, 1 thread");
                 }
                 finally
                 {
@@ -179,7 +285,9 @@ public final class DemoCommand
                 link.threadPerEnd(true);
                 try
                 {
-                    threadPerEnd = measure(link);
+                    threadPerEnd = measure(link, new Side("synack xdp per end", "synack-xdp-per-end",
+                        link.describe() + "; one pinned busy-polling thread per end (CPUs 0 and 1)", runs, true),
+                        "xdp wire, thread per end");
                 }
                 finally
                 {
@@ -188,7 +296,8 @@ public final class DemoCommand
             }
             else
             {
-                medians = measure(link);
+                measured = measure(link, new Side("synack " + kind, "synack-" + kind, link.describe()
+                    + "; both stacks on one thread", runs, true), kind + " wire");
             }
             out.println();
             out.println("== 4. counters at the end");
@@ -201,7 +310,7 @@ public final class DemoCommand
                 out.println(link.nicCounters());
             }
             out.println();
-            return medians;
+            return measured;
         }
         finally
         {
@@ -209,8 +318,7 @@ public final class DemoCommand
         }
     }
 
-    private void sideBySide(final double[][] memory, final double[][] xdp, final double[][] perEnd,
-        final KernelResults kernel)
+    private void sideBySide(final Side memory, final Side xdp, final Side perEnd, final KernelResults kernel)
     {
         out.println("== side by side, medians of this run");
         out.println("   synack xdp 1 thread: both stacks and both NIC agents on one thread pinned to CPU 0; per end:"
@@ -222,9 +330,10 @@ public final class DemoCommand
         for (int i = 0; i < NAMES.length; i++)
         {
             final double best = kernel.best(i);
-            out.printf("  %-46s %,11.0f %,11.0f %,11.0f %,11.0f %,11.0f %8.2fx %8.2fx%n", NAMES[i], memory[i][0],
-                xdp[i][0], perEnd[i][0], kernel.oneCore().median()[i], kernel.twoCores().median()[i],
-                xdp[i][0] / best, perEnd[i][0] / best);
+            out.printf("  %-46s %,11.0f %,11.0f %,11.0f %,11.0f %,11.0f %8.2fx %8.2fx%n", NAMES[i],
+                memory.rate(i).median(), xdp.rate(i).median(), perEnd.rate(i).median(),
+                kernel.oneCore().rate(i).median(), kernel.twoCores().rate(i).median(),
+                xdp.rate(i).median() / best, perEnd.rate(i).median() / best);
         }
         out.println();
         out.println("  against the link itself: raw reflect round trips/s at the same window (no stack, one thread per"
@@ -233,13 +342,14 @@ public final class DemoCommand
             "end/r");
         for (int i = 2; i < 4; i++)
         {
-            final double reflect = xdp[i][6];
-            out.printf("  %-46s %,11.0f %,11.0f %,11.0f %8.0f%% %8.0f%%%n", NAMES[i], reflect, xdp[i][0],
-                perEnd[i][0], 100 * xdp[i][0] / reflect, 100 * perEnd[i][0] / reflect);
+            final double reflect = xdp.reflect(i - 2);
+            out.printf("  %-46s %,11.0f %,11.0f %,11.0f %8.0f%% %8.0f%%%n", NAMES[i], reflect, xdp.rate(i).median(),
+                perEnd.rate(i).median(), 100 * xdp.rate(i).median() / reflect,
+                100 * perEnd.rate(i).median() / reflect);
         }
-        if (xdp[0][2] > 0)
+        if (xdp.ceiling() > 0)
         {
-            out.printf("  %-46s %,11.0f%n", "deep ceiling, wire frames/s (window 512)", xdp[0][2]);
+            out.printf("  %-46s %,11.0f%n", "deep ceiling, wire frames/s (window 512)", xdp.ceiling());
         }
         out.println();
         out.println("  keep-alive latency, µs: p50 / p99 / p99.9");
@@ -248,17 +358,16 @@ public final class DemoCommand
         final String[] labels = {"1", "16"};
         for (int i = 0; i < 2; i++)
         {
-            final double[] one = kernel.oneCore().latencyUs()[i];
-            final double[] two = kernel.twoCores().latencyUs()[i];
-            out.printf("  %-12s %22s %22s %22s %22s%n", labels[i], percentiles(xdp[2 + i]), percentiles(perEnd[2 + i]),
-                String.format("%.1f / %.1f / %.1f", one[0], one[1], one[2]),
-                String.format("%.1f / %.1f / %.1f", two[0], two[1], two[2]));
+            out.printf("  %-12s %22s %22s %22s %22s%n", labels[i], percentiles(xdp.latency(i)),
+                percentiles(perEnd.latency(i)), percentiles(kernel.oneCore().latency(i)),
+                percentiles(kernel.twoCores().latency(i)));
         }
     }
 
-    private static String percentiles(final double[] row)
+    private static String percentiles(final Histogram h)
     {
-        return String.format("%.1f / %.1f / %.1f", row[3] / 1e3, row[4] / 1e3, row[5] / 1e3);
+        return String.format("%.1f / %.1f / %.1f", h.getValueAtPercentile(50) / 1e3,
+            h.getValueAtPercentile(99) / 1e3, h.getValueAtPercentile(99.9) / 1e3);
     }
 
     private void ping(final Link link, final FramePrinter printer)
@@ -350,7 +459,7 @@ public final class DemoCommand
         out.println();
     }
 
-    private double[][] measure(final Link link)
+    private Side measure(final Link link, final Side side, final String what)
     {
         out.printf("== 3. measurements: %d run(s) of %d s each, medians (rates measured on this thread, real time)%n",
             runs, seconds);
@@ -366,39 +475,33 @@ public final class DemoCommand
         final KeepAliveRun k1 = new KeepAliveRun(link, clock, 1, latency[0]);
         final KeepAliveRun k16 = new KeepAliveRun(link, clock, 16, latency[1]);
         final String[] names = NAMES;
-        final double[][] medians = new double[names.length][7];
-        final double[][] rates = new double[4][runs];
-        final double[][] frameRates = new double[4][runs];
         for (int r = 0; r < runs; r++)
         {
+            final double[] rates = new double[4];
             for (int w = 0; w < 4; w++)
             {
+                progress.show(String.format("synack demo: %s, run %d of %d, %s (%d s)", what, r + 1, runs, SHORT[w],
+                    seconds));
                 final long frames0 = framesOut(link);
                 final long t0 = clock.nanoTime();
-                rates[w][r] = w == 0 ? handshakes.measure(durationNs, 1) : w == 1 ? handshakes.measure(durationNs, 16)
+                rates[w] = w == 0 ? handshakes.measure(durationNs, 1) : w == 1 ? handshakes.measure(durationNs, 16)
                     : w == 2 ? k1.measure(durationNs) : k16.measure(durationNs);
-                frameRates[w][r] = (framesOut(link) - frames0) * 1e9 / (clock.nanoTime() - t0);
+                side.record(w, r, rates[w], (framesOut(link) - frames0) * 1e9 / (clock.nanoTime() - t0));
             }
-            out.printf("       run %d: %,.0f  %,.0f  %,.0f  %,.0f%n", r + 1, rates[0][r], rates[1][r], rates[2][r],
-                rates[3][r]);
+            progress.clear();
+            out.printf("       run %d: %,.0f  %,.0f  %,.0f  %,.0f%n", r + 1, rates[0], rates[1], rates[2], rates[3]);
         }
         out.println();
         final double ceiling = link.ceilingFramesPerSecond();
+        side.ceiling(ceiling);
         out.printf("  %-52s %12s %12s %12s %14s%s%n", "workload", "median", "min", "max", "wire frames/s",
             ceiling > 0 ? "  of ceiling" : "");
         for (int i = 0; i < names.length; i++)
         {
-            final double[] sorted = rates[i].clone();
-            Arrays.sort(sorted);
-            final double[] frames = frameRates[i].clone();
-            Arrays.sort(frames);
-            final double framesMedian = median(frames);
-            medians[i][0] = median(sorted);
-            medians[i][1] = framesMedian;
-            medians[i][2] = ceiling;
-            out.printf("  %-52s %,12.0f %,12.0f %,12.0f %,14.0f%s%n", names[i], median(sorted), sorted[0],
-                sorted[sorted.length - 1], framesMedian,
-                ceiling > 0 ? String.format("  %9.1f %%", 100 * framesMedian / ceiling) : "");
+            final Spread rate = side.rate(i);
+            final double framesMedian = side.frames(i).median();
+            out.printf("  %-52s %,12.0f %,12.0f %,12.0f %,14.0f%s%n", names[i], rate.median(), rate.min(), rate.max(),
+                framesMedian, ceiling > 0 ? String.format("  %9.1f %%", 100 * framesMedian / ceiling) : "");
         }
         if (ceiling > 0)
         {
@@ -412,16 +515,15 @@ public final class DemoCommand
         for (int i = 0; i < 2; i++)
         {
             final Histogram hist = latency[i];
-            medians[2 + i][6] = link.reflectRoundTrips(i == 0 ? 1 : 16);
-            medians[2 + i][3] = hist.getValueAtPercentile(50);
-            medians[2 + i][4] = hist.getValueAtPercentile(99);
-            medians[2 + i][5] = hist.getValueAtPercentile(99.9);
+            side.latency(i, hist);
+            side.reflect(i, link.reflectRoundTrips(i == 0 ? 1 : 16));
             out.printf("  %-22s %10.1f %10.1f %10.1f %10.1f %,12d%n", labels[i],
                 hist.getValueAtPercentile(50) / 1e3, hist.getValueAtPercentile(99) / 1e3,
                 hist.getValueAtPercentile(99.9) / 1e3, hist.getMaxValue() / 1e3, hist.getTotalCount());
         }
         final long refused = handshakes.refused();
         final long errors = handshakes.errors() + k1.errors() + k16.errors();
+        side.problems(refused, errors);
         out.println();
         out.println("  unexpected callbacks: " + errors + "; connects refused (A's " + DemoStacks.MAX_CONNECTIONS
             + " slots / 16384 ephemeral ports full of TIME-WAIT): " + refused
@@ -430,7 +532,7 @@ public final class DemoCommand
         {
             throw new IllegalStateException("the workloads saw " + errors + " unexpected callbacks");
         }
-        return medians;
+        return side;
     }
 
     /** @return frames both stacks have sent: what crossed the link, in both directions. */
@@ -439,10 +541,14 @@ public final class DemoCommand
         return link.a().counters().get(StackCounter.FRAMES_OUT) + link.b().counters().get(StackCounter.FRAMES_OUT);
     }
 
-    /** @return the median of values sorted ascending. */
-    static double median(final double[] sorted)
+    /** The values of --wire, for shell completion. */
+    static final class Wires extends ArrayList<String>
     {
-        final int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        private static final long serialVersionUID = 1L;
+
+        Wires()
+        {
+            super(List.of("auto", "memory", "xdp"));
+        }
     }
 }

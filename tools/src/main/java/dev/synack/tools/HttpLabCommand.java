@@ -2,20 +2,28 @@ package dev.synack.tools;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import dev.synack.nic.xdp.XdpConfig;
 import dev.synack.nic.xdp.XdpMode;
 import dev.synack.stack.StackConfig;
 import dev.synack.stat.StackCounter;
 import dev.synack.tools.http.HttpResponder;
+import dev.synack.tools.report.HttpLabReport;
 import dev.synack.tools.xdp.XdpStack;
 
 /**
@@ -25,11 +33,32 @@ import dev.synack.tools.xdp.XdpStack;
  * connection per request) — and prints requests/s and wrk's latency percentiles side by side.
  * <p>
  * Both servers are single-threaded (synack: stack and NIC agent on one thread; kernel: one selector thread).
- * Namespaces and processes are removed also on failure. Not thread-safe; runs once.
+ * Namespaces and processes are removed also on failure. wrk hands its whole latency distribution over through a
+ * {@code done} script ({@link #LATENCY_SCRIPT}), kept as an HdrHistogram for {@code --hgrm} and {@code --plot};
+ * {@code --json} writes every figure ({@link HttpLabReport}). Not thread-safe; runs once.
  */
-final class HttpLabCommand
+@Command(name = "http-lab", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
+    description = "(root) wrk against synack's HTTP responder over AF_XDP and against a kernel-socket server")
+final class HttpLabCommand implements Callable<Integer>, Cli.Checked
 {
-    static final String USAGE = "usage: synack http-lab [--seconds N] [--connections N] [--two-threads]";
+    static final String USAGE = "usage: synack http-lab [--seconds N] [--connections N] [--two-threads]"
+        + System.lineSeparator() + "                       [--json FILE] [--hgrm DIR] [--plot DIR] [--progress]";
+    /**
+     * wrk's {@code done} callback writing every latency bucket (µs, count) between two marker lines: the whole
+     * distribution, where {@code --latency} prints four percentiles.
+     */
+    static final String LATENCY_SCRIPT = String.join("\n",
+        "done = function(summary, latency, requests)",
+        "  io.write(\"synack-latency-us begin\\n\")",
+        "  for i = 1, #latency do",
+        "    local value, count = latency(i)",
+        "    io.write(string.format(\"synack-latency-us %d %d\\n\", value, count))",
+        "  end",
+        "  io.write(\"synack-latency-us end\\n\")",
+        "end",
+        "");
+    private static final Pattern LATENCY_BUCKET = Pattern.compile("^synack-latency-us ([0-9]+) ([0-9]+)\\s*$",
+        Pattern.MULTILINE);
     private static final String SERVER_IP = "198.18.0.1";
     private static final Pattern RATE = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
     private static final Pattern PERCENTILE = Pattern.compile("^\\s+(50|99)(?:\\.000)?%\\s+([0-9.]+)(us|ms|s)\\s*$",
@@ -39,30 +68,77 @@ final class HttpLabCommand
     private static final Pattern REQUESTS = Pattern.compile("([0-9]+) requests in");
 
     private final PrintStream out;
-    private final int seconds;
-    private final int connections;
-    private final boolean twoThreads;
+    private final PrintStream err;
+    @Option(names = "--seconds", paramLabel = "N", description = "length of each wrk run (default 3)")
+    private Integer secondsOption;
+    @Option(names = "--connections", paramLabel = "N", description = "wrk's connections (default 16)")
+    private Integer connectionsOption;
+    @Option(names = "--two-threads", description = "synack's NIC agent and stack on two threads")
+    private boolean twoThreads;
+    @Option(names = "--json", paramLabel = "FILE", description = "every figure the table prints, the machine, the"
+        + " commit and the configuration, as JSON")
+    private String jsonOption;
+    @Option(names = "--hgrm", paramLabel = "DIR", description = "an HdrHistogram percentile distribution (.hgrm) per"
+        + " workload and side, from wrk's latency buckets")
+    private String hgrmOption;
+    @Option(names = "--plot", paramLabel = "DIR", description = "latency-by-percentile and rate charts as SVG")
+    private String plotOption;
+    @Option(names = "--progress", description = "a progress line on stderr even when it is not a terminal")
+    private boolean progressOption;
+    private int seconds;
+    private int connections;
+    private Outputs outputs;
+    private Progress progress;
 
-    /** What one wrk run measured. */
-    record Result(double requestsPerSecond, double p50Us, double p99Us, long requests, String errors)
+    /**
+     * What one wrk run measured.
+     *
+     * @param requestsPerSecond wrk's Requests/sec.
+     * @param p50Us wrk's 50 % latency line.
+     * @param p99Us wrk's 99 % latency line.
+     * @param requests requests completed.
+     * @param errors socket errors and non-2xx responses, or empty.
+     * @param latency every request's latency (ns) from wrk's buckets, or null when wrk did not hand them over.
+     */
+    record Result(double requestsPerSecond, double p50Us, double p99Us, long requests, String errors,
+        Histogram latency)
     {
+    }
+
+    /**
+     * @param out where the report goes.
+     * @param err where the progress line goes.
+     */
+    HttpLabCommand(final PrintStream out, final PrintStream err)
+    {
+        this.out = out;
+        this.err = err;
     }
 
     /**
      * @param args arguments after "http-lab".
      * @param out where the report goes.
+     * @throws UsageException when the arguments are wrong.
      */
     HttpLabCommand(final List<String> args, final PrintStream out)
     {
-        final Args parsed = new Args("http-lab", args, Set.of("seconds", "connections"), Set.of("two-threads"));
-        if (!parsed.positional().isEmpty())
-        {
-            throw new UsageException("http-lab: unexpected argument '" + parsed.positional().get(0) + "'");
-        }
-        this.seconds = parsed.intValue("seconds", 3, 1, 3600);
-        this.connections = parsed.intValue("connections", 16, 1, 1024);
-        this.twoThreads = parsed.flag("two-threads");
-        this.out = out;
+        this(out, System.err);
+        Cli.parse(this, args);
+    }
+
+    @Override
+    public void check()
+    {
+        this.seconds = Cli.intIn("http-lab", "--seconds", secondsOption, 3, 1, 3600);
+        this.connections = Cli.intIn("http-lab", "--connections", connectionsOption, 16, 1, 1024);
+        this.outputs = Outputs.check("http-lab", jsonOption, hgrmOption, plotOption);
+    }
+
+    @Override
+    public Integer call()
+    {
+        check();
+        return run();
     }
 
     /** @return exit code. */
@@ -78,6 +154,7 @@ final class HttpLabCommand
             throw new NotAvailableException("http-lab needs wrk: apt-get install wrk", null);
         }
         final Path labNet = LabNet.find();
+        progress = new Progress(err, progressOption, 4L * seconds >= Progress.WORTH_IT_SECONDS);
         out.printf("synack http-lab: wrk -t1 -c%d -d%ds --latency from the peer namespace, keep-alive and"
             + " `Connection: close`%n", connections, seconds);
         final Result[] synack = synack(labNet);
@@ -101,6 +178,22 @@ final class HttpLabCommand
             {
                 out.println("  errors, " + names[i] + ": synack [" + synack[i].errors() + "], kernel ["
                     + kernel[i].errors() + "]");
+            }
+        }
+        final Map<String, Object> config = new LinkedHashMap<>();
+        config.put("seconds", seconds);
+        config.put("connections", connections);
+        config.put("wrk_threads", 1);
+        config.put("synack_threads", twoThreads ? 2 : 1);
+        config.put("xdp_mode", "skb");
+        config.put("server_ip", SERVER_IP);
+        final List<Path> written = outputs.write(new HttpLabReport(names, report(synack), report(kernel), config));
+        if (!written.isEmpty())
+        {
+            out.println();
+            for (final Path file : written)
+            {
+                out.println("  wrote " + file);
             }
         }
         return 0;
@@ -161,17 +254,57 @@ final class HttpLabCommand
         }
     }
 
+    private static HttpLabReport.Run[] report(final Result[] results)
+    {
+        final HttpLabReport.Run[] runs = new HttpLabReport.Run[results.length];
+        for (int i = 0; i < results.length; i++)
+        {
+            final Result r = results[i];
+            runs[i] = new HttpLabReport.Run(r.requestsPerSecond(), r.p50Us(), r.p99Us(), r.requests(), r.errors(),
+                r.latency());
+        }
+        return runs;
+    }
+
     private Result wrk(final String namespace, final boolean close)
     {
+        final Path script;
+        try
+        {
+            script = Files.createTempFile("synack-wrk-", ".lua");
+            Files.writeString(script, LATENCY_SCRIPT, StandardCharsets.UTF_8);
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException("cannot write wrk's script: " + ex.getMessage(), ex);
+        }
         final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", namespace, "wrk", "-t1",
-            "-c" + connections, "-d" + seconds + "s", "--latency"));
+            "-c" + connections, "-d" + seconds + "s", "--latency", "-s", script.toString()));
         if (close)
         {
             command.add("-H");
             command.add("Connection: close");
         }
         command.add("http://" + SERVER_IP + "/");
-        final String text = LabNet.run(command);
+        progress.show("synack http-lab: wrk " + (close ? "Connection: close" : "keep-alive") + " for " + seconds
+            + " s");
+        final String text;
+        try
+        {
+            text = LabNet.run(command);
+        }
+        finally
+        {
+            progress.clear();
+            try
+            {
+                Files.deleteIfExists(script);
+            }
+            catch (final IOException ex)
+            {
+                // a temporary file left behind is harmless
+            }
+        }
         final Result result = parse(text);
         out.printf("  %-22s %,10.0f req/s, p50 %.1f µs, p99 %.1f µs, %,d requests%s%n",
             close ? "Connection: close" : "keep-alive", result.requestsPerSecond(), result.p50Us(), result.p99Us(),
@@ -220,7 +353,23 @@ final class HttpLabCommand
         {
             errors.append(errors.length() == 0 ? "" : "; ").append("non-2xx responses: ").append(non2xx.group(1));
         }
-        return new Result(Double.parseDouble(rate.group(1)), p50, p99, count, errors.toString());
+        return new Result(Double.parseDouble(rate.group(1)), p50, p99, count, errors.toString(), latency(text));
+    }
+
+    /** @return the histogram (ns) of the buckets {@link #LATENCY_SCRIPT} wrote, or null when there are none. */
+    static Histogram latency(final String text)
+    {
+        final Matcher bucket = LATENCY_BUCKET.matcher(text);
+        final Histogram histogram = new Histogram(TimeUnit.MINUTES.toNanos(10), 3);
+        boolean any = false;
+        while (bucket.find())
+        {
+            final long ns = Math.min(histogram.getHighestTrackableValue(),
+                TimeUnit.MICROSECONDS.toNanos(Long.parseLong(bucket.group(1))));
+            histogram.recordValueWithCount(ns, Long.parseLong(bucket.group(2)));
+            any = true;
+        }
+        return any ? histogram : null;
     }
 
     private static boolean onPath(final String tool)

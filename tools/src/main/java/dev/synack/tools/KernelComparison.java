@@ -12,7 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import dev.synack.tools.report.HistogramText;
 import dev.synack.tools.kernel.KernelTcp;
+import dev.synack.tools.report.Side;
 
 /**
  * The Linux kernel's TCP on the same kind of link, for the demo's side-by-side table, at its best with the CPU
@@ -61,10 +63,10 @@ final class KernelComparison
                 + "), pinned with taskset, JIT and GC threads included; TCP_NODELAY; each request its own write");
             out.println("  1 core:   client and server both on core 0; blocking sockets (the waiting end sleeps in"
                 + " read(), measured faster on one core than a Selector); 16 cycles in progress: one Selector");
-            final KernelResults.Shape one = shape(lab, "kernel 1 core", "0", "0", "block");
+            final Side one = shape(lab, "kernel 1 core", "0", "0", "block");
             out.println("  2 cores:  client on core 0, server on core 1; non-blocking sockets busy-polled (read /"
                 + " selectNow in a loop, never sleeping)");
-            final KernelResults.Shape two = shape(lab, "kernel 2 cores", "0", "1", "spin");
+            final Side two = shape(lab, "kernel 2 cores", "0", "1", "spin");
             return new KernelResults(one, two);
         }
         catch (final IOException ex)
@@ -83,7 +85,7 @@ final class KernelComparison
     }
 
     /** One shape: a server and a client, each pinned; the runs' rates and the keep-alive latencies. */
-    private KernelResults.Shape shape(final Map<String, String> lab, final String name, final String clientCore,
+    private Side shape(final Map<String, String> lab, final String name, final String clientCore,
         final String serverCore, final String wait) throws IOException, InterruptedException
     {
         Process server = null;
@@ -94,6 +96,9 @@ final class KernelComparison
                 Integer.toString(seconds), Integer.toString(runs), wait);
             final double[][] rates = new double[4][runs];
             final double[][] latencyUs = new double[2][4];
+            final Side side = new Side(name, name.replace(' ', '-'), "client core " + clientCore + ", server core "
+                + serverCore + ", " + (wait.equals("block") ? "blocking sockets" : "non-blocking sockets busy-polled"),
+                runs, false);
             final List<String> other = new ArrayList<>();
             try (BufferedReader in = reader(client))
             {
@@ -111,6 +116,10 @@ final class KernelComparison
                             out.printf("       run %d: %,.0f  %,.0f  %,.0f  %,.0f%n", run, rates[0][run - 1],
                                 rates[1][run - 1], rates[2][run - 1], rates[3][run - 1]);
                         }
+                    }
+                    else if (f.length == 3 && f[0].equals("histogram"))
+                    {
+                        side.latency(Integer.parseInt(f[1]) - 2, HistogramText.decode(f[2]));
                     }
                     else if (f.length == 7 && f[0].equals("latency"))
                     {
@@ -131,21 +140,21 @@ final class KernelComparison
                 client.destroyForcibly();
                 throw new IllegalStateException("kernel client (" + name + ") failed: " + String.join(" | ", other));
             }
-            final double[] median = new double[4];
-            final double[] min = new double[4];
-            final double[] max = new double[4];
             for (int w = 0; w < 4; w++)
             {
-                final double[] sorted = rates[w].clone();
-                Arrays.sort(sorted);
-                median[w] = DemoCommand.median(sorted);
-                min[w] = sorted[0];
-                max[w] = sorted[sorted.length - 1];
+                for (int r = 0; r < runs; r++)
+                {
+                    side.record(w, r, rates[w][r], 0);
+                }
+            }
+            if (side.latency(0) == null || side.latency(1) == null)
+            {
+                throw new IllegalStateException("kernel client (" + name + ") sent no latency histograms");
             }
             out.printf("       keep-alive latency µs p50/p99/p99.9: 1 in flight %.1f / %.1f / %.1f,"
                 + " 16 in flight %.1f / %.1f / %.1f%n", latencyUs[0][0], latencyUs[0][1], latencyUs[0][2],
                 latencyUs[1][0], latencyUs[1][1], latencyUs[1][2]);
-            return new KernelResults.Shape(name, median, min, max, latencyUs);
+            return side;
         }
         finally
         {

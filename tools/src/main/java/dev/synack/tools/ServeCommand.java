@@ -4,12 +4,13 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.agrona.concurrent.status.CountersReader;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import dev.synack.embed.Synack;
 import dev.synack.embed.SynackBuilder;
@@ -38,7 +39,10 @@ import dev.synack.workload.EchoServer;
  * The bound interface's kernel must not also own the address (AF_XDP.md pitfall 6): synack answers ARP and ICMP
  * echo itself, and frames on queues it does not own still reach the kernel. Not thread-safe; runs once.
  */
-final class ServeCommand
+@Command(name = "serve", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
+    description = {"(root) synack as a server on a named interface (a lab NIC): HTTP and echo over AF_XDP, a status",
+        "line per second, counters for `synack stat`; until --seconds or SIGINT/SIGTERM"})
+final class ServeCommand implements Callable<Integer>, Cli.Checked
 {
     static final String USAGE = "usage: synack serve --dev IFACE [--ns NETNS] --ip A.B.C.D/LEN [--mac MAC]"
         + " [--gateway IP] [--queue N]" + System.lineSeparator()
@@ -53,50 +57,88 @@ final class ServeCommand
     private static final long SECOND_NS = TimeUnit.SECONDS.toNanos(1);
 
     private final PrintStream out;
-    private final String dev;
-    private final String namespace;
-    private final String ip;
-    private final int prefixLength;
-    private final Long mac;
-    private final String gateway;
-    private final int queue;
-    private final XdpMode mode;
-    private final boolean zeroCopy;
-    private final int httpPort;
-    private final int echoPort;
-    private final int seconds;
-    private final String countersOption;
-    private final boolean busySpin;
-    private final int cpu;
-    private final int maxConnections;
+    @Option(names = "--dev", paramLabel = "IFACE", description = "the interface to bind (a lab NIC, or one end of a"
+        + " veth pair)")
+    private String devOption;
+    @Option(names = "--ns", paramLabel = "NETNS", description = "the network namespace the interface is in")
+    private String nsOption;
+    @Option(names = "--ip", paramLabel = "A.B.C.D/LEN", description = "synack's address and prefix")
+    private String ipOption;
+    @Option(names = "--mac", paramLabel = "MAC", description = "synack's MAC (default: the interface's)")
+    private String macOption;
+    @Option(names = "--gateway", paramLabel = "IP", description = "the next hop for addresses off the subnet")
+    private String gatewayOption;
+    @Option(names = "--queue", paramLabel = "N", description = "the NIC queue to own (default 0)")
+    private Integer queueOption;
+    @Option(names = "--mode", paramLabel = "skb|drv", description = "XDP in generic (skb, default) or driver mode")
+    private String modeOption;
+    @Option(names = "--zero-copy", description = "ask for zero-copy AF_XDP (drv mode, where the driver allows)")
+    private boolean zeroCopyFlag;
+    @Option(names = "--http", paramLabel = "PORT", description = "HTTP/1.1 responder port, 0 for none (default 80)")
+    private Integer httpOption;
+    @Option(names = "--echo", paramLabel = "PORT", description = "echo port, 0 for none (default 7)")
+    private Integer echoOption;
+    @Option(names = "--seconds", paramLabel = "N", description = "stop after N seconds (default: until SIGINT or"
+        + " SIGTERM)")
+    private Integer secondsOption;
+    @Option(names = "--counters", paramLabel = "FILE", description = "the counters file for synack stat (default: a"
+        + " temporary one, removed at the end)")
+    private String countersOptionValue;
+    @Option(names = "--busy-spin", description = "spin instead of backing off when idle")
+    private boolean busySpinFlag;
+    @Option(names = "--cpu", paramLabel = "N", description = "pin the agent thread to CPU N")
+    private Integer cpuOption;
+    @Option(names = "--max-connections", paramLabel = "N", description = "connection table size (default 4096)")
+    private Integer maxConnectionsOption;
+    private String dev;
+    private String namespace;
+    private String ip;
+    private int prefixLength;
+    private Long mac;
+    private String gateway;
+    private int queue;
+    private XdpMode mode;
+    private boolean zeroCopy;
+    private int httpPort;
+    private int echoPort;
+    private int seconds;
+    private String countersOption;
+    private boolean busySpin;
+    private int cpu;
+    private int maxConnections;
 
     /**
-     * @param args arguments after "serve".
      * @param out where the status and the counters go.
+     */
+    ServeCommand(final PrintStream out)
+    {
+        this.out = out;
+    }
+
+    @Override
+    public Integer call()
+    {
+        check();
+        return run();
+    }
+
+    /**
      * @throws UsageException naming the first wrong argument.
      */
-    ServeCommand(final List<String> args, final PrintStream out)
+    @Override
+    public void check()
     {
-        final Args parsed = new Args("serve", args,
-            Set.of("dev", "ns", "ip", "mac", "gateway", "queue", "mode", "http", "echo", "seconds", "counters", "cpu",
-                "max-connections"),
-            Set.of("zero-copy", "busy-spin"));
-        if (!parsed.positional().isEmpty())
-        {
-            throw new UsageException("serve: unexpected argument '" + parsed.positional().get(0) + "'");
-        }
-        this.out = out;
-        this.dev = required(parsed, "dev", "the interface to bind, e.g. --dev eth1");
+        this.dev = required(devOption, "dev", "the interface to bind, e.g. --dev eth1");
         if (dev.length() > 15 || dev.contains("/") || dev.isBlank())
         {
             throw new UsageException("serve: --dev must be an interface name of 1..15 characters, not '" + dev + "'");
         }
-        this.namespace = parsed.value("ns");
+        this.namespace = nsOption;
         if (namespace != null && (namespace.isEmpty() || namespace.contains("/")))
         {
             throw new UsageException("serve: --ns must be a name from `ip netns list`, not '" + namespace + "'");
         }
-        final String cidr = required(parsed, "ip", "synack's address and prefix, e.g. --ip 198.18.0.1/24");
+        final String cidr = required(ipOption, "ip", "synack's address and prefix, e.g. --ip 198.18.0.1/24");
         final int slash = cidr.indexOf('/');
         if (slash < 0)
         {
@@ -117,8 +159,8 @@ final class ServeCommand
         {
             throw new UsageException("serve: --ip prefix length must be 1..30, not " + prefixLength);
         }
-        this.mac = parsed.value("mac") == null ? null : mac(parsed.value("mac"));
-        this.gateway = parsed.value("gateway");
+        this.mac = macOption == null ? null : mac(macOption);
+        this.gateway = gatewayOption;
         if (gateway != null)
         {
             final int gw;
@@ -137,17 +179,17 @@ final class ServeCommand
                     + "'s subnet");
             }
         }
-        this.queue = parsed.intValue("queue", 0, 0, XskRedirectProgram.MAX_QUEUES - 1);
-        final String modeText = parsed.value("mode") == null ? "skb" : parsed.value("mode");
+        this.queue = Cli.intIn("serve", "--queue", queueOption, 0, 0, XskRedirectProgram.MAX_QUEUES - 1);
+        final String modeText = modeOption == null ? "skb" : modeOption;
         this.mode = switch (modeText)
         {
             case "skb" -> XdpMode.GENERIC;
             case "drv" -> XdpMode.NATIVE;
             default -> throw new UsageException("serve: --mode must be skb or drv, not '" + modeText + "'");
         };
-        this.zeroCopy = parsed.flag("zero-copy");
-        this.httpPort = parsed.intValue("http", 80, 0, 65535);
-        this.echoPort = parsed.intValue("echo", 7, 0, 65535);
+        this.zeroCopy = zeroCopyFlag;
+        this.httpPort = Cli.intIn("serve", "--http", httpOption, 80, 0, 65535);
+        this.echoPort = Cli.intIn("serve", "--echo", echoOption, 7, 0, 65535);
         if (httpPort == 0 && echoPort == 0)
         {
             throw new UsageException("serve: --http 0 and --echo 0 leave nothing to serve");
@@ -156,17 +198,17 @@ final class ServeCommand
         {
             throw new UsageException("serve: --http and --echo must be different ports, both are " + httpPort);
         }
-        this.seconds = parsed.intValue("seconds", 0, 0, 365 * 24 * 3600);
-        this.countersOption = parsed.value("counters");
+        this.seconds = Cli.intIn("serve", "--seconds", secondsOption, 0, 0, 365 * 24 * 3600);
+        this.countersOption = countersOptionValue;
         if (countersOption != null && (countersOption.isBlank()
             || !Files.isDirectory(Path.of(countersOption).toAbsolutePath().getParent())))
         {
             throw new UsageException("serve: --counters needs a file in an existing directory, not '"
                 + countersOption + "'");
         }
-        this.busySpin = parsed.flag("busy-spin");
-        this.cpu = parsed.intValue("cpu", -1, 0, 1023);
-        this.maxConnections = parsed.intValue("max-connections", 4096, 1, 1 << 20);
+        this.busySpin = busySpinFlag;
+        this.cpu = Cli.intIn("serve", "--cpu", cpuOption, -1, 0, 1023);
+        this.maxConnections = Cli.intIn("serve", "--max-connections", maxConnectionsOption, 4096, 1, 1 << 20);
         try
         {
             builder().validate(); // what the embedding checks beyond the options above (e.g. the buffer slab)
@@ -177,9 +219,8 @@ final class ServeCommand
         }
     }
 
-    private static String required(final Args parsed, final String name, final String what)
+    private static String required(final String value, final String name, final String what)
     {
-        final String value = parsed.value(name);
         if (value == null)
         {
             throw new UsageException("serve: --" + name + " is required (" + what + ")");

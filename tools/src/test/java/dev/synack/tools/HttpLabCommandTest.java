@@ -46,6 +46,20 @@ class HttpLabCommandTest
     }
 
     @Test
+    void wrkLatencyBucketsBecomeAHistogram()
+    {
+        final String text = WRK + "\nsynack-latency-us begin\nsynack-latency-us 120 3\nsynack-latency-us 149 10\n"
+            + "synack-latency-us 1580 2\nsynack-latency-us end\n";
+        final HttpLabCommand.Result r = HttpLabCommand.parse(text);
+        assertEquals(31_274.12, r.requestsPerSecond(), 1e-6, "the buckets do not disturb the report");
+        assertEquals(15, r.latency().getTotalCount());
+        assertEquals(149_000, r.latency().getValueAtPercentile(50), 149_000 * 0.001);
+        assertEquals(1_580_000, r.latency().getMaxValue(), 1_580_000 * 0.001);
+        assertEquals(null, HttpLabCommand.parse(WRK).latency(), "no buckets, no histogram");
+        assertTrue(HttpLabCommand.LATENCY_SCRIPT.startsWith("done = function(summary, latency, requests)"));
+    }
+
+    @Test
     void aReportWithoutARateIsAnErrorNotAZero()
     {
         assertThrows(IllegalStateException.class, () -> HttpLabCommand.parse("unable to connect to 198.18.0.1:80"));

@@ -46,12 +46,13 @@ class MainTest
         "demo --wire carrier-pigeon", "demo --nope", "demo extra", "demo --xdp=yes", "stat", "stat a b",
         "stat f --interval-ms 1", "pcap", "pcap onlyone", "pcap a b c", "pcap a b --bogus", "ladder",
         "ladder a b", "ladder a --stream 0", "ladder a --stream x", "demo --capture", "demo --capture="})
-    void badArgumentsExplainAndExitWith2(final String line)
+    void badArgumentsExplainInOneLineAndExitWith2(final String line)
     {
         final String[] args = line.isEmpty() ? new String[0] : line.split(" ");
         assertEquals(2, run(args), err());
         assertTrue(err().startsWith("synack: "), err());
-        assertTrue(err().contains("usage: synack"), err());
+        assertEquals(1, err().lines().count(), "one line: " + err());
+        assertTrue(err().strip().endsWith(" --help')"), "says where the help is: " + err());
         assertEquals("", out());
     }
 
@@ -88,6 +89,39 @@ class MainTest
         }
         assertTrue(text.contains("12,345"), text);
         assertTrue(text.contains("/s"), text);
+    }
+
+    @Test
+    void statOfARunningStackShowsRatesFromTwoReads(@TempDir final Path dir) throws Exception
+    {
+        final Path file = dir.resolve("R.counters");
+        try (CountersFile counters = CountersFile.create(file, StackCounters.COUNT))
+        {
+            final StackCounters stack = new StackCounters(counters.newManager(), "");
+            stack.add(StackCounter.TCP_SEGMENTS_IN, 1000);
+            final Thread busy = new Thread(() ->
+            {
+                final long end = System.nanoTime() + 2_000_000_000L;
+                while (System.nanoTime() - end < 0)
+                {
+                    stack.add(StackCounter.TCP_SEGMENTS_IN, 1);
+                    java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+                }
+            });
+            busy.start();
+            assertEquals(0, run("stat", file.toString(), "--interval-ms", "300"), err());
+            busy.join();
+        }
+        final String text = out();
+        assertTrue(text.contains(", running)\n  totals, and rates per second over 300 ms\n"), text);
+        final java.util.regex.Matcher line = java.util.regex.Pattern.compile(
+            java.util.regex.Pattern.quote(StackCounter.TCP_SEGMENTS_IN.label()) + " +([0-9,]+) +([0-9,]+)/s")
+            .matcher(text);
+        assertTrue(line.find(), text);
+        assertTrue(Long.parseLong(line.group(1).replace(",", "")) > 1000, "total: " + line.group(1));
+        assertTrue(Long.parseLong(line.group(2).replace(",", "")) > 0, "rate: " + line.group(2));
+        assertEquals(1, text.split(java.util.regex.Pattern.quote(StackCounter.TCP_SEGMENTS_IN.label()), -1).length - 1,
+            "one snapshot");
     }
 
     @Test

@@ -4,12 +4,18 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
-import dev.synack.tools.Args;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import dev.synack.tools.Cli;
 import dev.synack.tools.UsageException;
+import dev.synack.tools.Version;
 
 /**
  * {@code synack ladder JOURNAL_DIR|FILE.pcap [--stream N] [--stack NAME] [--svg FILE [--msl-ms N]]}: prints a
@@ -20,7 +26,9 @@ import dev.synack.tools.UsageException;
  * <p>
  * Not thread-safe; runs once on the calling thread.
  */
-public final class LadderCommand
+@Command(name = "ladder", mixinStandardHelpOptions = true, versionProvider = Version.class,
+    description = "print a ladder diagram per TCP connection of a capture journal or pcap file, or draw one as SVG")
+public final class LadderCommand implements Callable<Integer>, Cli.Checked
 {
     /** One-line usage. */
     public static final String USAGE =
@@ -30,41 +38,62 @@ public final class LadderCommand
     private static final int DEFAULT_MSL_MS = 30_000;
 
     private final PrintStream out;
-    private final Path source;
-    private final int stream;
-    private final String stack;
-    private final Path svg;
-    private final long mslNs;
+    @Parameters(paramLabel = "<journal-dir>|<file.pcap>", arity = "0..*",
+        description = "a capture journal (demo --capture DIR) or a pcap file (Ethernet)")
+    private List<String> positional = new ArrayList<>();
+    @Option(names = "--stream", paramLabel = "N", description = "only TCP connection N (1 is the first)")
+    private Integer streamOption;
+    @Option(names = "--stack", paramLabel = "NAME", description = "only this stack's frames (e.g. A-memory)")
+    private String stack;
+    @Option(names = "--svg", paramLabel = "FILE", description = "draw connection N (default 1) as an SVG picture")
+    private String svgOption;
+    @Option(names = "--msl-ms", paramLabel = "N", description = "MSL in ms for the picture's TIME-WAIT bar (default"
+        + " 30000)")
+    private Integer mslOption;
+    private Path source;
+    private int stream;
+    private Path svg;
+    private long mslNs;
 
     /**
-     * @param args arguments after "ladder".
      * @param out where the diagrams go.
      */
-    public LadderCommand(final List<String> args, final PrintStream out)
+    public LadderCommand(final PrintStream out)
     {
-        final Args parsed = new Args("ladder", args, Set.of("stream", "stack", "svg", "msl-ms"), Set.of());
-        final String svgName = parsed.value("svg");
+        this.out = out;
+    }
+
+    @Override
+    public void check()
+    {
+        final String svgName = svgOption;
         if (svgName != null && (svgName.isEmpty() || svgName.startsWith("--")))
         {
             // "--svg --stream 1" would otherwise write a file named "--stream"
             throw new UsageException("ladder: --svg needs a file name" + (svgName.isEmpty() ? "" : ", not '"
                 + svgName + "'"));
         }
-        if (svgName == null && parsed.value("msl-ms") != null)
+        if (svgName == null && mslOption != null)
         {
             throw new UsageException("ladder: --msl-ms sets TIME-WAIT's length in an --svg picture: give --svg FILE");
         }
-        if (parsed.positional().size() != 1)
+        if (positional.size() != 1)
         {
             throw new UsageException("ladder: needs exactly one journal directory or pcap file, got "
-                + parsed.positional().size());
+                + positional.size());
         }
-        this.source = path(parsed.positional().get(0));
-        this.stream = parsed.intValue("stream", 0, 1, Integer.MAX_VALUE);
-        this.stack = parsed.value("stack");
+        this.source = path(positional.get(0));
+        this.stream = Cli.intIn("ladder", "--stream", streamOption, 0, 1, Integer.MAX_VALUE);
         this.svg = svgName == null ? null : path(svgName);
-        this.mslNs = TimeUnit.MILLISECONDS.toNanos(parsed.intValue("msl-ms", DEFAULT_MSL_MS, 1, Integer.MAX_VALUE));
-        this.out = out;
+        this.mslNs = TimeUnit.MILLISECONDS.toNanos(Cli.intIn("ladder", "--msl-ms", mslOption, DEFAULT_MSL_MS, 1,
+            Integer.MAX_VALUE));
+    }
+
+    @Override
+    public Integer call()
+    {
+        check();
+        return run();
     }
 
     private static Path path(final String name)

@@ -2,11 +2,17 @@ package dev.synack.tools.capture;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.concurrent.Callable;
 
-import dev.synack.tools.Args;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import dev.synack.tools.Cli;
 import dev.synack.tools.UsageException;
+import dev.synack.tools.Version;
 
 /**
  * {@code synack pcap JOURNAL_DIR OUT.pcap [--stack NAME]}: writes a capture journal's frames (all stacks', or
@@ -14,32 +20,47 @@ import dev.synack.tools.UsageException;
  * <p>
  * Not thread-safe; runs once on the calling thread.
  */
-public final class PcapCommand
+@Command(name = "pcap", mixinStandardHelpOptions = true, versionProvider = Version.class,
+    description = "write a capture journal (demo --capture DIR) as a pcap file for tshark/Wireshark")
+public final class PcapCommand implements Callable<Integer>, Cli.Checked
 {
     /** One-line usage. */
     public static final String USAGE = "usage: synack pcap <journal-dir> <out.pcap> [--stack NAME]";
 
     private final PrintStream out;
-    private final Path journal;
-    private final Path pcap;
-    private final String stack;
+    @Parameters(paramLabel = "<journal-dir> <out.pcap>", arity = "0..*",
+        description = "the journal directory to read and the pcap file to write")
+    private List<String> positional = new ArrayList<>();
+    @Option(names = "--stack", paramLabel = "NAME", description = "only this stack's frames (e.g. A-memory)")
+    private String stack;
+    private Path journal;
+    private Path pcap;
 
     /**
-     * @param args arguments after "pcap".
      * @param out where the summary goes.
      */
-    public PcapCommand(final List<String> args, final PrintStream out)
+    public PcapCommand(final PrintStream out)
     {
-        final Args parsed = new Args("pcap", args, Set.of("stack"), Set.of());
-        if (parsed.positional().size() != 2)
+        this.out = out;
+    }
+
+    @Override
+    public void check()
+    {
+        if (positional.size() != 2)
         {
             throw new UsageException("pcap: needs a journal directory and an output file, got "
-                + parsed.positional().size() + " argument(s)");
+                + positional.size() + " argument(s)");
         }
-        this.journal = Path.of(parsed.positional().get(0));
-        this.pcap = Path.of(parsed.positional().get(1));
-        this.stack = parsed.value("stack");
-        this.out = out;
+        this.journal = Path.of(positional.get(0));
+        this.pcap = Path.of(positional.get(1));
+    }
+
+    @Override
+    public Integer call()
+    {
+        check();
+        return run();
     }
 
     /** @return exit code. */

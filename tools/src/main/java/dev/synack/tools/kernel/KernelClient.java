@@ -14,6 +14,8 @@ import java.util.function.Consumer;
 
 import org.HdrHistogram.Histogram;
 
+import dev.synack.tools.report.HistogramText;
+
 /**
  * The kernel-side client of the demo's baselines: synack's four workloads ({@code HandshakeRun},
  * {@code KeepAliveRun}) on the kernel's TCP, all from ONE thread.
@@ -60,7 +62,8 @@ final class KernelClient implements Consumer<SelectionKey>
 
     /**
      * Runs the four workloads {@code runs} times, printing {@code result WORKLOAD RUN RATE} per workload and run,
-     * then {@code latency WORKLOAD P50 P99 P99.9 MAX COUNT} (ns, all runs) for workloads 2 and 3.
+     * then {@code latency WORKLOAD P50 P99 P99.9 MAX COUNT} (ns, all runs) and {@code histogram WORKLOAD BASE64}
+     * ({@link HistogramText}) for workloads 2 and 3.
      *
      * @param seconds measured window per workload and run.
      * @param runs how many runs.
@@ -82,6 +85,8 @@ final class KernelClient implements Consumer<SelectionKey>
             final Histogram h = latency[i];
             out.println(String.format(Locale.ROOT, "latency %d %d %d %d %d %d", 2 + i, h.getValueAtPercentile(50),
                 h.getValueAtPercentile(99), h.getValueAtPercentile(99.9), h.getMaxValue(), h.getTotalCount()));
+            // the whole distribution too, for the parent's .hgrm files and percentile plot
+            out.println("histogram " + (2 + i) + " " + HistogramText.encode(h));
         }
         out.flush();
     }
