@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 
 import org.agrona.concurrent.status.CountersReader;
 import picocli.CommandLine.Command;
@@ -45,7 +46,7 @@ import dev.synack.workload.EchoServer;
 final class ServeCommand implements Callable<Integer>, Cli.Checked
 {
     static final String USAGE = "usage: synack serve --dev IFACE [--ns NETNS] --ip A.B.C.D/LEN [--mac MAC]"
-        + " [--gateway IP] [--queue N]" + System.lineSeparator()
+        + " [--gateway IP] [--queue N] [--queues N]" + System.lineSeparator()
         + "                [--mode skb|drv] [--zero-copy] [--http PORT] [--echo PORT] [--seconds N]"
         + " [--counters FILE]" + System.lineSeparator()
         + "                [--busy-spin] [--cpu N] [--max-connections N]";
@@ -70,6 +71,9 @@ final class ServeCommand implements Callable<Integer>, Cli.Checked
     private String gatewayOption;
     @Option(names = "--queue", paramLabel = "N", description = "the NIC queue to own (default 0)")
     private Integer queueOption;
+    @Option(names = "--queues", paramLabel = "N", description = "own N queues from --queue on: one share-nothing stack"
+        + " per queue, each on its own thread (default 1; spreads flows in drv mode only)")
+    private Integer queuesOption;
     @Option(names = "--mode", paramLabel = "skb|drv", description = "XDP in generic (skb, default) or driver mode")
     private String modeOption;
     @Option(names = "--zero-copy", description = "ask for zero-copy AF_XDP (drv mode, where the driver allows)")
@@ -86,7 +90,8 @@ final class ServeCommand implements Callable<Integer>, Cli.Checked
     private String countersOptionValue;
     @Option(names = "--busy-spin", description = "spin instead of backing off when idle")
     private boolean busySpinFlag;
-    @Option(names = "--cpu", paramLabel = "N", description = "pin the agent thread to CPU N")
+    @Option(names = "--cpu", paramLabel = "N",
+        description = "pin the agent thread to CPU N (with --queues, queue i's thread to CPU N+i)")
     private Integer cpuOption;
     @Option(names = "--max-connections", paramLabel = "N", description = "connection table size (default 4096)")
     private Integer maxConnectionsOption;
@@ -97,6 +102,7 @@ final class ServeCommand implements Callable<Integer>, Cli.Checked
     private Long mac;
     private String gateway;
     private int queue;
+    private int queues;
     private XdpMode mode;
     private boolean zeroCopy;
     private int httpPort;
@@ -180,6 +186,7 @@ final class ServeCommand implements Callable<Integer>, Cli.Checked
             }
         }
         this.queue = Cli.intIn("serve", "--queue", queueOption, 0, 0, XskRedirectProgram.MAX_QUEUES - 1);
+        this.queues = Cli.intIn("serve", "--queues", queuesOption, 1, 1, XskRedirectProgram.MAX_QUEUES - queue);
         final String modeText = modeOption == null ? "skb" : modeOption;
         this.mode = switch (modeText)
         {
@@ -249,7 +256,8 @@ final class ServeCommand implements Callable<Integer>, Cli.Checked
     /** @return the embedding's builder with every option of the command line (the counters file is added in run). */
     private SynackBuilder builder()
     {
-        final SynackBuilder builder = Synack.builder().device(dev).namespace(namespace).queue(queue)
+        final SynackBuilder builder = Synack.builder().device(dev).namespace(namespace)
+            .queues(IntStream.range(queue, queue + queues).toArray())
             .address(ip + "/" + prefixLength).xdpMode(mode).zeroCopy(zeroCopy).connections(maxConnections)
             .bufferBytes(BUFFER_BYTES, BUFFER_BYTES).channels(0, 1024);
         if (mac != null)
@@ -266,7 +274,7 @@ final class ServeCommand implements Callable<Integer>, Cli.Checked
         }
         if (cpu >= 0)
         {
-            builder.cpus(cpu);
+            builder.cpus(IntStream.range(cpu, cpu + queues).toArray()); // one CPU per queue's thread, from --cpu on
         }
         return builder;
     }
@@ -294,30 +302,41 @@ final class ServeCommand implements Callable<Integer>, Cli.Checked
         }
         final Path countersPath = countersPath();
         final boolean tempCounters = countersOption == null;
-        final HttpResponder http = httpPort == 0 ? null : new HttpResponder();
-        final EchoServer echo = echoPort == 0 ? null : new EchoServer();
-        final ServeAgent[] agent = new ServeAgent[1];
+        // one responder and one echo server per queue: each queue's stack thread calls only its own
+        final HttpResponder[] http = new HttpResponder[queues];
+        final EchoServer[] echo = new EchoServer[queues];
+        final ServeAgent[] agents = new ServeAgent[queues];
+        final int[] made = new int[1];
+        for (int q = 0; q < queues; q++)
+        {
+            http[q] = httpPort == 0 ? null : new HttpResponder();
+            echo[q] = echoPort == 0 ? null : new EchoServer();
+        }
         final SynackStack stack;
         try
         {
-            stack = builder().countersFile(countersPath)
-                .agent(counters -> agent[0] = new ServeAgent(counters, http, echo)).start();
+            stack = builder().countersFile(countersPath).agent(counters ->
+            {
+                final int q = made[0]++;
+                agents[q] = new ServeAgent(counters, http[q], echo[q]);
+                return agents[q];
+            }).start();
         }
         catch (final SynackConfigException ex)
         {
             removeCounters(countersPath, tempCounters);
             throw new NotAvailableException(ex.getMessage(), ex);
         }
-        final Session session = new Session(stack, agent[0], countersPath, tempCounters);
+        final Session session = new Session(stack, agents, countersPath, tempCounters);
         try
         {
-            if (http != null)
+            if (httpPort != 0)
             {
-                stack.listen(httpPort, http);
+                stack.listenEach(httpPort, q -> http[q]);
             }
-            if (echo != null)
+            if (echoPort != 0)
             {
-                stack.listen(echoPort, echo);
+                stack.listenEach(echoPort, q -> echo[q]);
             }
         }
         catch (final RuntimeException ex)
@@ -379,7 +398,9 @@ final class ServeCommand implements Callable<Integer>, Cli.Checked
         final long ourMac = stack.config().mac();
         final int mtu = stack.config().maxFrameLength() - 14;
         final String where = dev + (namespace == null ? "" : " (namespace " + namespace + ")");
-        out.println("synack serve: " + ip + "/" + prefixLength + " on " + where + ", queue " + queue);
+        final String owned = queues == 1 ? ", queue " + queue
+            : ", queues " + queue + ".." + (queue + queues - 1) + " (one stack each)";
+        out.println("synack serve: " + ip + "/" + prefixLength + " on " + where + owned);
         out.println("  MAC     " + MacAddress.toString(ourMac) + (mac != null ? " (--mac)"
             : " (the interface's own, from " + nif.macSource() + ")"));
         out.println("  MTU     " + mtu + (nif.problem() != null ? " (assumed: " + nif.problem() + ")" : "")
@@ -391,8 +412,9 @@ final class ServeCommand implements Callable<Integer>, Cli.Checked
             + (httpPort != 0 && echoPort != 0 ? ", " : "") + (echoPort == 0 ? "" : "echo on :" + echoPort
             + " (EchoServer)") + "; up to " + maxConnections + " connections, " + BUFFER_BYTES / 1024
             + " KiB buffers each way");
+        final String cpus = queues == 1 ? "CPU " + cpu : "CPUs " + cpu + ".." + (cpu + queues - 1);
         out.println("  thread  " + stack.threads() + (cpu < 0 ? ", not pinned" : stack.pinned()
-            ? ", pinned to CPU " + cpu : ", pinning to CPU " + cpu + " FAILED (running anywhere)"));
+            ? ", pinned to " + cpus : ", pinning to " + cpus + " FAILED (running anywhere)"));
         out.println("  counters " + countersPath + "  (watch: synack stat " + countersPath + " --watch)");
         if (nif.kernelOwns(ip))
         {
@@ -408,7 +430,7 @@ final class ServeCommand implements Callable<Integer>, Cli.Checked
     private final class Session
     {
         private final SynackStack stack;
-        private final ServeAgent agent;
+        private final ServeAgent[] agents;
         private final Path countersPath;
         private final boolean tempCounters;
         private final CountDownLatch stopRequested = new CountDownLatch(1);
@@ -420,13 +442,33 @@ final class ServeCommand implements Callable<Integer>, Cli.Checked
         private long lastResponses;
         private long lastEchoBytes;
 
-        Session(final SynackStack stack, final ServeAgent agent, final Path countersPath, final boolean tempCounters)
+        Session(final SynackStack stack, final ServeAgent[] agents, final Path countersPath, final boolean tempCounters)
         {
             this.stack = stack;
-            this.agent = agent;
+            this.agents = agents;
             this.countersPath = countersPath;
             this.tempCounters = tempCounters;
             this.lastNs = startNs;
+        }
+
+        private long httpResponses()
+        {
+            long sum = 0;
+            for (final ServeAgent a : agents)
+            {
+                sum += a == null ? 0 : a.httpResponses();
+            }
+            return sum;
+        }
+
+        private long echoBytes()
+        {
+            long sum = 0;
+            for (final ServeAgent a : agents)
+            {
+                sum += a == null ? 0 : a.echoBytes();
+            }
+            return sum;
         }
 
         /** @return why it ended: the time limit, or a stop requested by the hook. */
@@ -473,8 +515,8 @@ final class ServeCommand implements Callable<Integer>, Cli.Checked
             final StackCounters counters = stack.counters();
             final long in = counters.get(StackCounter.TCP_SEGMENTS_IN);
             final long outSegments = counters.get(StackCounter.TCP_SEGMENTS_OUT);
-            final long responses = agent.httpResponses();
-            final long echoed = agent.echoBytes();
+            final long responses = httpResponses();
+            final long echoed = echoBytes();
             out.printf("%5.0f s  connections %,d (TIME-WAIT %,d)  segments in %,.0f/s out %,.0f/s  retransmits %,d"
                 + "  drops %,d  HTTP responses %,.0f/s (%,d)  echo %,.0f B/s%n", (now - startNs) / 1e9,
                 counters.get(StackCounter.TCP_CONNECTIONS), counters.get(StackCounter.TCP_TIME_WAIT),
@@ -534,9 +576,9 @@ final class ServeCommand implements Callable<Integer>, Cli.Checked
                     out.printf("  %-48s %,16d%n", label, value);
                 }
             });
-            if (agent.httpResponses() > 0)
+            if (httpResponses() > 0)
             {
-                out.printf("  HTTP responses: %,.0f/s on average%n", agent.httpResponses() / elapsed);
+                out.printf("  HTTP responses: %,.0f/s on average%n", httpResponses() / elapsed);
             }
             stack.close();
             removeCounters(countersPath, tempCounters);

@@ -251,6 +251,77 @@ class ServeCommandTest
         }
     }
 
+    @Test
+    void asRootTwoQueuesInDrvModeServeFlowsOnBothQueues() throws Exception
+    {
+        assumeLab("curl");
+        final Path labNet = LabNet.find();
+        final String name = "sq" + ProcessHandle.current().pid() % 100000;
+        LabNet.run(List.of(labNet.toString(), "down", name));
+        Process serve = null;
+        try
+        {
+            final Map<String, String> lab = LabNet.parse(LabNet.run(
+                List.of(labNet.toString(), "up", name, "--queues", "2")));
+            final String nsA = lab.get("ns_a");
+            final String devA = lab.get("dev_a");
+            // drv mode: in skb mode veth puts every frame on queue 0 (issue 10's measurement)
+            serve = new ProcessBuilder(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-Xmx256m",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "serve", "--ns", nsA, "--dev", devA, "--ip", SERVER + "/24", "--http", "8080", "--echo", "0",
+                "--mode", "drv", "--queues", "2", "--max-connections", "1024")).redirectErrorStream(true).start();
+            final ByteArrayOutputStream output = new ByteArrayOutputStream();
+            final InputStream stdout = serve.getInputStream();
+            final Thread reader = new Thread(() -> copy(stdout, output), "serve-output");
+            reader.start();
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (!output.toString(StandardCharsets.UTF_8).contains("running until SIGINT/SIGTERM"))
+            {
+                if (!serve.isAlive() || System.nanoTime() - deadline > 0)
+                {
+                    fail("serve did not start:\n" + output.toString(StandardCharsets.UTF_8));
+                }
+                Thread.sleep(20);
+            }
+            assertTrue(output.toString(StandardCharsets.UTF_8).contains("queues 0..1 (one stack each)"),
+                output.toString(StandardCharsets.UTF_8));
+            // 40 connections, each from a new source port: the veth's queue choice spreads them
+            final List<String> curl = new ArrayList<>(List.of("ip", "netns", "exec", lab.get("ns_b"), "curl", "-sS",
+                "-m", "5", "-H", "Connection: close"));
+            for (int i = 0; i < 40; i++)
+            {
+                curl.add("http://" + SERVER + ":8080/");
+            }
+            assertEquals("hello from synack\n".repeat(40), exec(curl));
+            assertTrue(serve.toHandle().destroy(), "SIGTERM not sent");
+            assertTrue(serve.waitFor(15, TimeUnit.SECONDS), "serve did not stop on SIGTERM");
+            reader.join(5000);
+            final String text = output.toString(StandardCharsets.UTF_8);
+            final Matcher opens = Pattern.compile("q([01]): TCP passive opens +([0-9,]+)").matcher(text);
+            final long[] perQueue = new long[2];
+            while (opens.find())
+            {
+                perQueue[Integer.parseInt(opens.group(1))] += Long.parseLong(opens.group(2).replace(",", ""));
+            }
+            assertEquals(40, perQueue[0] + perQueue[1], text);
+            assertTrue(perQueue[0] > 0 && perQueue[1] > 0, "both queues served: " + perQueue[0] + " / "
+                + perQueue[1] + "\n" + text);
+            assertFalse(NetInterface.hasXdp(LabNet.run(List.of("ip", "-n", nsA, "link", "show", devA))),
+                "XDP program left on " + devA);
+        }
+        finally
+        {
+            if (serve != null && serve.isAlive())
+            {
+                serve.destroyForcibly();
+                serve.waitFor(10, TimeUnit.SECONDS);
+            }
+            LabNet.run(List.of(labNet.toString(), "down", name));
+        }
+    }
+
     private static void assumeLab(final String... tools)
     {
         String reason = Main.isRoot() ? null : "not root: serve needs root for namespaces and AF_XDP";
