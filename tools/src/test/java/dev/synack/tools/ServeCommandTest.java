@@ -206,25 +206,11 @@ class ServeCommandTest
             final Map<String, String> lab = LabNet.parse(LabNet.run(List.of(labNet.toString(), "up", name)));
             final String nsA = lab.get("ns_a");
             final String devA = lab.get("dev_a");
-            final List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-Xmx256m",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "serve", "--ns", nsA, "--dev", devA, "--ip", SERVER + "/24", "--http", "8080", "--echo", "0"));
-            serve = new ProcessBuilder(command).redirectErrorStream(true).start();
-            final ByteArrayOutputStream output = new ByteArrayOutputStream();
-            final InputStream stdout = serve.getInputStream();
-            final Thread reader = new Thread(() -> copy(stdout, output), "serve-output");
-            reader.start();
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-            while (!output.toString(StandardCharsets.UTF_8).contains("running until SIGINT/SIGTERM"))
-            {
-                if (!serve.isAlive() || System.nanoTime() - deadline > 0)
-                {
-                    fail("serve did not start:\n" + output.toString(StandardCharsets.UTF_8));
-                }
-                Thread.sleep(20);
-            }
+            final Served served = startServe(List.of("--ns", nsA, "--dev", devA, "--ip", SERVER + "/24",
+                "--http", "8080", "--echo", "0"));
+            serve = served.process();
+            final ByteArrayOutputStream output = served.output();
+            final Thread reader = served.reader();
             assertEquals("hello from synack\n", exec(List.of("ip", "netns", "exec", lab.get("ns_b"), "curl", "-sS",
                 "-m", "3", "http://" + SERVER + ":8080/")));
             // SIGTERM through the handle: Process.destroy() would also close our end of its output pipe
@@ -266,25 +252,11 @@ class ServeCommandTest
             final String nsA = lab.get("ns_a");
             final String devA = lab.get("dev_a");
             // drv mode: in skb mode veth puts every frame on queue 0 (issue 10's measurement)
-            serve = new ProcessBuilder(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-Xmx256m",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "serve", "--ns", nsA, "--dev", devA, "--ip", SERVER + "/24", "--http", "8080", "--echo", "0",
-                "--mode", "drv", "--queues", "2", "--max-connections", "1024")).redirectErrorStream(true).start();
-            final ByteArrayOutputStream output = new ByteArrayOutputStream();
-            final InputStream stdout = serve.getInputStream();
-            final Thread reader = new Thread(() -> copy(stdout, output), "serve-output");
-            reader.start();
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-            while (!output.toString(StandardCharsets.UTF_8).contains("running until SIGINT/SIGTERM"))
-            {
-                if (!serve.isAlive() || System.nanoTime() - deadline > 0)
-                {
-                    fail("serve did not start:\n" + output.toString(StandardCharsets.UTF_8));
-                }
-                Thread.sleep(20);
-            }
+            final Served served = startServe(List.of("--ns", nsA, "--dev", devA, "--ip", SERVER + "/24",
+                "--http", "8080", "--echo", "0", "--mode", "drv", "--queues", "2", "--max-connections", "1024"));
+            serve = served.process();
+            final ByteArrayOutputStream output = served.output();
+            final Thread reader = served.reader();
             assertTrue(output.toString(StandardCharsets.UTF_8).contains("queues 0..1 (one stack each)"),
                 output.toString(StandardCharsets.UTF_8));
             // 40 connections, each from a new source port: the veth's queue choice spreads them
@@ -320,6 +292,36 @@ class ServeCommandTest
             }
             LabNet.run(List.of(labNet.toString(), "down", name));
         }
+    }
+
+    /** A {@code synack serve} child JVM, its output so far, and the thread copying it. */
+    private record Served(Process process, ByteArrayOutputStream output, Thread reader)
+    {
+    }
+
+    /** Starts {@code synack serve ARGS} in a child JVM (so SIGTERM can be tested) and waits until it runs. */
+    private static Served startServe(final List<String> args) throws IOException, InterruptedException
+    {
+        final ByteArrayOutputStream output = new ByteArrayOutputStream();
+        final List<String> command = new ArrayList<>(List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-Xmx256m",
+            "-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve"));
+        command.addAll(args);
+        final Process serve = new ProcessBuilder(command).redirectErrorStream(true).start();
+        final InputStream stdout = serve.getInputStream();
+        final Thread reader = new Thread(() -> copy(stdout, output), "serve-output");
+        reader.start();
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (!output.toString(StandardCharsets.UTF_8).contains("running until SIGINT/SIGTERM"))
+        {
+            if (!serve.isAlive() || System.nanoTime() - deadline > 0)
+            {
+                fail("serve did not start:\n" + output.toString(StandardCharsets.UTF_8));
+            }
+            Thread.sleep(20);
+        }
+        return new Served(serve, output, reader);
     }
 
     private static void assumeLab(final String... tools)
