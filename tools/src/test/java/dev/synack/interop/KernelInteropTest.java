@@ -18,13 +18,12 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
+import dev.synack.embed.Synack;
+import dev.synack.embed.SynackStack;
 import dev.synack.ip.Ipv4Address;
-import dev.synack.nic.xdp.XdpConfig;
 import dev.synack.nic.xdp.XdpMode;
-import dev.synack.stack.StackConfig;
 import dev.synack.tcp.TcpState;
 import dev.synack.tools.http.HttpResponder;
-import dev.synack.tools.xdp.XdpStack;
 import dev.synack.workload.EchoServer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -46,7 +45,7 @@ class KernelInteropTest
     private static final int MIB = 1 << 20;
 
     private static Lab lab;
-    private static XdpStack stack;
+    private static SynackStack stack;
     private static Process tshark;
     private static Path capture;
     private static HttpResponder http;
@@ -68,16 +67,13 @@ class KernelInteropTest
         }
         http = new HttpResponder();
         echo = new EchoServer();
-        stack = XdpStack.start(
-            XdpConfig.builder(lab.devA()).namespace(lab.nsA()).queue(0).mode(XdpMode.GENERIC).build(),
-            new StackConfig().name("interop").mac(lab.values.get("mac_a")).ip(SYNACK_IP + "/24")
-                .msl(1, TimeUnit.SECONDS).minRto(200, TimeUnit.MILLISECONDS));
-        stack.run(() ->
-        {
-            stack.stack().tcp().listen(7, echo);
-            stack.stack().tcp().listen(80, http);
-        });
-        System.out.println("synack on " + lab.devA() + " in " + lab.nsA() + ": " + stack.socket().mode());
+        // the embedding API, as a service would use it (issue 10: no tools-only path to the NIC)
+        stack = Synack.builder().device(lab.devA()).namespace(lab.nsA()).queue(0).xdpMode(XdpMode.GENERIC)
+            .name("interop").mac(lab.values.get("mac_a")).address(SYNACK_IP + "/24")
+            .connections(1024).bufferBytes(64 * 1024, 64 * 1024)
+            .tune(c -> c.msl(1, TimeUnit.SECONDS).minRto(200, TimeUnit.MILLISECONDS)).start();
+        stack.listen(7, echo).listen(80, http);
+        System.out.println("synack on " + lab.devA() + " in " + lab.nsA() + ": " + stack.wire());
     }
 
     @AfterAll
@@ -232,7 +228,7 @@ class KernelInteropTest
         Lab.assumeTool("tshark");
         Thread.sleep(300);
         System.out.println("synack counters:\n" + stack.counters().appendNonZero(new StringBuilder()) +
-            "xdp: " + stack.socket().statistics(new dev.synack.nic.xdp.XdpStatistics()) + "; nic rx " +
+            "xdp: " + stack.wire() + "; nic rx " +
             stack.nic().rxFrames() + ", tx " + stack.nic().txFrames() + ", rx ring full " +
             stack.nic().rxDropRingFull() + ", fill starved " + stack.nic().fillStarved() + ", tx no frame " +
             stack.nic().txDropNoFrame());

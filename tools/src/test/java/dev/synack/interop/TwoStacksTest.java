@@ -7,12 +7,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.synack.embed.Synack;
+import dev.synack.embed.SynackBuilder;
+import dev.synack.embed.SynackStack;
 import dev.synack.ip.Ipv4Address;
-import dev.synack.nic.xdp.XdpConfig;
 import dev.synack.nic.xdp.XdpMode;
-import dev.synack.stack.StackConfig;
 import dev.synack.tcp.TcpState;
-import dev.synack.tools.xdp.XdpStack;
 import dev.synack.workload.EchoServer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,8 +35,8 @@ class TwoStacksTest
     private static final int KEEP_ALIVE_CONNECTIONS = 8;
 
     private static Lab lab;
-    private static XdpStack a;
-    private static XdpStack b;
+    private static SynackStack a;
+    private static SynackStack b;
     private static EchoServer echo;
 
     @BeforeAll
@@ -45,15 +45,17 @@ class TwoStacksTest
         Lab.assumePrivileged();
         lab = Lab.up("ts", true);
         echo = new EchoServer();
-        b = XdpStack.start(XdpConfig.builder(lab.devB()).namespace(lab.nsB()).mode(XdpMode.GENERIC).build(),
-            config("b", lab.values.get("mac_b"), "198.18.0.2/24"), false, null);
-        b.run(() -> b.stack().tcp().listen(7, echo));
+        b = builder("b", lab.devB(), lab.nsB(), lab.values.get("mac_b"), "198.18.0.2/24").start();
+        b.listen(7, echo);
     }
 
-    private static StackConfig config(final String name, final String mac, final String ip)
+    /** Both ends through the embedding API, as services would build them (issue 10). */
+    private static SynackBuilder builder(final String name, final String dev, final String ns, final String mac,
+        final String ip)
     {
-        return new StackConfig().name(name).mac(mac).ip(ip).maxConnections(8192).sendBufferSize(4096)
-            .receiveBufferSize(4096).msl(100, TimeUnit.MILLISECONDS).neighbourQueue(32);
+        return Synack.builder().device(dev).namespace(ns).xdpMode(XdpMode.GENERIC).name(name).mac(mac).address(ip)
+            .connections(8192).bufferBytes(4096, 4096)
+            .tune(c -> c.msl(100, TimeUnit.MILLISECONDS).neighbourQueue(32));
     }
 
     @AfterAll
@@ -85,7 +87,7 @@ class TwoStacksTest
         }
     }
 
-    private static XdpStack startA(final EchoClients[] holder, final int concurrency, final int connections,
+    private static SynackStack startA(final EchoClients[] holder, final int concurrency, final int connections,
         final long exchangesPerConnection)
     {
         final org.agrona.concurrent.Agent lazy = new org.agrona.concurrent.Agent()
@@ -102,12 +104,10 @@ class TwoStacksTest
                 return "workload";
             }
         };
-        final XdpStack stack = XdpStack.start(
-            XdpConfig.builder(lab.devA()).namespace(lab.nsA()).mode(XdpMode.GENERIC).build(),
-            config("a", lab.values.get("mac_a"), "198.18.0.1/24"), false, lazy);
-        final EchoClients clients = stack.call(s -> new EchoClients(s.tcp(), Ipv4Address.parse("198.18.0.2"), 7,
+        final SynackStack stack = builder("a", lab.devA(), lab.nsA(), lab.values.get("mac_a"), "198.18.0.1/24")
+            .agent(counters -> lazy).start();
+        stack.call(s -> holder[0] = new EchoClients(s.tcp(), Ipv4Address.parse("198.18.0.2"), 7,
             concurrency, connections, exchangesPerConnection, 64));
-        stack.run(() -> holder[0] = clients);
         return stack;
     }
 
@@ -149,7 +149,7 @@ class TwoStacksTest
     }
 
     /** @return the stack's connections per state, for failure messages. */
-    private static String states(final XdpStack stack)
+    private static String states(final SynackStack stack)
     {
         return stack.call(s ->
         {
