@@ -18,13 +18,13 @@ import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import dev.synack.nic.xdp.XdpConfig;
+import dev.synack.embed.Synack;
+import dev.synack.embed.SynackStack;
+import dev.synack.embed.Threading;
 import dev.synack.nic.xdp.XdpMode;
-import dev.synack.stack.StackConfig;
 import dev.synack.stat.StackCounter;
 import dev.synack.tools.http.HttpResponder;
 import dev.synack.tools.report.HttpLabReport;
-import dev.synack.tools.xdp.XdpStack;
 
 /**
  * {@code synack http-lab} (root): a real HTTP client, wrk, in a peer namespace against synack's HTTP/1.1
@@ -208,13 +208,12 @@ final class HttpLabCommand implements Callable<Integer>, Cli.Checked
             out.println("== synack: HttpResponder on " + SERVER_IP + ":80 over AF_XDP on " + lab.get("dev_a") + " in "
                 + lab.get("ns_a") + "; wrk in " + lab.get("ns_b") + (twoThreads
                 ? "; NIC agent and stack on two threads" : "; NIC agent and stack on one thread"));
-            final StackConfig config = new StackConfig().name("http-lab").mac(lab.get("mac_a"))
-                .ip(SERVER_IP + "/24").maxConnections(4096).sendBufferSize(16_384).receiveBufferSize(16_384);
-            try (XdpStack stack = XdpStack.start(
-                XdpConfig.builder(lab.get("dev_a")).namespace(lab.get("ns_a")).mode(XdpMode.GENERIC).build(), config,
-                twoThreads, null))
+            try (SynackStack stack = Synack.builder().device(lab.get("dev_a")).namespace(lab.get("ns_a"))
+                .xdpMode(XdpMode.GENERIC).name("http-lab").mac(lab.get("mac_a")).address(SERVER_IP + "/24")
+                .connections(4096).bufferBytes(16_384, 16_384)
+                .threading(twoThreads ? Threading.TWO_THREADS : Threading.ONE_THREAD).start())
             {
-                stack.run(() -> stack.stack().tcp().listen(80, new HttpResponder()));
+                stack.listen(80, new HttpResponder());
                 final Result[] results = {wrk(lab.get("ns_b"), false), wrk(lab.get("ns_b"), true)};
                 out.println("  synack counters: TCP retransmits " + stack.counters().get(StackCounter.TCP_RETRANSMITS)
                     + ", TIME-WAITs evicted for room " + stack.counters().get(StackCounter.TCP_TIME_WAIT_EVICTED)
