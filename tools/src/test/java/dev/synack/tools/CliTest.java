@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,66 +30,49 @@ class CliTest
     @TempDir
     Path dir;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-
-    private int run(final String... args)
-    {
-        out.reset();
-        err.reset();
-        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    private String out()
-    {
-        return out.toString(StandardCharsets.UTF_8);
-    }
-
-    private String err()
-    {
-        return err.toString(StandardCharsets.UTF_8);
-    }
+    private final MainCapture cli = new MainCapture();
 
     /** Runs a command line that must fail with 2; returns its one stderr line. */
     private String failsInOneLine(final String... args)
     {
         final String line = String.join(" ", args);
-        assertEquals(2, run(args), line + ": " + err());
-        assertEquals("", out(), line + ": nothing on stdout");
-        assertEquals(1, err().lines().count(), line + ": one line: " + err());
-        assertFalse(err().contains("\tat ") || err().contains("Exception"), line + ": no stack trace: " + err());
-        assertTrue(err().startsWith("synack: "), line + ": " + err());
-        return err().strip();
+        assertEquals(2, cli.runFresh(args), line + ": " + cli.err());
+        assertEquals("", cli.out(), line + ": nothing on stdout");
+        assertEquals(1, cli.err().lines().count(), line + ": one line: " + cli.err());
+        assertFalse(cli.err().contains("\tat ")
+            || cli.err().contains("Exception"), line + ": no stack trace: " + cli.err());
+        assertTrue(cli.err().startsWith("synack: "), line + ": " + cli.err());
+        return cli.err().strip();
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"demo", "stat", "pcap", "ladder", "http-lab", "serve", "completion"})
     void everyCommandHasHelp(final String command)
     {
-        assertEquals(0, run(command, "--help"), err());
-        assertTrue(out().startsWith("usage: synack " + command), out());
-        assertTrue(out().contains("-h, --help") && out().contains("-V, --version"), out());
-        assertEquals("", err());
-        final String help = out();
-        assertEquals(0, run("help", command), err());
-        assertEquals(help, out(), "synack help " + command + " prints the same");
+        assertEquals(0, cli.runFresh(command, "--help"), cli.err());
+        assertTrue(cli.out().startsWith("usage: synack " + command), cli.out());
+        assertTrue(cli.out().contains("-h, --help") && cli.out().contains("-V, --version"), cli.out());
+        assertEquals("", cli.err());
+        final String help = cli.out();
+        assertEquals(0, cli.runFresh("help", command), cli.err());
+        assertEquals(help, cli.out(), "synack help " + command + " prints the same");
     }
 
     @Test
     void topLevelHelpListsEveryCommandWithItsUsage()
     {
-        assertEquals(0, run("--help"), err());
-        assertTrue(out().startsWith("usage: synack <command> [options]"), out());
+        assertEquals(0, cli.runFresh("--help"), cli.err());
+        assertTrue(cli.out().startsWith("usage: synack <command> [options]"), cli.out());
         for (final String command : COMMANDS)
         {
-            assertTrue(out().contains("\n  " + command + " "), command + " missing in:\n" + out());
+            assertTrue(cli.out().contains("\n  " + command + " "), command + " missing in:\n" + cli.out());
         }
-        assertTrue(out().contains("http-lab [--seconds N] [--connections N] [--two-threads]"), out());
-        assertTrue(out().contains("--json FILE") && out().contains("--hgrm DIR") && out().contains("--plot DIR"),
-            out());
-        assertEquals(0, run("help"), err());
-        assertTrue(out().startsWith("usage: synack <command> [options]"), out());
+        assertTrue(cli.out().contains("http-lab [--seconds N] [--connections N] [--two-threads]"), cli.out());
+        assertTrue(cli.out().contains("--json FILE") && cli.out().contains("--hgrm DIR")
+            && cli.out().contains("--plot DIR"),
+            cli.out());
+        assertEquals(0, cli.runFresh("help"), cli.err());
+        assertTrue(cli.out().startsWith("usage: synack <command> [options]"), cli.out());
     }
 
     @Test
@@ -101,18 +83,18 @@ class CliTest
         assertTrue(parent.find(), "tools/pom.xml names its parent's version");
         for (final String[] args : new String[][] {{"--version"}, {"-V"}, {"demo", "--version"}})
         {
-            assertEquals(0, run(args), err());
-            final String first = out().lines().findFirst().orElse("");
+            assertEquals(0, cli.runFresh(args), cli.err());
+            final String first = cli.out().lines().findFirst().orElse("");
             assertEquals("synack " + parent.group(1), first, String.join(" ", args));
-            assertTrue(out().contains("JDK " + System.getProperty("java.version")), out());
+            assertTrue(cli.out().contains("JDK " + System.getProperty("java.version")), cli.out());
         }
     }
 
     @Test
     void completionScriptCoversEveryCommandAndOptionAndIsValidBash() throws Exception
     {
-        assertEquals(0, run("completion"), err());
-        final String script = out();
+        assertEquals(0, cli.runFresh("completion"), cli.err());
+        final String script = cli.out();
         assertTrue(script.startsWith("#!/usr/bin/env bash"), script.substring(0, 80));
         for (final String word : new String[] {"demo", "stat", "pcap", "ladder", "http-lab", "serve", "--json",
             "--hgrm", "--plot", "--wire", "--stream", "--svg", "--interval-ms", "--max-connections", "complete -F"})
@@ -165,11 +147,11 @@ class CliTest
     void missingInputsAreOneLine()
     {
         assertTrue(failsInOneLine("stat", "/nonexistent/A.counters")
-            .startsWith("synack: not available: no counters file at /nonexistent/A.counters"), err());
+            .startsWith("synack: not available: no counters file at /nonexistent/A.counters"), cli.err());
         assertTrue(failsInOneLine("pcap", "/nonexistent/journal", dir.resolve("x.pcap").toString())
-            .startsWith("synack: no capture journal at /nonexistent/journal"), err());
+            .startsWith("synack: no capture journal at /nonexistent/journal"), cli.err());
         assertTrue(failsInOneLine("ladder", "/nonexistent/journal")
-            .startsWith("synack: no capture journal or pcap file at /nonexistent/journal"), err());
+            .startsWith("synack: no capture journal or pcap file at /nonexistent/journal"), cli.err());
     }
 
     @Test

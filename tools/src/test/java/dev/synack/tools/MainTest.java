@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,24 +19,7 @@ import dev.synack.stat.StackCounters;
 
 class MainTest
 {
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-
-    private int run(final String... args)
-    {
-        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    private String out()
-    {
-        return out.toString(StandardCharsets.UTF_8);
-    }
-
-    private String err()
-    {
-        return err.toString(StandardCharsets.UTF_8);
-    }
+    private final MainCapture cli = new MainCapture();
 
     @ParameterizedTest
     @ValueSource(strings = {
@@ -49,27 +30,28 @@ class MainTest
     void badArgumentsExplainInOneLineAndExitWith2(final String line)
     {
         final String[] args = line.isEmpty() ? new String[0] : line.split(" ");
-        assertEquals(2, run(args), err());
-        assertTrue(err().startsWith("synack: "), err());
-        assertEquals(1, err().lines().count(), "one line: " + err());
-        assertTrue(err().strip().endsWith(" --help')"), "says where the help is: " + err());
-        assertEquals("", out());
+        assertEquals(2, cli.run(args), cli.err());
+        assertTrue(cli.err().startsWith("synack: "), cli.err());
+        assertEquals(1, cli.err().lines().count(), "one line: " + cli.err());
+        assertTrue(cli.err().strip().endsWith(" --help')"), "says where the help is: " + cli.err());
+        assertEquals("", cli.out());
     }
 
     @Test
     void helpPrintsUsage()
     {
-        assertEquals(0, run("--help"));
-        assertTrue(out().contains("demo") && out().contains("stat"));
-        assertTrue(out().contains("pcap <journal-dir> <out.pcap>") && out().contains("ladder <journal-dir>|<file.pcap>")
-            && out().contains("--capture DIR"), out());
+        assertEquals(0, cli.run("--help"));
+        assertTrue(cli.out().contains("demo") && cli.out().contains("stat"));
+        assertTrue(cli.out().contains("pcap <journal-dir> <out.pcap>")
+            && cli.out().contains("ladder <journal-dir>|<file.pcap>")
+            && cli.out().contains("--capture DIR"), cli.out());
     }
 
     @Test
     void statOfAMissingFileIsNotAvailable()
     {
-        assertEquals(2, run("stat", "/nonexistent/A.counters"));
-        assertTrue(err().contains("not available: no counters file at /nonexistent/A.counters"), err());
+        assertEquals(2, cli.run("stat", "/nonexistent/A.counters"));
+        assertTrue(cli.err().contains("not available: no counters file at /nonexistent/A.counters"), cli.err());
     }
 
     @Test
@@ -80,9 +62,10 @@ class MainTest
         {
             final StackCounters stack = new StackCounters(counters.newManager(), "");
             stack.add(StackCounter.TCP_SEGMENTS_IN, 12345);
-            assertEquals(0, run("stat", file.toString(), "--watch", "--interval-ms", "10", "--count", "2"), err());
+            assertEquals(0, cli.run("stat", file.toString(), "--watch", "--interval-ms", "10", "--count", "2"),
+                cli.err());
         }
-        final String text = out();
+        final String text = cli.out();
         for (final StackCounter c : StackCounter.values())
         {
             assertTrue(text.contains(c.label()), c.label());
@@ -109,10 +92,10 @@ class MainTest
                 }
             });
             busy.start();
-            assertEquals(0, run("stat", file.toString(), "--interval-ms", "300"), err());
+            assertEquals(0, cli.run("stat", file.toString(), "--interval-ms", "300"), cli.err());
             busy.join();
         }
-        final String text = out();
+        final String text = cli.out();
         assertTrue(text.contains(", running)\n  totals, and rates per second over 300 ms\n"), text);
         final java.util.regex.Matcher line = java.util.regex.Pattern.compile(
             java.util.regex.Pattern.quote(StackCounter.TCP_SEGMENTS_IN.label()) + " +([0-9,]+) +([0-9,]+)/s")
@@ -127,8 +110,8 @@ class MainTest
     @Test
     void demoCompletesAndPrintsEverySection() throws Exception
     {
-        assertEquals(0, run("demo", "--wire", "memory", "--seconds", "1", "--runs", "1"), err());
-        final String text = out();
+        assertEquals(0, cli.run("demo", "--wire", "memory", "--seconds", "1", "--runs", "1"), cli.err());
+        final String text = cli.out();
         for (final String expected : new String[] {"== 1. A resolves B by ARP", "ARP who-has 198.18.0.2",
             "ARP reply 198.18.0.2 is-at 02:00:00:00:00:02", "ICMP echo request", "ICMP echo reply",
             "ping 198.18.0.2 seq=2", "== 2. one TCP connection", "[SYN]", "[SYN,ACK]", "FIN",
@@ -146,23 +129,23 @@ class MainTest
     void demoCapturesItsNarratedPartsIntoAJournalThatPcapAndLadderRead(@TempDir final Path dir) throws Exception
     {
         final Path journal = dir.resolve("journal");
-        assertEquals(0, run("demo", "--wire", "memory", "--seconds", "1", "--runs", "1", "--capture",
-            journal.toString()), err());
-        final String text = out();
+        assertEquals(0, cli.run("demo", "--wire", "memory", "--seconds", "1", "--runs", "1", "--capture",
+            journal.toString()), cli.err());
+        final String text = cli.out();
         assertTrue(text.contains("capture:  parts 1 and 2, stack A's frames in and out"), text);
         // ARP request + reply, 2 pings, 7 segments (SYN, SYN-ACK, data, echo, FIN, FIN, ACK: as narrated)
         assertTrue(text.contains("A-memory: 13 frames captured, 0 dropped (capture ring full); 13 written"), text);
-        assertEquals("", err());
-        out.reset();
+        assertEquals("", cli.err());
+        cli.resetOut();
         final Path pcap = dir.resolve("demo.pcap");
-        assertEquals(0, run("pcap", journal.toString(), pcap.toString()), err());
-        assertTrue(out().contains("13 frames"), out());
+        assertEquals(0, cli.run("pcap", journal.toString(), pcap.toString()), cli.err());
+        assertTrue(cli.out().contains("13 frames"), cli.out());
         // pcap header, 13 record headers, then the frames: 2 ARP, 4 ICMP echo, SYN and SYN-ACK (MSS, window scale,
         // SACK-permitted, timestamps: 24 option bytes), 2 segments of 5 bytes and 3 of none (timestamps: 12).
         assertEquals(24 + 13 * 16 + 2 * 42 + 4 * 98 + 2 * 78 + 2 * 71 + 3 * 66, Files.size(pcap), "pcap size");
-        out.reset();
-        assertEquals(0, run("ladder", journal.toString()), err());
-        final String ladder = out();
+        cli.resetOut();
+        assertEquals(0, cli.run("ladder", journal.toString()), cli.err());
+        final String ladder = cli.out();
         for (final String expected : new String[] {"ARP who-has 198.18.0.2", "ICMP echo reply",
             "TCP connection 1 (stack A-memory): 198.18.0.1:", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED",
             "FIN-WAIT-1", "CLOSE-WAIT", "LAST-ACK", "TIME-WAIT", "CLOSED"})
@@ -180,8 +163,8 @@ class MainTest
             System.out.println("SKIPPED xdp demo: not root (namespaces, veth and AF_XDP need root)");
         }
         assumeTrue(root, "not root");
-        assertEquals(0, run("demo", "--seconds", "1", "--runs", "1"), err());
-        final String text = out();
+        assertEquals(0, cli.run("demo", "--seconds", "1", "--runs", "1"), cli.err());
+        final String text = cli.out();
         for (final String expected : new String[] {"(1/3: memory wire)", "(2/3: xdp wire)", "AF_XDP on a veth pair",
             "ceiling:", "reflect frames/s:", "ICMP echo reply", "[SYN,ACK]", "keep-alive exchanges/s, 16 in flight",
             "of ceiling", "link ceiling (raw reflect, no stack)", "unexpected callbacks: 0;",

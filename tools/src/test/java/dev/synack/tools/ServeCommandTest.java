@@ -39,24 +39,7 @@ class ServeCommandTest
     private static final String SERVER = "198.18.0.1";
     private static final Pattern COUNTERS = Pattern.compile("counters (/\\S+)");
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-
-    private int run(final String... args)
-    {
-        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    private String out()
-    {
-        return out.toString(StandardCharsets.UTF_8);
-    }
-
-    private String err()
-    {
-        return err.toString(StandardCharsets.UTF_8);
-    }
+    private final MainCapture cli = new MainCapture();
 
     @ParameterizedTest
     @ValueSource(strings = {
@@ -76,24 +59,24 @@ class ServeCommandTest
         "serve --dev sa0 --ip 198.18.0.1/24 --counters /nonexistent-dir/x.counters"})
     void badArgumentsAreOneLineUsageErrorsWithExit2(final String line)
     {
-        assertEquals(2, run(line.split(" ")), err());
-        final String first = err().lines().findFirst().orElse("");
-        assertTrue(first.startsWith("synack: serve: "), err());
-        assertEquals(1, err().lines().count(), "one line: " + err());
-        assertTrue(first.endsWith(" (see 'synack serve --help')"), err());
-        assertFalse(err().contains("\tat "), err());
-        assertEquals("", out());
+        assertEquals(2, cli.run(line.split(" ")), cli.err());
+        final String first = cli.err().lines().findFirst().orElse("");
+        assertTrue(first.startsWith("synack: serve: "), cli.err());
+        assertEquals(1, cli.err().lines().count(), "one line: " + cli.err());
+        assertTrue(first.endsWith(" (see 'synack serve --help')"), cli.err());
+        assertFalse(cli.err().contains("\tat "), cli.err());
+        assertEquals("", cli.out());
     }
 
     @Test
     void usageListsServeWithEveryOption()
     {
-        assertEquals(0, run("--help"));
+        assertEquals(0, cli.run("--help"));
         for (final String option : new String[] {"serve --dev IFACE", "--ns NETNS", "--ip A.B.C.D/LEN", "--mac MAC",
             "--gateway IP", "--queue N", "--mode skb|drv", "--zero-copy", "--http PORT", "--echo PORT", "--seconds N",
             "--counters FILE", "--busy-spin", "--max-connections N"})
         {
-            assertTrue(out().contains(option), option + " missing in:\n" + out());
+            assertTrue(cli.out().contains(option), option + " missing in:\n" + cli.out());
         }
     }
 
@@ -106,13 +89,13 @@ class ServeCommandTest
             {"serve", "--dev", "nosuch0", "--ip", "198.18.0.1/24"},
             {"serve", "--dev", "nosuch0", "--mac", "02:00:00:00:00:09", "--ip", "198.18.0.1/24"}})
         {
-            out.reset();
-            err.reset();
-            assertEquals(2, run(args), err());
-            assertTrue(err().startsWith("synack: not available: "), err());
-            assertTrue(err().contains("no such interface nosuch0") || err().contains("run as root"), err());
-            assertEquals(1, err().lines().count(), err());
-            assertEquals("", out());
+            cli.resetOut();
+            cli.resetErr();
+            assertEquals(2, cli.run(args), cli.err());
+            assertTrue(cli.err().startsWith("synack: not available: "), cli.err());
+            assertTrue(cli.err().contains("no such interface nosuch0") || cli.err().contains("run as root"), cli.err());
+            assertEquals(1, cli.err().lines().count(), cli.err());
+            assertEquals("", cli.out());
         }
     }
 
@@ -130,15 +113,16 @@ class ServeCommandTest
             final String nsB = lab.get("ns_b");
             final String devA = lab.get("dev_a");
             final AtomicInteger exit = new AtomicInteger(-1);
-            final Thread server = new Thread(() -> exit.set(run("serve", "--ns", nsA, "--dev", devA, "--ip",
+            final Thread server = new Thread(() -> exit.set(cli.run("serve", "--ns", nsA, "--dev", devA, "--ip",
                 SERVER + "/24", "--seconds", "4")), "serve-under-test");
             server.start();
             awaitOutput("running for 4 s", server);
-            final Matcher countersMatch = COUNTERS.matcher(out());
-            assertTrue(countersMatch.find(), out());
+            final Matcher countersMatch = COUNTERS.matcher(cli.out());
+            assertTrue(countersMatch.find(), cli.out());
             final Path counters = Path.of(countersMatch.group(1));
-            assertTrue(out().contains("MAC     02:00:00:00:00:01 (the interface's own, from ip -n " + nsA), out());
-            assertTrue(out().contains("XDP     generic (skb), copy"), out());
+            assertTrue(cli.out().contains("MAC     02:00:00:00:00:01 (the interface's own, from ip -n " + nsA),
+                cli.out());
+            assertTrue(cli.out().contains("XDP     generic (skb), copy"), cli.out());
             assertTrue(NetInterface.hasXdp(NetInterface.link(devA, nsA)), "the program is attached while serving");
 
             // a second server on the same queue is refused with the binding's words; the first keeps serving
@@ -173,11 +157,11 @@ class ServeCommandTest
             assertTrue(counter(statText, "HTTP responses sent") >= 3, statText);
 
             server.join(TimeUnit.SECONDS.toMillis(15));
-            assertFalse(server.isAlive(), "serve did not stop after --seconds 4:\n" + out());
+            assertFalse(server.isAlive(), "serve did not stop after --seconds 4:\n" + cli.out());
             System.out.println("serve, wrk -t1 -c8 -d1s from the kernel peer: " + String.format("%,.0f", wrk
-                .requestsPerSecond()) + " req/s\n" + out());
-            assertEquals(0, exit.get(), err() + out());
-            final String text = out();
+                .requestsPerSecond()) + " req/s\n" + cli.out());
+            assertEquals(0, exit.get(), cli.err() + cli.out());
+            final String text = cli.out();
             assertTrue(text.contains("stopping: --seconds 4 elapsed"), text);
             assertTrue(text.matches("(?s).*\n +[1-4] s  connections .*"), "status lines:\n" + text);
             assertTrue(text.contains("no XDP program left on " + devA), text);
@@ -364,11 +348,11 @@ class ServeCommandTest
     private void awaitOutput(final String text, final Thread server) throws InterruptedException
     {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (!out().contains(text))
+        while (!cli.out().contains(text))
         {
             if (!server.isAlive() || System.nanoTime() - deadline > 0)
             {
-                fail("serve did not start: " + err() + out());
+                fail("serve did not start: " + cli.err() + cli.out());
             }
             Thread.sleep(10);
         }

@@ -4,11 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -18,7 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.synack.tools.Main;
+import dev.synack.tools.MainCapture;
 
 /**
  * Every kind of bad input to {@code synack ladder} (text and {@code --svg}) and {@code synack pcap}: a missing
@@ -31,8 +28,7 @@ class CaptureCommandErrorsTest
     @TempDir
     Path dir;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final MainCapture cli = new MainCapture();
     private Path journal;
     private Path good;
 
@@ -42,46 +38,34 @@ class CaptureCommandErrorsTest
         journal = dir.resolve("journal");
         new CaptureScenario(journal).run();
         good = dir.resolve("good.pcap");
-        assertEquals(0, run("pcap", journal.toString(), good.toString()), err());
-    }
-
-    private int run(final String... args)
-    {
-        out.reset();
-        err.reset();
-        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    private String err()
-    {
-        return err.toString(StandardCharsets.UTF_8);
+        assertEquals(0, cli.runFresh("pcap", journal.toString(), good.toString()), cli.err());
     }
 
     /** Runs a command that must fail; returns its first stderr line without "synack: ". */
     private String fails(final String... args)
     {
         final String line = String.join(" ", args);
-        assertEquals(2, run(args), line + ": " + err());
-        assertEquals("", out.toString(StandardCharsets.UTF_8), line + ": nothing on stdout");
-        assertFalse(err().contains("\tat ") || err().contains("Caused by"), line + ": no stack trace: " + err());
-        assertTrue(err().startsWith("synack: "), line + ": " + err());
-        return err().lines().findFirst().orElseThrow().substring("synack: ".length());
+        assertEquals(2, cli.runFresh(args), line + ": " + cli.err());
+        assertEquals("", cli.out(), line + ": nothing on stdout");
+        assertFalse(cli.err().contains("\tat ")
+            || cli.err().contains("Caused by"), line + ": no stack trace: " + cli.err());
+        assertTrue(cli.err().startsWith("synack: "), line + ": " + cli.err());
+        return cli.err().lines().findFirst().orElseThrow().substring("synack: ".length());
     }
 
     /** A bad capture or output: exactly one line. */
     private void failsWithOneLine(final String expectedStart, final String... args)
     {
         final String first = fails(args);
-        assertTrue(first.startsWith(expectedStart), String.join(" ", args) + ": " + err());
-        assertEquals(1, err().strip().lines().count(), String.join(" ", args) + ": one line: " + err());
+        assertTrue(first.startsWith(expectedStart), String.join(" ", args) + ": " + cli.err());
+        assertEquals(1, cli.err().strip().lines().count(), String.join(" ", args) + ": one line: " + cli.err());
     }
 
     /** Wrong arguments: the reason and where the command's help is, in one line. */
     private void failsWithUsage(final String expected, final String... args)
     {
         assertEquals(expected + " (see 'synack " + args[0] + " --help')", fails(args), String.join(" ", args));
-        assertEquals(1, err().lines().count(), "one line: " + err());
+        assertEquals(1, cli.err().lines().count(), "one line: " + cli.err());
     }
 
     @Test

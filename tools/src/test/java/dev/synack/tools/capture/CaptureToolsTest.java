@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.synack.tools.Main;
+import dev.synack.tools.MainCapture;
 
 /**
  * Capture → journal → pcap → tshark, and the ladder of a known connection: a deterministic scenario
@@ -45,26 +43,7 @@ class CaptureToolsTest
     @TempDir
     Path dir;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-
-    private int run(final String... args)
-    {
-        out.reset();
-        err.reset();
-        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    private String out()
-    {
-        return out.toString(StandardCharsets.UTF_8);
-    }
-
-    private String err()
-    {
-        return err.toString(StandardCharsets.UTF_8);
-    }
+    private final MainCapture cli = new MainCapture();
 
     private Path journal()
     {
@@ -78,8 +57,8 @@ class CaptureToolsTest
     {
         final Path journal = journal();
         final Path pcap = dir.resolve("a.pcap");
-        assertEquals(0, run("pcap", journal.toString(), pcap.toString()), err());
-        assertTrue(out().contains(FRAMES + " frames"), out());
+        assertEquals(0, cli.runFresh("pcap", journal.toString(), pcap.toString()), cli.err());
+        assertTrue(cli.out().contains(FRAMES + " frames"), cli.out());
         if (!tsharkPresent())
         {
             System.out.println("SKIPPED tshark checks: tshark not installed (.ci/run installs it)");
@@ -126,17 +105,17 @@ class CaptureToolsTest
     void ladderOfTheConnectionFromTheJournalAndFromThePcap()
     {
         final Path journal = journal();
-        assertEquals(0, run("ladder", journal.toString(), "--stream", "1"), err());
-        assertEquals(LADDER, out());
+        assertEquals(0, cli.runFresh("ladder", journal.toString(), "--stream", "1"), cli.err());
+        assertEquals(LADDER, cli.out());
         final Path pcap = dir.resolve("a.pcap");
-        assertEquals(0, run("pcap", journal.toString(), pcap.toString()), err());
-        assertEquals(0, run("ladder", pcap.toString(), "--stream", "1"), err());
-        assertEquals(LADDER.replace("(stack A)", "(stack pcap)"), out());
-        assertEquals(0, run("ladder", journal.toString()), err());
-        assertTrue(out().startsWith("other frames"), out());
-        assertTrue(out().contains("out  A  ARP who-has 198.18.0.2 tell 198.18.0.1"), out());
-        assertTrue(out().contains("in   A  ICMP echo reply 198.18.0.2 → 198.18.0.1"), out());
-        assertTrue(out().endsWith(LADDER), out());
+        assertEquals(0, cli.runFresh("pcap", journal.toString(), pcap.toString()), cli.err());
+        assertEquals(0, cli.runFresh("ladder", pcap.toString(), "--stream", "1"), cli.err());
+        assertEquals(LADDER.replace("(stack A)", "(stack pcap)"), cli.out());
+        assertEquals(0, cli.runFresh("ladder", journal.toString()), cli.err());
+        assertTrue(cli.out().startsWith("other frames"), cli.out());
+        assertTrue(cli.out().contains("out  A  ARP who-has 198.18.0.2 tell 198.18.0.1"), cli.out());
+        assertTrue(cli.out().contains("in   A  ICMP echo reply 198.18.0.2 → 198.18.0.1"), cli.out());
+        assertTrue(cli.out().endsWith(LADDER), cli.out());
     }
 
     @Test
@@ -152,7 +131,7 @@ class CaptureToolsTest
         final Path emptyPcap = Files.createFile(dir.resolve("empty.pcap"));
         final Path junkPcap = Files.write(dir.resolve("junk.pcap"), junk);
         final Path good = dir.resolve("good.pcap");
-        assertEquals(0, run("pcap", journal.toString(), good.toString()), err());
+        assertEquals(0, cli.runFresh("pcap", journal.toString(), good.toString()), cli.err());
         final byte[] whole = Files.readAllBytes(good);
         final Path cut = Files.write(dir.resolve("cut.pcap"), java.util.Arrays.copyOf(whole, whole.length - 10));
         final Path truncated = Files.createDirectory(dir.resolve("truncated"));
@@ -187,10 +166,10 @@ class CaptureToolsTest
         {
             final String[] args = java.util.Arrays.copyOfRange(c, 1, c.length);
             final String line = String.join(" ", args);
-            assertEquals(2, run(args), line + ": " + err());
-            assertTrue(err().startsWith("synack: " + c[0]), line + ": " + err());
-            assertEquals(1, err().strip().lines().count(), line + ": one line: " + err());
-            assertEquals("", out(), line);
+            assertEquals(2, cli.runFresh(args), line + ": " + cli.err());
+            assertTrue(cli.err().startsWith("synack: " + c[0]), line + ": " + cli.err());
+            assertEquals(1, cli.err().strip().lines().count(), line + ": one line: " + cli.err());
+            assertEquals("", cli.out(), line);
         }
     }
 
