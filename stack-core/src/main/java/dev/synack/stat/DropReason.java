@@ -62,6 +62,8 @@ public enum DropReason
     TCP_PAWS("TCP segment with an old timestamp (PAWS)"),
     /** A segment for a closed port that carried RST: nothing to answer (RFC 9293 §3.10.7.1). */
     TCP_RST_TO_CLOSED("RST to a closed port"),
+    /** Text or a FIN after the peer's FIN (CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT): ignored (RFC 9293 §3.10.7.4). */
+    TCP_AFTER_FIN("TCP text or FIN after the peer's FIN"),
     /** The transmit ring had no room: a frame we meant to send was lost. */
     TX_RING_FULL("transmit ring full"),
     /** A frame waiting for ARP was replaced or its resolution failed. */

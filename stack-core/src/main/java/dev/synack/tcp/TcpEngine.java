@@ -801,28 +801,25 @@ public final class TcpEngine implements TimerHandler
             return DropReason.NONE;
         }
 
-        // Sixth (URG) is ignored; seventh: the segment text.
+        // RFC 9293 §3.10.7.4 steps 7 and 8 — in CLOSE-WAIT, CLOSING, LAST-ACK and TIME-WAIT the peer's FIN came
+        // already: text and a further FIN are ignored; RCV.NXT and the FIN's place stay where the first FIN put them.
+        if (finReceived(c))
+        {
+            return dataLength > 0 || segFin ? DropReason.TCP_AFTER_FIN : DropReason.NONE;
+        }
+
+        // Sixth (URG) is ignored; seventh: the segment text (ESTABLISHED, FIN-WAIT-1, FIN-WAIT-2).
         if (dataLength > 0)
         {
-            switch (c.state)
+            receiveText(c);
+            if (gone(c))
             {
-                case ESTABLISHED:
-                case FIN_WAIT_1:
-                case FIN_WAIT_2:
-                    receiveText(c);
-                    if (gone(c))
-                    {
-                        return DropReason.NONE;
-                    }
-                    break;
-                default:
-                    // CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: the peer's FIN came already; ignore text.
-                    break;
+                return DropReason.NONE;
             }
         }
 
-        // Eighth: the FIN bit.
-        if (segFin)
+        // Eighth: the FIN bit (a FIN received while processing the text, from beyond a hole, moved the state on).
+        if (segFin && !finReceived(c))
         {
             final int finSeq = segSeq + dataLength;
             if (finSeq == c.rcvNxt)

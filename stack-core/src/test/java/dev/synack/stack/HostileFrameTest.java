@@ -44,11 +44,12 @@ class HostileFrameTest
     private static final int RING = 1 << 20;
 
     /**
-     * Drop reasons no single inbound frame to a fresh stack can cause: frames we fail to send, and PAWS, which needs
-     * a connection that negotiated timestamps (shown segment by segment in {@code tcp.TimestampsTest}).
+     * Drop reasons no single inbound frame to a fresh stack can cause: frames we fail to send, PAWS, which needs
+     * a connection that negotiated timestamps (shown segment by segment in {@code tcp.TimestampsTest}), and text
+     * or a FIN after the peer's FIN, which needs a connection past it ({@code tcp.ClosingStatesTest}).
      */
     private static final EnumSet<DropReason> NOT_FROM_ONE_FRAME = EnumSet.of(DropReason.NONE,
-        DropReason.TX_RING_FULL, DropReason.NEIGHBOUR_UNRESOLVED, DropReason.TCP_PAWS);
+        DropReason.TX_RING_FULL, DropReason.NEIGHBOUR_UNRESOLVED, DropReason.TCP_PAWS, DropReason.TCP_AFTER_FIN);
 
     private final ManualNanoClock clock = new ManualNanoClock();
     private final TestStack stack = new TestStack(Frames.config(), clock, RING);
