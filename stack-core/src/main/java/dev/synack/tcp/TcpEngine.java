@@ -87,6 +87,8 @@ public final class TcpEngine implements TimerHandler
     private int dataOffset;
     private int dataLength;
     private boolean segFin;
+    /** RFC 7323 §4.3: the segment's TSval may become TS.Recent once the segment is accepted. */
+    private boolean segTsRecent;
     private MutableDirectBuffer segBuffer;
 
     /**
@@ -703,12 +705,10 @@ public final class TcpEngine implements TimerHandler
                 return DropReason.TCP_UNACCEPTABLE;
             }
         }
-        // RFC 7323 §4.3 (R3): an acceptable segment that starts at or before Last.ACK.sent refreshes TS.Recent.
-        if (c.timestamps && options.hasTimestamps() && SeqNum.le(segSeq, c.lastAckSent)
-            && SeqNum.ge(options.tsVal(), c.tsRecent))
-        {
-            c.tsRecent = options.tsVal();
-        }
+        // RFC 7323 §4.3 (R3): a segment that starts at or before Last.ACK.sent may refresh TS.Recent — judged here,
+        // on SEG.SEQ as sent, but taken only once the RST, SYN and ACK checks have accepted the segment.
+        segTsRecent = c.timestamps && options.hasTimestamps() && SeqNum.le(segSeq, c.lastAckSent)
+            && SeqNum.ge(options.tsVal(), c.tsRecent);
         // RFC 5961 §3.2 judges a RST by the sequence number it was sent with, before trimming moves it.
         final int rstSeq = segSeq;
         trimToWindow(c, window);
@@ -891,6 +891,12 @@ public final class TcpEngine implements TimerHandler
         {
             challengeAck(c);
             return ACK_DROP;
+        }
+        if (segTsRecent)
+        {
+            // RFC 7323 §4.3 (and Linux since 2013): the ACK is acceptable, so the segment is; only now may its TSval
+            // become TS.Recent. A blind segment with a bad ACK, RST or SYN never poisons PAWS for the genuine peer.
+            c.tsRecent = seg.options().tsVal();
         }
         final int scaledWindow = segWnd << c.sndShift;
         if (c.sackPermitted)

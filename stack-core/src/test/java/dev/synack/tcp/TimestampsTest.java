@@ -118,6 +118,29 @@ class TimestampsTest
     }
 
     @Test
+    void aBlindSegmentWithAnUnacceptableAckAndAHugeTsValDoesNotPoisonPaws()
+    {
+        final int y = passiveWithTimestamps();
+        final TcpConnection c = app.last;
+        // A blind attacker guesses the 4-tuple and an in-window SEQ, not SND.NXT: <SEQ=X+1><ACK=Y+100000><TS=2^30>.
+        // RFC 5961 §5.2: the ACK is beyond SND.NXT, so the segment is dropped (and ACKed) — it is not accepted, so
+        // RFC 7323 §4.3 must not take its TSval as TS.Recent.
+        final Seg answer = peer.send(seg().ack(y + 100_000).seq(X + 1).ts(1 << 30, 0))
+            .expect(seg().ack(X + 1).seq(y + 1));
+        assertEquals(101, answer.tsEcr, "TS.Recent is still the handshake ACK's TSval: " + answer);
+        // A blind SYN at RCV.NXT: RFC 5961 §4 challenges it; not accepted either, so TS.Recent stays.
+        final Seg challenge = peer.send(seg().syn().seq(X + 1).ts(1 << 30, 0)).expect(seg().ack(X + 1).seq(y + 1));
+        assertEquals(101, challenge.tsEcr, challenge.toString());
+        assertEquals(101, c.tsRecent);
+        // The genuine peer's next segment, TSval 150, passes PAWS and is taken.
+        peer.send(seg().ack(y + 1).seq(X + 1).ts(150, 0).data(new byte[10]));
+        assertEquals(10, app.data.size(), "the genuine segment was not a PAWS victim");
+        assertEquals(0, peer.stack.counters.get(DropReason.TCP_PAWS));
+        assertEquals(150, c.tsRecent, "an accepted segment at Last.ACK.sent refreshes TS.Recent");
+        assertEquals(TcpState.ESTABLISHED, c.state());
+    }
+
+    @Test
     void offByConfigurationNeitherOffersNorAccepts()
     {
         final RawPeer off = new RawPeer(RawPeer.config().timestamps(false));
