@@ -740,8 +740,13 @@ public final class TcpEngine implements TimerHandler
                 case CLOSE_WAIT:
                     finish(c, CloseReason.RESET, "RST: connection reset");
                     return DropReason.NONE;
+                case CLOSING:
+                case LAST_ACK:
+                    // §3.10.7.4: CLOSING, LAST-ACK — enter CLOSED, delete the TCB; the user has not heard the end yet.
+                    finish(c, CloseReason.RESET, "RST in CLOSING or LAST-ACK: connection reset");
+                    return DropReason.NONE;
                 default:
-                    // CLOSING, LAST-ACK, TIME-WAIT: delete the TCB.
+                    // TIME-WAIT: delete the TCB (the user was told of the normal end on entering TIME-WAIT).
                     release(c);
                     return DropReason.NONE;
             }

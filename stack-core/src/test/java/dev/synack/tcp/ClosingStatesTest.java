@@ -2,6 +2,7 @@ package dev.synack.tcp;
 
 import static dev.synack.test.Seg.seg;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.util.List;
 
@@ -149,5 +150,40 @@ class ClosingStatesTest
         assertEquals(X + 2, c.rcvNxt());
         assertEquals(X + 1, c.peerFinSeq);
         assertEquals(1, peer.stack.counters.get(DropReason.TCP_AFTER_FIN));
+    }
+
+    @Test
+    void rstInLastAckTellsTheApplicationTheConnectionWasReset()
+    {
+        final int y = closeWait();
+        final TcpConnection c = app.last;
+        final long handle = app.handle;
+        c.close();
+        // --> <SEQ=Y+1><ACK=X+2><CTL=FIN,ACK>   LAST-ACK
+        peer.expect(seg().fin().ack(X + 2).seq(y + 1));
+        assertEquals(TcpState.LAST_ACK, c.state());
+        // <-- <SEQ=X+2><CTL=RST>: RFC 9293 §3.10.7.4 second step — CLOSED, delete the TCB, and the user hears of it.
+        peer.send(seg().rst().seq(X + 2)).expectNothing();
+        assertEquals(List.of("open", "peerClosed", "closed RESET"), app.events);
+        assertNull(tcp.connection(handle));
+        assertEquals(0, tcp.connectionsInUse());
+    }
+
+    @Test
+    void rstInClosingTellsTheApplicationTheConnectionWasReset()
+    {
+        final int y = established();
+        final TcpConnection c = app.last;
+        final long handle = app.handle;
+        c.close();
+        peer.expect(seg().fin().ack(X + 1).seq(y + 1));
+        // <-- <SEQ=X+1><ACK=Y+1><CTL=FIN,ACK>: CLOSING, --> <SEQ=Y+2><ACK=X+2><CTL=ACK>
+        peer.send(seg().fin().ack(y + 1).seq(X + 1)).expect(seg().ack(X + 2).seq(y + 2));
+        assertEquals(TcpState.CLOSING, c.state());
+        // <-- <SEQ=X+2><CTL=RST>: CLOSED; onClosed(RESET), so a channel handle on it is released.
+        peer.send(seg().rst().seq(X + 2)).expectNothing();
+        assertEquals(List.of("open", "peerClosed", "closed RESET"), app.events);
+        assertNull(tcp.connection(handle));
+        assertEquals(0, tcp.connectionsInUse());
     }
 }
