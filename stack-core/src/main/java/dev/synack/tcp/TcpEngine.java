@@ -248,8 +248,7 @@ public final class TcpEngine implements TimerHandler
         while (!timeWait.isEmpty())
         {
             final TcpConnection c = table.slot(timeWait.headSlot());
-            final boolean live = c.generation == timeWait.headGeneration() && c.state == TcpState.TIME_WAIT
-                && c.timeWaitDeadline == timeWait.headDeadline();
+            final boolean live = c.generation == timeWait.headGeneration() && c.state == TcpState.TIME_WAIT;
             timeWait.poll();
             if (live)
             {
@@ -1328,6 +1327,7 @@ public final class TcpEngine implements TimerHandler
         c.rtxDeadline = NO_DEADLINE;
         c.ackDeadline = NO_DEADLINE;
         c.timeWaitDeadline = NO_DEADLINE;
+        c.timeWaitOnWheel = false;
         c.persist = false;
         c.keepAliveIdleNs = keepAliveIdleNs;
         c.keepAliveIntervalNs = keepAliveIntervalNs;
@@ -1454,35 +1454,41 @@ public final class TcpEngine implements TimerHandler
 
     private void enterTimeWait(final TcpConnection c, final String reason)
     {
-        final boolean first = c.state != TcpState.TIME_WAIT;
         final long deadline = now + twoMslNs;
-        if (first || timeWait.offer(c, deadline))
+        if (c.state == TcpState.TIME_WAIT)
         {
+            // RFC 9293 §3.6.1: a retransmitted FIN restarts 2MSL. The connection keeps its one queue entry: the later
+            // deadline is taken when that entry comes due (the rest then runs on the wheel), so a FIN storm from one
+            // peer appends nothing and cannot crowd other connections out of TIME-WAIT.
             c.timeWaitDeadline = deadline;
-        }
-        if (first)
-        {
-            if (!timeWait.offer(c, deadline))
+            if (c.timeWaitOnWheel)
             {
-                // The queue holds 2 × capacity entries: only a flood of restarts can fill it. Free at once.
-                state(c, TcpState.TIME_WAIT, reason);
-                sendAck(c);
-                if (handOverUnread(c))
-                {
-                    finish(c, CloseReason.NORMAL, "TIME-WAIT queue full");
-                }
-                return;
+                rearm(c);
             }
-            c.rtxDeadline = NO_DEADLINE;
-            c.ackDeadline = NO_DEADLINE;
-            c.keepAliveDeadline = NO_DEADLINE;
+            return;
+        }
+        if (!timeWait.offer(c, deadline))
+        {
+            // One entry per connection in TIME-WAIT, 2 × capacity in all: only entries left by TIME-WAITs that ended
+            // early (reset, evicted, reopened) and were followed by many more can fill it. Free at once.
             state(c, TcpState.TIME_WAIT, reason);
-            counters.add(StackCounter.TCP_TIME_WAIT, 1);
-            rearm(c);
+            sendAck(c);
             if (handOverUnread(c))
             {
-                notifyClosed(c, CloseReason.NORMAL);
+                finish(c, CloseReason.NORMAL, "TIME-WAIT queue full");
             }
+            return;
+        }
+        c.timeWaitDeadline = deadline;
+        c.rtxDeadline = NO_DEADLINE;
+        c.ackDeadline = NO_DEADLINE;
+        c.keepAliveDeadline = NO_DEADLINE;
+        state(c, TcpState.TIME_WAIT, reason);
+        counters.add(StackCounter.TCP_TIME_WAIT, 1);
+        rearm(c);
+        if (handOverUnread(c))
+        {
+            notifyClosed(c, CloseReason.NORMAL);
         }
     }
 
@@ -1549,6 +1555,7 @@ public final class TcpEngine implements TimerHandler
         c.rtxDeadline = NO_DEADLINE;
         c.ackDeadline = NO_DEADLINE;
         c.timeWaitDeadline = NO_DEADLINE;
+        c.timeWaitOnWheel = false;
         c.keepAliveDeadline = NO_DEADLINE;
         rearm(c);
         c.handler = null;
@@ -2022,13 +2029,22 @@ public final class TcpEngine implements TimerHandler
         while (timeWait.headExpired(now))
         {
             final TcpConnection c = table.slot(timeWait.headSlot());
-            if (c.generation == timeWait.headGeneration() && c.state == TcpState.TIME_WAIT
-                && c.timeWaitDeadline == timeWait.headDeadline())
-            {
-                // RFC 9293 §3.10.8: the 2MSL timeout deletes the TCB.
-                release(c);
-            }
+            final boolean live = c.generation == timeWait.headGeneration() && c.state == TcpState.TIME_WAIT;
             timeWait.poll();
+            if (live)
+            {
+                if (c.timeWaitDeadline - now <= 0)
+                {
+                    // RFC 9293 §3.10.8: the 2MSL timeout deletes the TCB.
+                    release(c);
+                }
+                else
+                {
+                    // 2MSL was restarted by a retransmitted FIN (§3.6.1): the rest of it runs on the wheel.
+                    c.timeWaitOnWheel = true;
+                    rearm(c);
+                }
+            }
             work++;
         }
         // Costs O(1) when nothing is due: polled on every duty cycle, so a timer fires at its deadline.
@@ -2048,6 +2064,18 @@ public final class TcpEngine implements TimerHandler
         final TcpConnection c = table.slot(slot);
         c.timerDeadline = NO_DEADLINE;
         this.now = now;
+        if (c.state == TcpState.TIME_WAIT)
+        {
+            if (c.timeWaitOnWheel && c.timeWaitDeadline - now <= 0)
+            {
+                release(c); // RFC 9293 §3.10.8: the restarted 2MSL timeout deletes the TCB
+            }
+            else
+            {
+                rearm(c);
+            }
+            return;
+        }
         if (c.ackDeadline - now <= 0)
         {
             c.ackDeadline = NO_DEADLINE;
@@ -2186,7 +2214,8 @@ public final class TcpEngine implements TimerHandler
     /** Keeps the connection's single wheel timer at the earliest of its deadlines. */
     private void rearm(final TcpConnection c)
     {
-        final long deadline = Math.min(Math.min(c.rtxDeadline, c.ackDeadline), c.keepAliveDeadline);
+        final long deadline = Math.min(Math.min(c.rtxDeadline, c.ackDeadline),
+            Math.min(c.keepAliveDeadline, c.timeWaitOnWheel ? c.timeWaitDeadline : NO_DEADLINE));
         if (deadline == c.timerDeadline)
         {
             return;
