@@ -36,6 +36,8 @@ public final class TcpEngine implements TimerHandler
     private static final int ACK_CONTINUE = 0;
     private static final int ACK_DONE = 1;
     private static final int ACK_DROP = 2;
+    /** What a new incarnation's ISS adds to the SND.NXT of the TIME-WAIT it reopens (Linux: 65535 + 2). */
+    private static final int REOPEN_ISS_GAP = 65537;
 
     private final IpOutput ip;
     private final StackCounters counters;
@@ -77,6 +79,9 @@ public final class TcpEngine implements TimerHandler
     private StateListener stateListener;
     private long now;
     private int nextEphemeral;
+    /** Set while a SYN reopens a TIME-WAIT: the ISS the new incarnation takes instead of a fresh one. */
+    private int reopenIss;
+    private boolean reopenIssSet;
 
     // The segment being processed (RFC 9293 §3.10.7 names: SEG.SEQ, SEG.ACK, SEG.LEN, SEG.WND).
     private int segSeq;
@@ -485,16 +490,25 @@ public final class TcpEngine implements TimerHandler
         {
             return synSent(c);
         }
-        if (c.state == TcpState.TIME_WAIT && has(TcpHeader.SYN) && !has(TcpHeader.RST | TcpHeader.ACK)
-            && SeqNum.gt(segSeq, c.rcvNxt))
+        if (c.state == TcpState.TIME_WAIT && has(TcpHeader.SYN) && !has(TcpHeader.RST | TcpHeader.ACK))
         {
-            // RFC 9293 §3.10.7.4 note / RFC 6191: a new SYN above the old sequence space may reopen a
-            // TIME-WAIT 4-tuple: the old incarnation's duplicates cannot be mistaken for the new one.
             final Listener listener = listeners.get(localPort);
-            if (listener != null)
+            if (listener != null && reopensTimeWait(c))
             {
+                if (listener.embryonic >= listener.backlog)
+                {
+                    // The TIME-WAIT is released only for a SYN the listener takes: kept, the peer's SYN retry finds it.
+                    counters.increment(StackCounter.TCP_TABLE_FULL);
+                    return DropReason.NONE;
+                }
+                // RFC 9293 §3.6.1, RFC 6191: the new incarnation's ISS lies above all the old one sent (as Linux:
+                // SND.NXT + 65537), so the peer's TIME-WAIT, if it holds one too, takes our SYN-ACK as new.
+                reopenIss = c.sndNxt + REOPEN_ISS_GAP;
+                reopenIssSet = true;
                 release(c);
-                return listen(listener, sourceIp, remotePort);
+                final DropReason result = listen(listener, sourceIp, remotePort);
+                reopenIssSet = false;
+                return result;
             }
         }
         final DropReason result = synchronizedArrival(c);
@@ -503,6 +517,21 @@ public final class TcpEngine implements TimerHandler
             output(c);
         }
         return result;
+    }
+
+    /**
+     * RFC 9293 §3.10.7.4 note, RFC 6191 §2: may this SYN reopen a 4-tuple held in TIME-WAIT? With timestamps on the
+     * old incarnation and in the SYN, when its TSval is above TS.Recent; otherwise when its SEQ lies above RCV.NXT.
+     * Either way none of the old incarnation's duplicates can be taken for the new one.
+     */
+    private boolean reopensTimeWait(final TcpConnection c)
+    {
+        final TcpOptions options = seg.options();
+        if (c.timestamps && options.hasTimestamps())
+        {
+            return SeqNum.gt(options.tsVal(), c.tsRecent);
+        }
+        return SeqNum.gt(segSeq, c.rcvNxt);
     }
 
     /**
@@ -1291,7 +1320,7 @@ public final class TcpEngine implements TimerHandler
         c.handler = handler;
         c.listener = listener;
         c.passive = listener != null;
-        c.iss = isn.isn(localIp, c.localPort, c.remoteIp, c.remotePort, now);
+        c.iss = reopenIssSet ? reopenIss : isn.isn(localIp, c.localPort, c.remoteIp, c.remotePort, now);
         c.sndUna = c.iss;
         c.sndNxt = c.iss + 1;
         c.sndMax = c.sndNxt;
@@ -1304,7 +1333,9 @@ public final class TcpEngine implements TimerHandler
         c.timestamps = false;
         c.sackPermitted = false;
         c.tsRecent = 0;
-        c.tsOffset = c.iss * 0x9E37_79B1; // a per-connection offset, so TSval reveals no uptime (RFC 7323 §5.4)
+        // RFC 7323 §5.4 and §5.5: a secret offset per host pair, so TSval reveals no uptime yet stays monotonic from
+        // one incarnation of a 4-tuple to the next (a peer holding TIME-WAIT judges our new SYN by PAWS, RFC 6191).
+        c.tsOffset = isn.tsOffset(localIp, c.remoteIp);
         c.lastAckSent = 0;
         c.rcvLimit = receiveSize;
         c.readingPaused = false;
