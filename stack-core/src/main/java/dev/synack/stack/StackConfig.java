@@ -42,7 +42,7 @@ public final class StackConfig
     private boolean evictTimeWait = true;
     private boolean timestamps = true;
     private boolean sack = true;
-    private int challengeAckLimit = 1000;
+    private int challengeAckLimit = 100;
     private long keepAliveIdleNs;
     private long keepAliveIntervalNs = TimeUnit.SECONDS.toNanos(75);
     private int keepAliveProbes = 9;
@@ -465,15 +465,16 @@ public final class StackConfig
         return this;
     }
 
-    /** @return the most challenge ACKs sent per second, stack-wide (RFC 5961 §7). */
+    /** @return the most challenge ACKs sent per second on one connection (RFC 5961 §7). */
     public int challengeAckLimit()
     {
         return challengeAckLimit;
     }
 
     /**
-     * @param perSecond the most challenge ACKs (answers to blind RSTs, SYNs and ACKs) sent per second across
-     *     all connections; past it they are counted and not sent (RFC 5961 §7; Linux uses 1000).
+     * @param perSecond the most challenge ACKs (answers to blind RSTs, SYNs and ACKs) sent per second on one
+     *     connection; past it they are counted and not sent (RFC 5961 §7). Per connection, not stack-wide: one
+     *     counter shared by all connections is the side channel of CVE-2016-5696. Default 100.
      * @return this.
      */
     public StackConfig challengeAckLimit(final int perSecond)

@@ -51,6 +51,10 @@ public final class TcpConnection
     int tsOffset;
     int lastAckSent;
 
+    // RFC 5961 §7 challenge ACKs sent in the current one-second window (per connection: CVE-2016-5696).
+    long challengeWindowStart;
+    int challengeAcks;
+
     // Receive sequence variables.
     int irs;
     int rcvNxt;

@@ -53,8 +53,6 @@ public final class TcpEngine implements TimerHandler
     private final boolean timestampsEnabled;
     private final boolean sackEnabled;
     private final int challengeAckLimit;
-    private long challengeWindowStart;
-    private int challengeAcksInWindow;
     private final long twoMslNs;
     private final long initialRtoNs;
     private final long keepAliveIdleNs;
@@ -123,7 +121,6 @@ public final class TcpEngine implements TimerHandler
         this.timestampsEnabled = config.timestamps();
         this.sackEnabled = config.sack();
         this.challengeAckLimit = config.challengeAckLimit();
-        this.challengeWindowStart = now;
         this.twoMslNs = 2 * config.mslNs();
         this.initialRtoNs = config.initialRtoNs();
         this.keepAliveIdleNs = config.keepAliveIdleNs();
@@ -1294,19 +1291,21 @@ public final class TcpEngine implements TimerHandler
 
     private void challengeAck(final TcpConnection c)
     {
-        // RFC 5961 §7: a stack-wide cap on challenge ACKs per second, so a flood of blind RSTs/SYNs cannot turn
-        // the stack into an ACK amplifier.
-        if (now - challengeWindowStart >= 1_000_000_000L)
+        // RFC 5961 §7: a cap on challenge ACKs per second, so a flood of blind RSTs/SYNs cannot turn the stack into
+        // an ACK amplifier. Per connection, not stack-wide: a shared counter is the CVE-2016-5696 side channel (an
+        // off-path attacker counts the challenge ACKs on its own connection to learn what a spoofed segment on
+        // another one did).
+        if (now - c.challengeWindowStart >= 1_000_000_000L)
         {
-            challengeWindowStart = now;
-            challengeAcksInWindow = 0;
+            c.challengeWindowStart = now;
+            c.challengeAcks = 0;
         }
-        if (challengeAcksInWindow >= challengeAckLimit)
+        if (c.challengeAcks >= challengeAckLimit)
         {
             counters.increment(StackCounter.TCP_CHALLENGE_ACKS_SUPPRESSED);
             return;
         }
-        challengeAcksInWindow++;
+        c.challengeAcks++;
         counters.increment(StackCounter.TCP_CHALLENGE_ACKS);
         c.ackNow = true;
     }
@@ -1337,6 +1336,8 @@ public final class TcpEngine implements TimerHandler
         // one incarnation of a 4-tuple to the next (a peer holding TIME-WAIT judges our new SYN by PAWS, RFC 6191).
         c.tsOffset = isn.tsOffset(localIp, c.remoteIp);
         c.lastAckSent = 0;
+        c.challengeWindowStart = now;
+        c.challengeAcks = 0;
         c.rcvLimit = receiveSize;
         c.readingPaused = false;
         c.keepUnread = 0;

@@ -291,7 +291,7 @@ class ConnectionEdgeCasesTest
     }
 
     @Test
-    void challengeAcksAreRateLimitedStackWide()
+    void challengeAcksAreRateLimitedPerConnection()
     {
         // RFC 5961 §7: a blind attacker's flood of in-window RSTs gets at most challengeAckLimit answers a second.
         final RawPeer limited = new RawPeer(RawPeer.config().challengeAckLimit(5));
@@ -310,5 +310,38 @@ class ConnectionEdgeCasesTest
         // A second later the allowance is back.
         limited.advanceSeconds(1);
         limited.send(seg().rst().seq(X + 200)).expect(seg().ack(X + 1).seq(y + 1));
+    }
+
+    @Test
+    void oneConnectionsChallengeAckFloodLeavesAnotherConnectionsAllowanceAlone()
+    {
+        // CVE-2016-5696: with one stack-wide allowance an off-path attacker spends it with spoofed RSTs on a victim's
+        // connection and counts the challenge ACKs left on its own, learning whether its guess hit. Per connection
+        // the two allowances are independent.
+        final RawPeer limited = new RawPeer(RawPeer.config().challengeAckLimit(5));
+        final RecordingHandler handler = new RecordingHandler();
+        limited.stack.agent.tcp().listen(80, handler);
+        limited.peerPort = 40000;
+        final int victim = limited.send(seg().syn().seq(X).mss(1460)).expect(seg().syn().ack(X + 1)).seq;
+        limited.send(seg().ack(victim + 1).seq(X + 1)).expectNothing();
+        limited.peerPort = 40001;
+        final int own = limited.send(seg().syn().seq(X).mss(1460)).expect(seg().syn().ack(X + 1)).seq;
+        limited.send(seg().ack(own + 1).seq(X + 1)).expectNothing();
+        // Spoofed in-window RSTs on the victim (port 40000): five challenge ACKs, then silence.
+        limited.peerPort = 40000;
+        for (int i = 0; i < 8; i++)
+        {
+            limited.send(seg().rst().seq(X + 100 + i));
+        }
+        assertEquals(5, limited.drain().size());
+        // In the same second, the attacker's own connection (port 40001) still gets all five of its answers.
+        limited.peerPort = 40001;
+        for (int i = 0; i < 5; i++)
+        {
+            limited.send(seg().rst().seq(X + 100 + i)).expect(seg().ack(X + 1).seq(own + 1));
+        }
+        assertEquals(10, limited.stack.counters.get(StackCounter.TCP_CHALLENGE_ACKS));
+        assertEquals(3, limited.stack.counters.get(StackCounter.TCP_CHALLENGE_ACKS_SUPPRESSED));
+        assertEquals(2, limited.stack.agent.tcp().connectionsIn(TcpState.ESTABLISHED));
     }
 }
