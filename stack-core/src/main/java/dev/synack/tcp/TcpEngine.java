@@ -686,6 +686,9 @@ public final class TcpEngine implements TimerHandler
             && segSeq == c.irs)
         {
             sendSyn(c, TcpHeader.SYN | TcpHeader.ACK);
+            // RFC 6298 §3 (Karn): the SYN-ACK went out twice, so the ACK that completes the handshake may answer
+            // either; it gives no RTT sample.
+            c.rttTiming = false;
             counters.increment(StackCounter.TCP_RETRANSMITS);
             return DropReason.NONE;
         }

@@ -1,0 +1,40 @@
+package dev.synack.tcp;
+
+import static dev.synack.test.Seg.seg;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+import dev.synack.test.RawPeer;
+import dev.synack.test.RecordingHandler;
+
+/**
+ * The retransmission timer's finer rules, segment by segment: Karn's rule in the handshake (RFC 6298 §3), the 3 s
+ * RTO after a SYN timed out (RFC 6298 §5.7), and NewReno's {@code recover} after a timeout (RFC 6582 §3.2).
+ */
+class RetransmissionRulesTest
+{
+    private static final int X = 11_000;
+    private static final long SECOND = 1_000_000_000L;
+
+    private final RawPeer peer = new RawPeer(RawPeer.config());
+    private final RecordingHandler app = new RecordingHandler();
+    private final TcpEngine tcp = peer.stack.agent.tcp();
+
+    @Test
+    void aSynAckResentForARetransmittedSynGivesNoRttSample()
+    {
+        tcp.listen(80, app);
+        // <-- <SEQ=X><CTL=SYN>   --> <SEQ=Y><ACK=X+1><CTL=SYN,ACK>, lost on the way.   SYN-RECEIVED
+        final int y = peer.send(seg().syn().seq(X).mss(1460)).expect(seg().syn().ack(X + 1)).seq;
+        peer.advanceMs(500);
+        // <-- <SEQ=X><CTL=SYN> retransmitted   --> <SEQ=Y><ACK=X+1><CTL=SYN,ACK> again
+        peer.send(seg().syn().seq(X).mss(1460)).expect(seg().syn().ack(X + 1).seq(y));
+        peer.advanceMs(2);
+        // <-- <SEQ=X+1><ACK=Y+1><CTL=ACK>: it may answer either SYN-ACK (Karn): no sample, RTO stays the initial 1 s
+        // (a sample from the second would make it 200 ms, well below the real round trip of up to 502 ms).
+        peer.send(seg().ack(y + 1).seq(X + 1)).expectNothing();
+        assertEquals(TcpState.ESTABLISHED, app.last.state());
+        assertEquals(SECOND, app.last.rtoNs());
+    }
+}
