@@ -90,6 +90,8 @@ public final class TcpConnection
     int rttSeq;
     long rttStartNs;
     int retries;
+    /** The retransmission timer expired during the handshake (RFC 6298 §5.7). */
+    boolean handshakeTimedOut;
 
     // RFC 5681 congestion control, RFC 6582 NewReno recovery.
     long cwnd;

@@ -38,6 +38,8 @@ public final class TcpEngine implements TimerHandler
     private static final int ACK_DROP = 2;
     /** What a new incarnation's ISS adds to the SND.NXT of the TIME-WAIT it reopens (Linux: 65535 + 2). */
     private static final int REOPEN_ISS_GAP = 65537;
+    /** RFC 6298 §5.7: the RTO data starts with after the handshake's retransmission timer expired. */
+    private static final long RTO_AFTER_SYN_TIMEOUT_NS = 3_000_000_000L;
 
     private final IpOutput ip;
     private final StackCounters counters;
@@ -1353,6 +1355,7 @@ public final class TcpEngine implements TimerHandler
         c.rtoNs = initialRtoNs;
         c.rttTiming = false;
         c.retries = 0;
+        c.handshakeTimedOut = false;
         c.cwnd = 0;
         c.ssthresh = Integer.MAX_VALUE;
         c.dupAcks = 0;
@@ -1415,6 +1418,12 @@ public final class TcpEngine implements TimerHandler
         if (c.cwnd == 0)
         {
             c.cwnd = initialWindow(c);
+        }
+        if (c.handshakeTimedOut && c.srttNs == 0 && initialRtoNs < RTO_AFTER_SYN_TIMEOUT_NS)
+        {
+            // RFC 6298 §5.7: the timer expired awaiting the ACK of our SYN (or SYN-ACK) and the handshake gave no RTT
+            // sample: data starts with an RTO of 3 s, not the 1 s that just proved too short.
+            c.rtoNs = Math.min(maxRtoNs, RTO_AFTER_SYN_TIMEOUT_NS);
         }
         keepAliveRestart(c);
         c.handler.onOpen(c);
@@ -2144,6 +2153,7 @@ public final class TcpEngine implements TimerHandler
                     return;
                 }
                 c.retries++;
+                c.handshakeTimedOut = true;
                 backoff(c);
                 counters.increment(StackCounter.TCP_RETRANSMITS);
                 sendSyn(c, c.state == TcpState.SYN_SENT ? TcpHeader.SYN : TcpHeader.SYN | TcpHeader.ACK);

@@ -3,10 +3,12 @@ package dev.synack.tcp;
 import static dev.synack.test.Seg.seg;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
 import dev.synack.test.RawPeer;
 import dev.synack.test.RecordingHandler;
+import dev.synack.test.Seg;
 
 /**
  * The retransmission timer's finer rules, segment by segment: Karn's rule in the handshake (RFC 6298 §3), the 3 s
@@ -36,5 +38,31 @@ class RetransmissionRulesTest
         peer.send(seg().ack(y + 1).seq(X + 1)).expectNothing();
         assertEquals(TcpState.ESTABLISHED, app.last.state());
         assertEquals(SECOND, app.last.rtoNs());
+    }
+
+    @Test
+    void afterTheSynTimedOutDataStartsWithAnRtoOfThreeSeconds()
+    {
+        final long h = tcp.connect(RawPeer.PEER_IP, 5000, app);
+        final Seg syn = peer.expect(seg().syn());
+        peer.peerPort = 5000;
+        peer.stackPort = syn.srcPort;
+        final int y = syn.seq;
+        // No answer: at 1 s --> <SEQ=Y><CTL=SYN> again (RTO backs off to 2 s).   SYN-SENT
+        peer.advanceMs(1_000);
+        peer.expect(seg().syn().seq(y));
+        peer.advanceMs(100);
+        // <-- <SEQ=X><ACK=Y+1><CTL=SYN,ACK>   --> <SEQ=Y+1><ACK=X+1><CTL=ACK>   ESTABLISHED, no sample (Karn)
+        peer.send(seg().syn().ack(y + 1).seq(X).mss(1460)).expect(seg().ack(X + 1).seq(y + 1));
+        final TcpConnection c = tcp.connection(h);
+        assertEquals(TcpState.ESTABLISHED, c.state());
+        // RFC 6298 §5.7: the RTO is re-initialized to 3 s when data transmission begins.
+        assertEquals(3 * SECOND, c.rtoNs());
+        c.send(new UnsafeBuffer(new byte[100]), 0, 100);
+        peer.expect(seg().ack(X + 1).seq(y + 1).len(100));
+        peer.advanceMs(2_999);
+        peer.expectNothing();
+        peer.advanceMs(2);
+        peer.expect(seg().ack(X + 1).seq(y + 1).len(100));
     }
 }
