@@ -675,6 +675,12 @@ public final class TcpEngine implements TimerHandler
     /** RFC 9293 §3.10.7.4: SYN-RECEIVED and the synchronized states, steps one to eight. */
     private DropReason synchronizedArrival(final TcpConnection c)
     {
+        // RFC 7323 §3.2: once both SYNs carried timestamps, every segment but a RST carries them; one that does not
+        // is dropped silently (a RST is judged by the usual rules).
+        if (c.timestamps && !seg.options().hasTimestamps() && !has(TcpHeader.RST))
+        {
+            return DropReason.TCP_NO_TIMESTAMPS;
+        }
         // Retransmitted FIN while in TIME-WAIT (§3.6.1): ACK it again and restart the 2MSL timer.
         if (c.state == TcpState.TIME_WAIT && segFin && !has(TcpHeader.RST | TcpHeader.SYN)
             && segSeq + segLen == c.rcvNxt)

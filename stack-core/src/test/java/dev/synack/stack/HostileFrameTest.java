@@ -46,10 +46,12 @@ class HostileFrameTest
     /**
      * Drop reasons no single inbound frame to a fresh stack can cause: frames we fail to send, PAWS, which needs
      * a connection that negotiated timestamps (shown segment by segment in {@code tcp.TimestampsTest}), and text
-     * or a FIN after the peer's FIN, which needs a connection past it ({@code tcp.ClosingStatesTest}).
+     * or a FIN after the peer's FIN, which needs a connection past it ({@code tcp.ClosingStatesTest}), and a segment
+     * without timestamps, which needs a connection that negotiated them.
      */
     private static final EnumSet<DropReason> NOT_FROM_ONE_FRAME = EnumSet.of(DropReason.NONE,
-        DropReason.TX_RING_FULL, DropReason.NEIGHBOUR_UNRESOLVED, DropReason.TCP_PAWS, DropReason.TCP_AFTER_FIN);
+        DropReason.TX_RING_FULL, DropReason.NEIGHBOUR_UNRESOLVED, DropReason.TCP_PAWS, DropReason.TCP_AFTER_FIN,
+        DropReason.TCP_NO_TIMESTAMPS);
 
     private final ManualNanoClock clock = new ManualNanoClock();
     private final TestStack stack = new TestStack(Frames.config(), clock, RING);

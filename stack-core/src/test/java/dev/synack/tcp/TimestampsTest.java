@@ -11,6 +11,7 @@ import java.util.List;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
+import dev.synack.api.CloseReason;
 import dev.synack.stat.DropReason;
 import dev.synack.test.RawPeer;
 import dev.synack.test.RecordingHandler;
@@ -138,6 +139,26 @@ class TimestampsTest
         assertEquals(0, peer.stack.counters.get(DropReason.TCP_PAWS));
         assertEquals(150, c.tsRecent, "an accepted segment at Last.ACK.sent refreshes TS.Recent");
         assertEquals(TcpState.ESTABLISHED, c.state());
+    }
+
+    @Test
+    void onceNegotiatedASegmentWithoutTimestampsIsDroppedButARstIsNot()
+    {
+        final int y = passiveWithTimestamps();
+        // <-- <SEQ=X+1><ACK=Y+1><DATA=10> without TSopt: RFC 7323 §3.2 — dropped silently, nothing taken or sent.
+        peer.send(seg().ack(y + 1).seq(X + 1).data(new byte[10])).expectNothing();
+        peer.advanceMs(100);
+        peer.expectNothing();
+        assertEquals(0, app.data.size());
+        assertEquals(X + 1, app.last.rcvNxt());
+        assertEquals(1, peer.stack.counters.get(DropReason.TCP_NO_TIMESTAMPS));
+        // The same segment with TSopt is taken.
+        peer.send(seg().ack(y + 1).seq(X + 1).ts(150, 0).data(new byte[10]));
+        assertEquals(10, app.data.size());
+        // <-- <SEQ=X+11><CTL=RST> without TSopt: a RST is processed without it; at RCV.NXT it resets.
+        peer.send(seg().rst().seq(X + 11)).expectNothing();
+        assertEquals(CloseReason.RESET, app.closeReason);
+        assertEquals(1, peer.stack.counters.get(DropReason.TCP_NO_TIMESTAMPS));
     }
 
     @Test
