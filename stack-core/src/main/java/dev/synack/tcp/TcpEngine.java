@@ -893,14 +893,15 @@ public final class TcpEngine implements TimerHandler
     /** Cuts off what lies before RCV.NXT or beyond the window, so only new, fitting text remains. */
     private void trimToWindow(final TcpConnection c, final int window)
     {
+        if (has(TcpHeader.SYN))
+        {
+            // RFC 5961 §4: a SYN in a synchronized state is challenged whatever its sequence number — never trimmed
+            // off (that would take a blind SYN's text below RCV.NXT as if it were the next bytes of the stream).
+            return;
+        }
         if (SeqNum.lt(segSeq, c.rcvNxt))
         {
-            int skip = c.rcvNxt - segSeq;
-            if (has(TcpHeader.SYN))
-            {
-                skip--;
-                segFlags &= ~TcpHeader.SYN;
-            }
+            final int skip = c.rcvNxt - segSeq;
             final int cut = Math.min(skip, dataLength);
             dataOffset += cut;
             dataLength -= cut;

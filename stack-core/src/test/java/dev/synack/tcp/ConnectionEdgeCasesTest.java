@@ -344,4 +344,19 @@ class ConnectionEdgeCasesTest
         assertEquals(3, limited.stack.counters.get(StackCounter.TCP_CHALLENGE_ACKS_SUPPRESSED));
         assertEquals(2, limited.stack.agent.tcp().connectionsIn(TcpState.ESTABLISHED));
     }
+
+    @Test
+    void aSynBelowRcvNxtReachingIntoTheWindowIsChallengedNotTrimmed()
+    {
+        final int y = establishedPassive();
+        // <-- <SEQ=X><CTL=SYN><DATA=10>: from IRS, below RCV.NXT (X+1), its text reaching into the window.
+        // RFC 5961 §4: challenge ACK <SEQ=Y+1><ACK=X+1><CTL=ACK>; the SYN is not trimmed off and the text not taken.
+        peer.send(seg().syn().seq(X).data(new byte[10])).expect(seg().ack(X + 1).seq(y + 1));
+        peer.advanceMs(100);
+        peer.expectNothing();
+        assertEquals(0, app.data.size());
+        assertEquals(X + 1, app.last.rcvNxt());
+        assertEquals(TcpState.ESTABLISHED, app.last.state());
+        assertEquals(1, peer.stack.counters.get(StackCounter.TCP_CHALLENGE_ACKS));
+    }
 }
