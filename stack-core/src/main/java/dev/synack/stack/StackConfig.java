@@ -37,6 +37,7 @@ public final class StackConfig
     private int synRetries = 6;
     private int dataRetries = 15;
     private long delayedAckNs = TimeUnit.MILLISECONDS.toNanos(40);
+    private long invalidAckIntervalNs = TimeUnit.MILLISECONDS.toNanos(500);
     private long timerTickNs = TimeUnit.MILLISECONDS.toNanos(1);
     private boolean rstOnFullTable = true;
     private boolean evictTimeWait = true;
@@ -443,6 +444,27 @@ public final class StackConfig
         return this;
     }
 
+    /** @return the least time between two ACKs answering invalid segments on one connection. */
+    public long invalidAckIntervalNs()
+    {
+        return invalidAckIntervalNs;
+    }
+
+    /**
+     * @param interval the least time between two ACKs a connection sends in answer to segments without text that
+     *     fail the sequence check, PAWS or the ACK check (RFC 9293 §3.10.7.4, RFC 7323 §5.3, RFC 5961 §5.2); the
+     *     rest are counted and not answered, so two ends that disagree cannot ACK each other in a loop, and a
+     *     forged flood cannot make us an ACK amplifier. As Linux's tcp_invalid_ratelimit; default 500 ms; 0 answers
+     *     every one.
+     * @param unit its unit.
+     * @return this.
+     */
+    public StackConfig invalidAckInterval(final long interval, final TimeUnit unit)
+    {
+        this.invalidAckIntervalNs = unit.toNanos(interval);
+        return this;
+    }
+
     /** @return timer wheel tick. */
     public long timerTickNs()
     {
@@ -612,6 +634,7 @@ public final class StackConfig
         require(neighbourCapacity > 0, "neighbourCapacity must be positive: " + neighbourCapacity);
         require(neighbourQueue > 0, "neighbourQueue must be positive: " + neighbourQueue);
         require(challengeAckLimit >= 0, "challengeAckLimit must not be negative: " + challengeAckLimit);
+        require(invalidAckIntervalNs >= 0, "invalidAckInterval must not be negative: " + invalidAckIntervalNs);
         require(validKeepAlive(keepAliveIdleNs, keepAliveIntervalNs, keepAliveProbes), "keep-alive needs idle >= 0,"
             + " and with idle > 0 an interval > 0 and at least 1 probe: " + keepAliveIdleNs + " ns, "
             + keepAliveIntervalNs + " ns, " + keepAliveProbes);

@@ -40,6 +40,8 @@ public enum StackCounter
     TCP_CHALLENGE_ACKS("TCP challenge ACKs sent"),
     /** Challenge ACKs not sent because the per-second limit was reached (RFC 5961 §7). */
     TCP_CHALLENGE_ACKS_SUPPRESSED("TCP challenge ACKs over the limit"),
+    /** ACKs not sent in answer to invalid segments (out of window, PAWS, unsent ACK) within invalidAckInterval. */
+    TCP_INVALID_ACKS_SUPPRESSED("TCP ACKs to invalid segments over the limit"),
     /** Connections opened actively (connect). */
     TCP_ACTIVE_OPENS("TCP active opens"),
     /** Connections opened passively (accepted from a listener). */

@@ -50,6 +50,8 @@ public final class TcpConnection
     int tsRecent;
     int tsOffset;
     int lastAckSent;
+    /** When the last ACK answering an invalid segment left (Linux: last_oow_ack_time). */
+    long lastInvalidAckNs;
 
     // RFC 5961 §7 challenge ACKs sent in the current one-second window (per connection: CVE-2016-5696).
     long challengeWindowStart;

@@ -65,6 +65,7 @@ public final class TcpEngine implements TimerHandler
     private final int synRetries;
     private final int dataRetries;
     private final long delayedAckNs;
+    private final long invalidAckIntervalNs;
 
     private final ConnectionTable table;
     private final Int2ObjectHashMap<Listener> listeners = new Int2ObjectHashMap<>();
@@ -133,6 +134,7 @@ public final class TcpEngine implements TimerHandler
         this.synRetries = config.synRetries();
         this.dataRetries = config.dataRetries();
         this.delayedAckNs = config.delayedAckNs();
+        this.invalidAckIntervalNs = config.invalidAckIntervalNs();
         final int capacity = config.maxConnections();
         table = new ConnectionTable(this, capacity);
         // One timer per connection at most, identified by its slot; deadlines are exact, the tick only bounds work.
@@ -717,7 +719,7 @@ public final class TcpEngine implements TimerHandler
         if (c.timestamps && options.hasTimestamps() && !has(TcpHeader.RST)
             && SeqNum.lt(options.tsVal(), c.tsRecent))
         {
-            c.ackNow = true;
+            invalidAck(c);
             return DropReason.TCP_PAWS;
         }
 
@@ -736,7 +738,7 @@ public final class TcpEngine implements TimerHandler
             {
                 if (!has(TcpHeader.RST))
                 {
-                    c.ackNow = true; // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
+                    invalidAck(c); // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
                 }
                 return DropReason.TCP_UNACCEPTABLE;
             }
@@ -926,7 +928,7 @@ public final class TcpEngine implements TimerHandler
         // RFC 5961 §5.2: SEG.ACK must lie in [SND.UNA - MAX.SND.WND, SND.NXT]; else a challenge ACK.
         if (SeqNum.gt(segAck, c.sndMax))
         {
-            c.ackNow = true;
+            invalidAck(c); // RFC 9293 §3.10.7.4: an ACK of something not yet sent — send an ACK, drop the segment
             return ACK_DROP;
         }
         if (SeqNum.lt(segAck, c.sndUna - (int)Math.min(c.maxSndWnd, Integer.MAX_VALUE)))
@@ -1301,6 +1303,23 @@ public final class TcpEngine implements TimerHandler
         }
     }
 
+    /**
+     * The ACK that answers an invalid segment (out of window, PAWS, an ACK of unsent data). One without text (or
+     * with a SYN) is answered at most once per invalidAckInterval per connection, as Linux's tcp_invalid_ratelimit:
+     * two ends that disagree on the window would otherwise ACK each other in a loop, and a forged flood would turn
+     * into as many ACKs. A segment with text always is: it is no part of an ACK loop, and its sender needs the ACK.
+     */
+    private void invalidAck(final TcpConnection c)
+    {
+        if ((segLen == 0 || has(TcpHeader.SYN)) && now - c.lastInvalidAckNs < invalidAckIntervalNs)
+        {
+            counters.increment(StackCounter.TCP_INVALID_ACKS_SUPPRESSED);
+            return;
+        }
+        c.lastInvalidAckNs = now;
+        c.ackNow = true;
+    }
+
     private void challengeAck(final TcpConnection c)
     {
         // RFC 5961 §7: a cap on challenge ACKs per second, so a flood of blind RSTs/SYNs cannot turn the stack into
@@ -1350,6 +1369,7 @@ public final class TcpEngine implements TimerHandler
         c.lastAckSent = 0;
         c.challengeWindowStart = now;
         c.challengeAcks = 0;
+        c.lastInvalidAckNs = now - invalidAckIntervalNs;
         c.rcvLimit = receiveSize;
         c.readingPaused = false;
         c.keepUnread = 0;

@@ -359,4 +359,27 @@ class ConnectionEdgeCasesTest
         assertEquals(TcpState.ESTABLISHED, app.last.state());
         assertEquals(1, peer.stack.counters.get(StackCounter.TCP_CHALLENGE_ACKS));
     }
+
+    @Test
+    void outOfWindowAcksAreAnsweredAtMostOncePerInvalidAckInterval()
+    {
+        final int y = establishedPassive();
+        // Five pure ACKs far beyond the window (<SEQ=X+200001>): the first is answered with
+        // <SEQ=Y+1><ACK=X+1><CTL=ACK>, the next four within 500 ms are counted and not (Linux's tcp_invalid_ratelimit).
+        for (int i = 0; i < 5; i++)
+        {
+            peer.send(seg().ack(y + 1).seq(X + 200_001 + i));
+        }
+        assertEquals(1, peer.drain().size());
+        // An ACK of data never sent (SEG.ACK > SND.NXT) falls under the same limit.
+        peer.send(seg().ack(y + 1000).seq(X + 1)).expectNothing();
+        assertEquals(5, peer.stack.counters.get(StackCounter.TCP_INVALID_ACKS_SUPPRESSED));
+        // Old data (a retransmission whose ACK was lost) is always answered: its sender needs that ACK.
+        peer.send(seg().ack(y + 1).seq(X - 9).data(new byte[10])).expect(seg().ack(X + 1).seq(y + 1));
+        peer.send(seg().ack(y + 1).seq(X - 9).data(new byte[10])).expect(seg().ack(X + 1).seq(y + 1));
+        // 500 ms on, the next out-of-window ACK is answered again.
+        peer.advanceMs(500);
+        peer.send(seg().ack(y + 1).seq(X + 200_001)).expect(seg().ack(X + 1).seq(y + 1));
+        assertEquals(TcpState.ESTABLISHED, app.last.state());
+    }
 }

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.synack.api.CloseReason;
 import dev.synack.stat.DropReason;
+import dev.synack.stat.StackCounter;
 import dev.synack.test.RawPeer;
 import dev.synack.test.RecordingHandler;
 import dev.synack.test.Seg;
@@ -159,6 +160,23 @@ class TimestampsTest
         peer.send(seg().rst().seq(X + 11)).expectNothing();
         assertEquals(CloseReason.RESET, app.closeReason);
         assertEquals(1, peer.stack.counters.get(DropReason.TCP_NO_TIMESTAMPS));
+    }
+
+    @Test
+    void pawsDropsWithoutTextAreAnsweredAtMostOncePerInvalidAckInterval()
+    {
+        final int y = passiveWithTimestamps();
+        peer.send(seg().ack(y + 1).seq(X + 1).ts(500, 0).data(new byte[10]));
+        peer.advanceMs(40);
+        peer.expect(seg().ack(X + 11).seq(y + 1));
+        // Three old pure ACKs (TSval 400 < TS.Recent 500): PAWS drops all three, one ACK answers them.
+        for (int i = 0; i < 3; i++)
+        {
+            peer.send(seg().ack(y + 1).seq(X + 11).ts(400, 0));
+        }
+        assertEquals(1, peer.drain().size());
+        assertEquals(3, peer.stack.counters.get(DropReason.TCP_PAWS));
+        assertEquals(2, peer.stack.counters.get(StackCounter.TCP_INVALID_ACKS_SUPPRESSED));
     }
 
     @Test
