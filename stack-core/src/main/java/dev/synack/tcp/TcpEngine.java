@@ -1020,6 +1020,12 @@ public final class TcpEngine implements TimerHandler
         }
         c.retries = 0;
         c.dupAcks = 0;
+        if (!c.inRecovery && SeqNum.gt(segAck, c.recover))
+        {
+            // Past the data of any earlier recovery or timeout: keep `recover` just below SND.UNA, so it never falls
+            // 2^31 behind and starts to look ahead in modular order.
+            c.recover = segAck - 1;
+        }
         if (c.inRecovery)
         {
             if (SeqNum.ge(segAck, c.recover))
@@ -1073,7 +1079,9 @@ public final class TcpEngine implements TimerHandler
     private void duplicateAck(final TcpConnection c)
     {
         c.dupAcks++;
-        if (c.dupAcks == 3 && !c.inRecovery)
+        // RFC 6582 §3.2 step 1: only duplicate ACKs that cover more than `recover` start a fast retransmit; those
+        // for data sent before the last retransmission timeout (go-back-N resends it) would halve cwnd twice.
+        if (c.dupAcks == 3 && !c.inRecovery && SeqNum.gt(segAck, c.recover))
         {
             // RFC 5681 §3.2 fast retransmit; RFC 6582 NewReno recovery up to SND.MAX.
             c.ssthresh = Math.max(flightSize(c) / 2, 2L * c.sndMss);
@@ -1387,6 +1395,7 @@ public final class TcpEngine implements TimerHandler
         c.ssthresh = Integer.MAX_VALUE;
         c.dupAcks = 0;
         c.inRecovery = false;
+        c.recover = c.iss;
         c.unackedSegments = 0;
         c.ackNow = false;
         c.rtxDeadline = NO_DEADLINE;
@@ -2220,6 +2229,8 @@ public final class TcpEngine implements TimerHandler
         // RFC 5681 §3.1 eqn. 4, RFC 6298 §5.5-5.6: halve ssthresh, one segment of cwnd, back off, resend.
         c.ssthresh = Math.max(flightSize(c) / 2, 2L * c.sndMss);
         c.cwnd = c.sndMss;
+        // RFC 6582 §3.2 step 4: after a retransmit timeout, recover = the highest sequence number sent; leave recovery.
+        c.recover = c.sndMax;
         c.inRecovery = false;
         c.dupAcks = 0;
         c.rttTiming = false;

@@ -2,6 +2,7 @@ package dev.synack.tcp;
 
 import static dev.synack.test.Seg.seg;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
@@ -64,5 +65,32 @@ class RetransmissionRulesTest
         peer.expectNothing();
         peer.advanceMs(2);
         peer.expect(seg().ack(X + 1).seq(y + 1).len(100));
+    }
+
+    @Test
+    void duplicateAcksForDataSentBeforeATimeoutStartNoFastRetransmit()
+    {
+        final int y = peer.handshake(app, seg().syn().seq(X).mss(1000));
+        final TcpConnection c = app.last;
+        c.send(new UnsafeBuffer(new byte[8000]), 0, 8000);
+        // --> eight segments of 1000 bytes, Y+1 .. Y+8001 (the initial window holds ten).
+        assertEquals(8, peer.drain().size());
+        // All lost. RTO (200 ms: the handshake took no time): --> <SEQ=Y+1><DATA=1000>; cwnd 1 MSS, and
+        // RFC 6582 §3.2 step 4: recover = Y+8001, the highest sequence number sent.
+        peer.advanceMs(201);
+        peer.expect(seg().ack(X + 1).seq(y + 1).len(1000));
+        final long ssthresh = c.ssthresh;
+        // <-- <ACK=Y+1001>: slow start, --> <SEQ=Y+1001> and <SEQ=Y+2001> (go-back-N)
+        peer.send(seg().ack(y + 1001).seq(X + 1));
+        assertEquals(2, peer.drain().size());
+        // <-- three duplicate ACKs of Y+1001, from the originals reaching the peer late: they do not cover more than
+        // recover, so no fast retransmit and no second halving of ssthresh (RFC 6582 §3.2 step 1).
+        for (int i = 0; i < 3; i++)
+        {
+            peer.send(seg().ack(y + 1001).seq(X + 1));
+        }
+        peer.expectNothing();
+        assertFalse(c.inRecovery);
+        assertEquals(ssthresh, c.ssthresh);
     }
 }
