@@ -1,5 +1,6 @@
 package dev.synack.stack;
 
+import java.security.SecureRandom;
 import java.util.concurrent.TimeUnit;
 
 import dev.synack.ip.Ipv4Address;
@@ -47,7 +48,9 @@ public final class StackConfig
     private long keepAliveIdleNs;
     private long keepAliveIntervalNs = TimeUnit.SECONDS.toNanos(75);
     private int keepAliveProbes = 9;
-    private long isnSecret = 0x5EED_5A1D_C0DE_F00DL;
+    // RFC 6528 §3: the ISN hash key must be secret and unpredictable; a constant would let anyone who reads the
+    // source compute every ISN. Drawn once, when the configuration is built; tests inject their own.
+    private long isnSecret = new SecureRandom().nextLong();
 
     /** @return a human name, used as the counters' label prefix. */
     public String name()
@@ -601,14 +604,15 @@ public final class StackConfig
         return this;
     }
 
-    /** @return the secret key of the ISN hash (RFC 6528). */
+    /** @return the secret key of the ISN hash (RFC 6528): random per configuration unless set. */
     public long isnSecret()
     {
         return isnSecret;
     }
 
     /**
-     * @param secret the ISN hash key; set it from a random source in production.
+     * @param secret the ISN hash key, replacing the random one drawn from {@link SecureRandom} when the configuration
+     *     was built: for tests and reproductions that need the same ISNs and ephemeral ports on every run.
      * @return this.
      */
     public StackConfig isnSecret(final long secret)
