@@ -46,6 +46,7 @@ public final class StackConfig
     private boolean sack = true;
     private int challengeAckLimit = 100;
     private long keepAliveIdleNs;
+    private long finWait2TimeoutNs = TimeUnit.SECONDS.toNanos(60);
     private long keepAliveIntervalNs = TimeUnit.SECONDS.toNanos(75);
     private int keepAliveProbes = 9;
     // RFC 6528 §3: the ISN hash key must be secret and unpredictable; a constant would let anyone who reads the
@@ -604,6 +605,25 @@ public final class StackConfig
         return this;
     }
 
+    /** @return how long a connection waits in FIN-WAIT-2 without hearing from the peer; 0 for ever. */
+    public long finWait2TimeoutNs()
+    {
+        return finWait2TimeoutNs;
+    }
+
+    /**
+     * @param timeout how long a connection stays in FIN-WAIT-2 (our FIN acknowledged, the peer's not come) without a
+     *     segment from the peer before it is reset and closed with TIMEOUT, counted; as Linux's tcp_fin_timeout
+     *     (default 60 s). A silent peer would otherwise hold the slot for ever. 0 waits for ever (the RFC's letter).
+     * @param unit its unit.
+     * @return this.
+     */
+    public StackConfig finWait2Timeout(final long timeout, final TimeUnit unit)
+    {
+        this.finWait2TimeoutNs = unit.toNanos(timeout);
+        return this;
+    }
+
     /** @return the secret key of the ISN hash (RFC 6528): random per configuration unless set. */
     public long isnSecret()
     {
@@ -639,6 +659,7 @@ public final class StackConfig
         require(neighbourQueue > 0, "neighbourQueue must be positive: " + neighbourQueue);
         require(challengeAckLimit >= 0, "challengeAckLimit must not be negative: " + challengeAckLimit);
         require(invalidAckIntervalNs >= 0, "invalidAckInterval must not be negative: " + invalidAckIntervalNs);
+        require(finWait2TimeoutNs >= 0, "finWait2Timeout must not be negative: " + finWait2TimeoutNs);
         require(validKeepAlive(keepAliveIdleNs, keepAliveIntervalNs, keepAliveProbes), "keep-alive needs idle >= 0,"
             + " and with idle > 0 an interval > 0 and at least 1 probe: " + keepAliveIdleNs + " ns, "
             + keepAliveIntervalNs + " ns, " + keepAliveProbes);

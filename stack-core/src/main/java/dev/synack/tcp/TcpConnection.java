@@ -94,6 +94,8 @@ public final class TcpConnection
     int retries;
     /** The retransmission timer expired during the handshake (RFC 6298 §5.7). */
     boolean handshakeTimedOut;
+    /** Zero-window probes sent since the peer last sent an acceptable ACK (Linux: icsk_probes_out). */
+    int probesOut;
 
     // RFC 5681 congestion control, RFC 6582 NewReno recovery.
     long cwnd;

@@ -38,6 +38,8 @@ public final class TcpEngine implements TimerHandler
     private static final int ACK_DROP = 2;
     /** What a new incarnation's ISS adds to the SND.NXT of the TIME-WAIT it reopens (Linux: 65535 + 2). */
     private static final int REOPEN_ISS_GAP = 65537;
+    /** Probes a FIN-WAIT-2 that heard nothing for finWait2Timeout sends, one RTO apart, before it gives up. */
+    private static final int FIN_WAIT_2_PROBES = 3;
     /** RFC 6298 §5.7: the RTO data starts with after the handshake's retransmission timer expired. */
     private static final long RTO_AFTER_SYN_TIMEOUT_NS = 3_000_000_000L;
 
@@ -66,6 +68,7 @@ public final class TcpEngine implements TimerHandler
     private final int dataRetries;
     private final long delayedAckNs;
     private final long invalidAckIntervalNs;
+    private final long finWait2TimeoutNs;
 
     private final ConnectionTable table;
     private final Int2ObjectHashMap<Listener> listeners = new Int2ObjectHashMap<>();
@@ -135,6 +138,7 @@ public final class TcpEngine implements TimerHandler
         this.dataRetries = config.dataRetries();
         this.delayedAckNs = config.delayedAckNs();
         this.invalidAckIntervalNs = config.invalidAckIntervalNs();
+        this.finWait2TimeoutNs = config.finWait2TimeoutNs();
         final int capacity = config.maxConnections();
         table = new ConnectionTable(this, capacity);
         // One timer per connection at most, identified by its slot; deadlines are exact, the tick only bounds work.
@@ -677,6 +681,8 @@ public final class TcpEngine implements TimerHandler
     /** RFC 9293 §3.10.7.4: SYN-RECEIVED and the synchronized states, steps one to eight. */
     private DropReason synchronizedArrival(final TcpConnection c)
     {
+        // Any segment on the 4-tuple, acceptable or not, shows the peer is not silent (the FIN-WAIT-2 timeout).
+        c.lastHeardNs = now;
         // RFC 7323 §3.2: once both SYNs carried timestamps, every segment but a RST carries them; one that does not
         // is dropped silently (a RST is judged by the usual rules).
         if (c.timestamps && !seg.options().hasTimestamps() && !has(TcpHeader.RST))
@@ -942,6 +948,7 @@ public final class TcpEngine implements TimerHandler
             // become TS.Recent. A blind segment with a bad ACK, RST or SYN never poisons PAWS for the genuine peer.
             c.tsRecent = seg.options().tsVal();
         }
+        c.probesOut = 0; // the peer answers: zero-window probes count toward the limit only while it is silent
         final int scaledWindow = segWnd << c.sndShift;
         if (c.sackPermitted)
         {
@@ -979,6 +986,8 @@ public final class TcpEngine implements TimerHandler
                 if (finAcked)
                 {
                     state(c, TcpState.FIN_WAIT_2, "ACK of FIN in FIN-WAIT-1");
+                    // The idle timer now bounds FIN-WAIT-2: a peer that never sends its FIN cannot hold the slot.
+                    c.keepAliveDeadline = finWait2TimeoutNs > 0 ? now + finWait2TimeoutNs : NO_DEADLINE;
                 }
                 break;
             case CLOSING:
@@ -1391,6 +1400,7 @@ public final class TcpEngine implements TimerHandler
         c.rttTiming = false;
         c.retries = 0;
         c.handshakeTimedOut = false;
+        c.probesOut = 0;
         c.cwnd = 0;
         c.ssthresh = Integer.MAX_VALUE;
         c.dupAcks = 0;
@@ -1489,9 +1499,9 @@ public final class TcpEngine implements TimerHandler
      */
     private void keepAliveRestart(final TcpConnection c)
     {
+        c.lastHeardNs = now;
         if (c.keepAliveIdleNs > 0)
         {
-            c.lastHeardNs = now;
             c.keepAliveSent = 0;
             if (c.keepAliveDeadline == NO_DEADLINE)
             {
@@ -1502,6 +1512,11 @@ public final class TcpEngine implements TimerHandler
 
     private void keepAliveTimeout(final TcpConnection c)
     {
+        if (c.state == TcpState.FIN_WAIT_2)
+        {
+            finWait2Timeout(c);
+            return;
+        }
         if (c.state != TcpState.ESTABLISHED && c.state != TcpState.CLOSE_WAIT)
         {
             return;
@@ -1520,7 +1535,7 @@ public final class TcpEngine implements TimerHandler
         }
         if (c.keepAliveSent >= c.keepAliveProbes)
         {
-            counters.increment(StackCounter.TCP_TIMEOUTS);
+            counters.increment(StackCounter.TCP_KEEPALIVE_TIMEOUTS);
             sendRst(c.remoteIp, c.remotePort, c.localPort, c.sndNxt, 0, TcpHeader.RST);
             finish(c, CloseReason.TIMEOUT, "keep-alive: no answer to the probes");
             return;
@@ -1530,6 +1545,44 @@ public final class TcpEngine implements TimerHandler
         counters.increment(StackCounter.TCP_KEEPALIVE_PROBES);
         writeSegment(c, c.sndUna - 1, TcpHeader.ACK, 0);
         c.keepAliveDeadline = now + c.keepAliveIntervalNs;
+    }
+
+    /**
+     * FIN-WAIT-2 bounded as Linux bounds it (tcp_fin_timeout): our FIN is acknowledged but the peer's FIN has not
+     * come, and the peer has sent nothing for finWait2Timeout — reset, and tell the application TIMEOUT.
+     */
+    private void finWait2Timeout(final TcpConnection c)
+    {
+        if (finWait2TimeoutNs == 0)
+        {
+            return;
+        }
+        if (now - c.lastHeardNs < finWait2TimeoutNs)
+        {
+            c.keepAliveSent = 0;
+            c.keepAliveDeadline = c.lastHeardNs + finWait2TimeoutNs; // heard from the peer since: wait on
+            return;
+        }
+        if (c.readingPaused || receiveWindow(c) == 0)
+        {
+            // The silence is ours: the application is not reading and the peer only probes our shut window, its
+            // probes backing off past the timeout. Not a silent peer: wait on.
+            c.keepAliveDeadline = now + finWait2TimeoutNs;
+            return;
+        }
+        if (c.keepAliveSent < FIN_WAIT_2_PROBES)
+        {
+            // Silent for the whole timeout, yet a live peer may only be waiting out its backed-off persist timer on a
+            // window it believes shut (our update lost; seen under loss). Probe as keep-alive does (RFC 9293
+            // §3.8.4: <SEQ=SND.UNA-1><ACK=RCV.NXT>, carrying our window) before giving up: a live peer answers.
+            c.keepAliveSent++;
+            writeSegment(c, c.sndUna - 1, TcpHeader.ACK, 0);
+            c.keepAliveDeadline = now + c.rtoNs;
+            return;
+        }
+        counters.increment(StackCounter.TCP_FIN_WAIT_2_TIMEOUTS);
+        sendRst(c.remoteIp, c.remotePort, c.localPort, c.sndNxt, 0, TcpHeader.RST);
+        finish(c, CloseReason.TIMEOUT, "FIN-WAIT-2 timeout: the peer's FIN never came");
     }
 
     private void enterTimeWait(final TcpConnection c, final String reason)
@@ -2203,7 +2256,16 @@ public final class TcpEngine implements TimerHandler
         }
         if (c.persist)
         {
-            // RFC 9293 §3.8.6.1: probe the zero window with one byte; probes do not count toward the limit.
+            // RFC 9293 §3.8.6.1: probe the zero window with one byte. A peer that answers may keep its window shut
+            // for ever (MUST-35); one that stays silent for dataRetries probes is gone (Linux: tcp_retries2).
+            if (c.probesOut >= dataRetries)
+            {
+                counters.increment(StackCounter.TCP_ZERO_WINDOW_TIMEOUTS);
+                sendRst(c.remoteIp, c.remotePort, c.localPort, c.sndNxt, 0, TcpHeader.RST);
+                finish(c, CloseReason.TIMEOUT, "zero-window probes unanswered");
+                return;
+            }
+            c.probesOut++;
             backoff(c);
             if (c.sndUna != c.sndMax)
             {
