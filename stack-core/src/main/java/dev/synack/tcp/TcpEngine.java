@@ -931,6 +931,12 @@ public final class TcpEngine implements TimerHandler
     /** §3.10.7.4 fifth step for ESTABLISHED and the closing states. */
     private int processAck(final TcpConnection c)
     {
+        if (c.persist && segAck == c.sndMax + 1 && c.sndNxt == c.sndMax && c.sndBufEnd != c.sndMax)
+        {
+            // The peer kept the byte of new data our zero-window probe carried (RFC 9293 §3.8.6.1): it counts as sent.
+            c.sndNxt = segAck;
+            c.sndMax = segAck;
+        }
         // RFC 5961 §5.2: SEG.ACK must lie in [SND.UNA - MAX.SND.WND, SND.NXT]; else a challenge ACK.
         if (SeqNum.gt(segAck, c.sndMax))
         {
@@ -2254,6 +2260,16 @@ public final class TcpEngine implements TimerHandler
             default:
                 break;
         }
+        if (!c.persist && c.sndWnd == 0 && c.sndUna != c.sndMax)
+        {
+            // RFC 9293 §3.8.6.1, MUST-35 / SHLD-17: the peer shut its window with data in flight. What the timer
+            // resends from now on are zero-window probes, not retransmissions: they never count toward dataRetries,
+            // only toward the unanswered-probe limit. What lay beyond the window starts again from SND.UNA once it
+            // opens (the peer may have dropped it), as after any timeout; cwnd stays, this is no congestion.
+            c.persist = true;
+            c.sndNxt = c.sndUna;
+            c.rttTiming = false;
+        }
         if (c.persist)
         {
             // RFC 9293 §3.8.6.1: probe the zero window with one byte. A peer that answers may keep its window shut
@@ -2269,11 +2285,22 @@ public final class TcpEngine implements TimerHandler
             backoff(c);
             if (c.sndUna != c.sndMax)
             {
-                writeSegment(c, c.sndUna, TcpHeader.ACK, Math.min(1, c.sndBufEnd - c.sndUna));
+                // Sent before: resend its first byte (or the FIN alone, when only the FIN is unacknowledged).
+                if (c.sndBufEnd != c.sndUna)
+                {
+                    writeSegment(c, c.sndUna, TcpHeader.ACK, 1);
+                }
+                else
+                {
+                    retransmitFirst(c);
+                }
             }
             else if (c.sndBufEnd != c.sndNxt)
             {
-                sendData(c, c.sndNxt, 1, TcpHeader.ACK);
+                // A byte of new data, but SND.NXT stays: a receiver with a zero window drops it (Linux does), and
+                // advancing past it would leave a hole that only an RTO fills once the window opens. If the peer
+                // keeps it, its ACK of SND.NXT + 1 is taken as sending it (processAck).
+                writeSegment(c, c.sndNxt, TcpHeader.ACK, 1);
             }
             c.rtxDeadline = now + c.rtoNs;
             return;
