@@ -1,5 +1,6 @@
 package dev.synack.stack;
 
+import java.security.SecureRandom;
 import java.util.concurrent.TimeUnit;
 
 import dev.synack.ip.Ipv4Address;
@@ -39,16 +40,20 @@ public final class StackConfig
     private int synRetries = 6;
     private int dataRetries = 15;
     private long delayedAckNs = TimeUnit.MILLISECONDS.toNanos(40);
+    private long invalidAckIntervalNs = TimeUnit.MILLISECONDS.toNanos(500);
     private long timerTickNs = TimeUnit.MILLISECONDS.toNanos(1);
     private boolean rstOnFullTable = true;
     private boolean evictTimeWait = true;
     private boolean timestamps = true;
     private boolean sack = true;
-    private int challengeAckLimit = 1000;
+    private int challengeAckLimit = 100;
     private long keepAliveIdleNs;
+    private long finWait2TimeoutNs = TimeUnit.SECONDS.toNanos(60);
     private long keepAliveIntervalNs = TimeUnit.SECONDS.toNanos(75);
     private int keepAliveProbes = 9;
-    private long isnSecret = 0x5EED_5A1D_C0DE_F00DL;
+    // RFC 6528 §3: the ISN hash key must be secret and unpredictable; a constant would let anyone who reads the
+    // source compute every ISN. Drawn once, when the configuration is built; tests inject their own.
+    private long isnSecret = new SecureRandom().nextLong();
 
     /** @return a human name, used as the counters' label prefix. */
     public String name()
@@ -480,6 +485,27 @@ public final class StackConfig
         return this;
     }
 
+    /** @return the least time between two ACKs answering invalid segments on one connection. */
+    public long invalidAckIntervalNs()
+    {
+        return invalidAckIntervalNs;
+    }
+
+    /**
+     * @param interval the least time between two ACKs a connection sends in answer to segments without text that
+     *     fail the sequence check, PAWS or the ACK check (RFC 9293 §3.10.7.4, RFC 7323 §5.3, RFC 5961 §5.2); the
+     *     rest are counted and not answered, so two ends that disagree cannot ACK each other in a loop, and a
+     *     forged flood cannot make us an ACK amplifier. As Linux's tcp_invalid_ratelimit; default 500 ms; 0 answers
+     *     every one.
+     * @param unit its unit.
+     * @return this.
+     */
+    public StackConfig invalidAckInterval(final long interval, final TimeUnit unit)
+    {
+        this.invalidAckIntervalNs = unit.toNanos(interval);
+        return this;
+    }
+
     /** @return timer wheel tick. */
     public long timerTickNs()
     {
@@ -502,15 +528,16 @@ public final class StackConfig
         return this;
     }
 
-    /** @return the most challenge ACKs sent per second, stack-wide (RFC 5961 §7). */
+    /** @return the most challenge ACKs sent per second on one connection (RFC 5961 §7). */
     public int challengeAckLimit()
     {
         return challengeAckLimit;
     }
 
     /**
-     * @param perSecond the most challenge ACKs (answers to blind RSTs, SYNs and ACKs) sent per second across
-     *     all connections; past it they are counted and not sent (RFC 5961 §7; Linux uses 1000).
+     * @param perSecond the most challenge ACKs (answers to blind RSTs, SYNs and ACKs) sent per second on one
+     *     connection; past it they are counted and not sent (RFC 5961 §7). Per connection, not stack-wide: one
+     *     counter shared by all connections is the side channel of CVE-2016-5696. Default 100.
      * @return this.
      */
     public StackConfig challengeAckLimit(final int perSecond)
@@ -615,14 +642,34 @@ public final class StackConfig
         return this;
     }
 
-    /** @return the secret key of the ISN hash (RFC 6528). */
+    /** @return how long a connection waits in FIN-WAIT-2 without hearing from the peer; 0 for ever. */
+    public long finWait2TimeoutNs()
+    {
+        return finWait2TimeoutNs;
+    }
+
+    /**
+     * @param timeout how long a connection stays in FIN-WAIT-2 (our FIN acknowledged, the peer's not come) without a
+     *     segment from the peer before it is reset and closed with TIMEOUT, counted; as Linux's tcp_fin_timeout
+     *     (default 60 s). A silent peer would otherwise hold the slot for ever. 0 waits for ever (the RFC's letter).
+     * @param unit its unit.
+     * @return this.
+     */
+    public StackConfig finWait2Timeout(final long timeout, final TimeUnit unit)
+    {
+        this.finWait2TimeoutNs = unit.toNanos(timeout);
+        return this;
+    }
+
+    /** @return the secret key of the ISN hash (RFC 6528): random per configuration unless set. */
     public long isnSecret()
     {
         return isnSecret;
     }
 
     /**
-     * @param secret the ISN hash key; set it from a random source in production.
+     * @param secret the ISN hash key, replacing the random one drawn from {@link SecureRandom} when the configuration
+     *     was built: for tests and reproductions that need the same ISNs and ephemeral ports on every run.
      * @return this.
      */
     public StackConfig isnSecret(final long secret)
@@ -648,6 +695,8 @@ public final class StackConfig
         require(neighbourCapacity > 0, "neighbourCapacity must be positive: " + neighbourCapacity);
         require(neighbourQueue > 0, "neighbourQueue must be positive: " + neighbourQueue);
         require(challengeAckLimit >= 0, "challengeAckLimit must not be negative: " + challengeAckLimit);
+        require(invalidAckIntervalNs >= 0, "invalidAckInterval must not be negative: " + invalidAckIntervalNs);
+        require(finWait2TimeoutNs >= 0, "finWait2Timeout must not be negative: " + finWait2TimeoutNs);
         require(validKeepAlive(keepAliveIdleNs, keepAliveIntervalNs, keepAliveProbes), "keep-alive needs idle >= 0,"
             + " and with idle > 0 an interval > 0 and at least 1 probe: " + keepAliveIdleNs + " ns, "
             + keepAliveIntervalNs + " ns, " + keepAliveProbes);

@@ -74,8 +74,12 @@ public enum DropReason
     TCP_UNACCEPTABLE("unacceptable TCP segment"),
     /** An old duplicate caught by its timestamp (RFC 7323 §5: PAWS), answered with an ACK. */
     TCP_PAWS("TCP segment with an old timestamp (PAWS)"),
+    /** A segment without timestamps on a connection that negotiated them, dropped silently (RFC 7323 §3.2). */
+    TCP_NO_TIMESTAMPS("TCP segment without timestamps where negotiated"),
     /** A segment for a closed port that carried RST: nothing to answer (RFC 9293 §3.10.7.1). */
     TCP_RST_TO_CLOSED("RST to a closed port"),
+    /** Text or a FIN after the peer's FIN (CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT): ignored (RFC 9293 §3.10.7.4). */
+    TCP_AFTER_FIN("TCP text or FIN after the peer's FIN"),
     /** The transmit ring had no room: a frame we meant to send was lost. */
     TX_RING_FULL("transmit ring full"),
     /** A frame waiting for ARP was replaced or its resolution failed. */

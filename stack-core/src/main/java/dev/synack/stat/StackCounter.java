@@ -46,6 +46,8 @@ public enum StackCounter
     TCP_CHALLENGE_ACKS("TCP challenge ACKs sent"),
     /** Challenge ACKs not sent because the per-second limit was reached (RFC 5961 §7). */
     TCP_CHALLENGE_ACKS_SUPPRESSED("TCP challenge ACKs over the limit"),
+    /** ACKs not sent in answer to invalid segments (out of window, PAWS, unsent ACK) within invalidAckInterval. */
+    TCP_INVALID_ACKS_SUPPRESSED("TCP ACKs to invalid segments over the limit"),
     /** Connections opened actively (connect). */
     TCP_ACTIVE_OPENS("TCP active opens"),
     /** Connections opened passively (accepted from a listener). */
@@ -56,6 +58,12 @@ public enum StackCounter
     TCP_CLOSED("TCP connections closed"),
     /** Connections aborted after the retransmission limit. */
     TCP_TIMEOUTS("TCP connections timed out"),
+    /** Connections reset after dataRetries zero-window probes went unanswered (Linux: tcp_retries2). */
+    TCP_ZERO_WINDOW_TIMEOUTS("TCP connections timed out probing a zero window"),
+    /** Connections reset after finWait2Timeout in FIN-WAIT-2 without a segment from the peer. */
+    TCP_FIN_WAIT_2_TIMEOUTS("TCP connections timed out in FIN-WAIT-2"),
+    /** Connections reset after their keep-alive probes went unanswered (RFC 9293 §3.8.4). */
+    TCP_KEEPALIVE_TIMEOUTS("TCP connections timed out by keep-alive"),
     /** Keep-alive probes sent (RFC 9293 §3.8.4). */
     TCP_KEEPALIVE_PROBES("TCP keep-alive probes sent"),
     /** SYNs refused because the connection table or a backlog was full. */

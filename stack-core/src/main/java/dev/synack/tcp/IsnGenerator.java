@@ -9,6 +9,9 @@ package dev.synack.tcp;
  */
 final class IsnGenerator
 {
+    /** Second word of the timestamp-offset hash: above any port pair, so it never equals an ISN's input. */
+    private static final long TS_OFFSET_DOMAIN = 0x7473_6F66_6673_6574L;
+
     private final long k0;
     private final long k1;
 
@@ -23,6 +26,16 @@ final class IsnGenerator
         final long m0 = ((long)localIp << 32) | (remoteIp & 0xFFFF_FFFFL);
         final long m1 = ((long)localPort << 16) | remotePort;
         return (int)(nowNs / 4_000L) + (int)sipHash24(m0, m1);
+    }
+
+    /**
+     * @return the TSval offset for a host pair (RFC 7323 §5.4): secret, so TSval tells no uptime; the same for
+     *     every connection between the two hosts, so TSval only grows from one incarnation of a 4-tuple to the next.
+     */
+    int tsOffset(final int localIp, final int remoteIp)
+    {
+        final long m0 = ((long)localIp << 32) | (remoteIp & 0xFFFF_FFFFL);
+        return (int)(sipHash24(m0, TS_OFFSET_DOMAIN) >>> 32);
     }
 
     private long sipHash24(final long m0, final long m1)

@@ -50,6 +50,12 @@ public final class TcpConnection
     int tsRecent;
     int tsOffset;
     int lastAckSent;
+    /** When the last ACK answering an invalid segment left (Linux: last_oow_ack_time). */
+    long lastInvalidAckNs;
+
+    // RFC 5961 §7 challenge ACKs sent in the current one-second window (per connection: CVE-2016-5696).
+    long challengeWindowStart;
+    int challengeAcks;
 
     // Receive sequence variables.
     int irs;
@@ -86,6 +92,10 @@ public final class TcpConnection
     int rttSeq;
     long rttStartNs;
     int retries;
+    /** The retransmission timer expired during the handshake (RFC 6298 §5.7). */
+    boolean handshakeTimedOut;
+    /** Zero-window probes sent since the peer last sent an acceptable ACK (Linux: icsk_probes_out). */
+    int probesOut;
 
     // RFC 5681 congestion control, RFC 6582 NewReno recovery.
     long cwnd;
@@ -100,6 +110,8 @@ public final class TcpConnection
     long rtxDeadline = NO_DEADLINE;
     long ackDeadline = NO_DEADLINE;
     long timeWaitDeadline = NO_DEADLINE;
+    /** TIME-WAIT restarted past its queue entry's deadline: the rest of 2MSL runs on the wheel timer. */
+    boolean timeWaitOnWheel;
     long timerDeadline = NO_DEADLINE;
     boolean persist;
 

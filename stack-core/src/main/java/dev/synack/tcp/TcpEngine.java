@@ -37,6 +37,12 @@ public final class TcpEngine implements TimerHandler
     private static final int ACK_CONTINUE = 0;
     private static final int ACK_DONE = 1;
     private static final int ACK_DROP = 2;
+    /** What a new incarnation's ISS adds to the SND.NXT of the TIME-WAIT it reopens (Linux: 65535 + 2). */
+    private static final int REOPEN_ISS_GAP = 65537;
+    /** Probes a FIN-WAIT-2 that heard nothing for finWait2Timeout sends, one RTO apart, before it gives up. */
+    private static final int FIN_WAIT_2_PROBES = 3;
+    /** RFC 6298 §5.7: the RTO data starts with after the handshake's retransmission timer expired. */
+    private static final long RTO_AFTER_SYN_TIMEOUT_NS = 3_000_000_000L;
 
     private final IpOutput ip;
     private final StackCounters counters;
@@ -52,8 +58,6 @@ public final class TcpEngine implements TimerHandler
     private final boolean timestampsEnabled;
     private final boolean sackEnabled;
     private final int challengeAckLimit;
-    private long challengeWindowStart;
-    private int challengeAcksInWindow;
     private final long twoMslNs;
     private final long initialRtoNs;
     private final long keepAliveIdleNs;
@@ -64,6 +68,8 @@ public final class TcpEngine implements TimerHandler
     private final int synRetries;
     private final int dataRetries;
     private final long delayedAckNs;
+    private final long invalidAckIntervalNs;
+    private final long finWait2TimeoutNs;
 
     private final ConnectionTable table;
     /** Smallest path MTU a fragmentation-needed report may set (Linux's min_pmtu). */
@@ -81,6 +87,9 @@ public final class TcpEngine implements TimerHandler
     private LocalPortFilter localPortFilter;
     private long now;
     private int nextEphemeral;
+    /** Set while a SYN reopens a TIME-WAIT: the ISS the new incarnation takes instead of a fresh one. */
+    private int reopenIss;
+    private boolean reopenIssSet;
 
     // The segment being processed (RFC 9293 §3.10.7 names: SEG.SEQ, SEG.ACK, SEG.LEN, SEG.WND).
     private int segSeq;
@@ -91,6 +100,8 @@ public final class TcpEngine implements TimerHandler
     private int dataOffset;
     private int dataLength;
     private boolean segFin;
+    /** RFC 7323 §4.3: the segment's TSval may become TS.Recent once the segment is accepted. */
+    private boolean segTsRecent;
     private MutableDirectBuffer segBuffer;
 
     /**
@@ -120,7 +131,6 @@ public final class TcpEngine implements TimerHandler
         this.timestampsEnabled = config.timestamps();
         this.sackEnabled = config.sack();
         this.challengeAckLimit = config.challengeAckLimit();
-        this.challengeWindowStart = now;
         this.twoMslNs = 2 * config.mslNs();
         this.initialRtoNs = config.initialRtoNs();
         this.keepAliveIdleNs = config.keepAliveIdleNs();
@@ -131,6 +141,8 @@ public final class TcpEngine implements TimerHandler
         this.synRetries = config.synRetries();
         this.dataRetries = config.dataRetries();
         this.delayedAckNs = config.delayedAckNs();
+        this.invalidAckIntervalNs = config.invalidAckIntervalNs();
+        this.finWait2TimeoutNs = config.finWait2TimeoutNs();
         final int capacity = config.maxConnections();
         table = new ConnectionTable(this, capacity);
         // One timer per connection at most, identified by its slot; deadlines are exact, the tick only bounds work.
@@ -251,8 +263,7 @@ public final class TcpEngine implements TimerHandler
         while (!timeWait.isEmpty())
         {
             final TcpConnection c = table.slot(timeWait.headSlot());
-            final boolean live = c.generation == timeWait.headGeneration() && c.state == TcpState.TIME_WAIT
-                && c.timeWaitDeadline == timeWait.headDeadline();
+            final boolean live = c.generation == timeWait.headGeneration() && c.state == TcpState.TIME_WAIT;
             timeWait.poll();
             if (live)
             {
@@ -500,16 +511,25 @@ public final class TcpEngine implements TimerHandler
         {
             return synSent(c);
         }
-        if (c.state == TcpState.TIME_WAIT && has(TcpHeader.SYN) && !has(TcpHeader.RST | TcpHeader.ACK)
-            && SeqNum.gt(segSeq, c.rcvNxt))
+        if (c.state == TcpState.TIME_WAIT && has(TcpHeader.SYN) && !has(TcpHeader.RST | TcpHeader.ACK))
         {
-            // RFC 9293 §3.10.7.4 note / RFC 6191: a new SYN above the old sequence space may reopen a
-            // TIME-WAIT 4-tuple: the old incarnation's duplicates cannot be mistaken for the new one.
             final Listener listener = listeners.get(localPort);
-            if (listener != null)
+            if (listener != null && reopensTimeWait(c))
             {
+                if (listener.embryonic >= listener.backlog)
+                {
+                    // The TIME-WAIT is released only for a SYN the listener takes: kept, the peer's SYN retry finds it.
+                    counters.increment(StackCounter.TCP_TABLE_FULL);
+                    return DropReason.NONE;
+                }
+                // RFC 9293 §3.6.1, RFC 6191: the new incarnation's ISS lies above all the old one sent (as Linux:
+                // SND.NXT + 65537), so the peer's TIME-WAIT, if it holds one too, takes our SYN-ACK as new.
+                reopenIss = c.sndNxt + REOPEN_ISS_GAP;
+                reopenIssSet = true;
                 release(c);
-                return listen(listener, sourceIp, remotePort);
+                final DropReason result = listen(listener, sourceIp, remotePort);
+                reopenIssSet = false;
+                return result;
             }
         }
         final DropReason result = synchronizedArrival(c);
@@ -518,6 +538,21 @@ public final class TcpEngine implements TimerHandler
             output(c);
         }
         return result;
+    }
+
+    /**
+     * RFC 9293 §3.10.7.4 note, RFC 6191 §2: may this SYN reopen a 4-tuple held in TIME-WAIT? With timestamps on the
+     * old incarnation and in the SYN, when its TSval is above TS.Recent; otherwise when its SEQ lies above RCV.NXT.
+     * Either way none of the old incarnation's duplicates can be taken for the new one.
+     */
+    private boolean reopensTimeWait(final TcpConnection c)
+    {
+        final TcpOptions options = seg.options();
+        if (c.timestamps && options.hasTimestamps())
+        {
+            return SeqNum.gt(options.tsVal(), c.tsRecent);
+        }
+        return SeqNum.gt(segSeq, c.rcvNxt);
     }
 
     /**
@@ -662,6 +697,14 @@ public final class TcpEngine implements TimerHandler
     /** RFC 9293 §3.10.7.4: SYN-RECEIVED and the synchronized states, steps one to eight. */
     private DropReason synchronizedArrival(final TcpConnection c)
     {
+        // Any segment on the 4-tuple, acceptable or not, shows the peer is not silent (the FIN-WAIT-2 timeout).
+        c.lastHeardNs = now;
+        // RFC 7323 §3.2: once both SYNs carried timestamps, every segment but a RST carries them; one that does not
+        // is dropped silently (a RST is judged by the usual rules).
+        if (c.timestamps && !seg.options().hasTimestamps() && !has(TcpHeader.RST))
+        {
+            return DropReason.TCP_NO_TIMESTAMPS;
+        }
         // Retransmitted FIN while in TIME-WAIT (§3.6.1): ACK it again and restart the 2MSL timer.
         if (c.state == TcpState.TIME_WAIT && segFin && !has(TcpHeader.RST | TcpHeader.SYN)
             && segSeq + segLen == c.rcvNxt)
@@ -675,6 +718,9 @@ public final class TcpEngine implements TimerHandler
             && segSeq == c.irs)
         {
             sendSyn(c, TcpHeader.SYN | TcpHeader.ACK);
+            // RFC 6298 §3 (Karn): the SYN-ACK went out twice, so the ACK that completes the handshake may answer
+            // either; it gives no RTT sample.
+            c.rttTiming = false;
             counters.increment(StackCounter.TCP_RETRANSMITS);
             return DropReason.NONE;
         }
@@ -695,7 +741,7 @@ public final class TcpEngine implements TimerHandler
         if (c.timestamps && options.hasTimestamps() && !has(TcpHeader.RST)
             && SeqNum.lt(options.tsVal(), c.tsRecent))
         {
-            c.ackNow = true;
+            invalidAck(c);
             return DropReason.TCP_PAWS;
         }
 
@@ -714,17 +760,15 @@ public final class TcpEngine implements TimerHandler
             {
                 if (!has(TcpHeader.RST))
                 {
-                    c.ackNow = true; // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
+                    invalidAck(c); // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
                 }
                 return DropReason.TCP_UNACCEPTABLE;
             }
         }
-        // RFC 7323 §4.3 (R3): an acceptable segment that starts at or before Last.ACK.sent refreshes TS.Recent.
-        if (c.timestamps && options.hasTimestamps() && SeqNum.le(segSeq, c.lastAckSent)
-            && SeqNum.ge(options.tsVal(), c.tsRecent))
-        {
-            c.tsRecent = options.tsVal();
-        }
+        // RFC 7323 §4.3 (R3): a segment that starts at or before Last.ACK.sent may refresh TS.Recent — judged here,
+        // on SEG.SEQ as sent, but taken only once the RST, SYN and ACK checks have accepted the segment.
+        segTsRecent = c.timestamps && options.hasTimestamps() && SeqNum.le(segSeq, c.lastAckSent)
+            && SeqNum.ge(options.tsVal(), c.tsRecent);
         // RFC 5961 §3.2 judges a RST by the sequence number it was sent with, before trimming moves it.
         final int rstSeq = segSeq;
         trimToWindow(c, window);
@@ -756,8 +800,13 @@ public final class TcpEngine implements TimerHandler
                 case CLOSE_WAIT:
                     finish(c, CloseReason.RESET, "RST: connection reset");
                     return DropReason.NONE;
+                case CLOSING:
+                case LAST_ACK:
+                    // §3.10.7.4: CLOSING, LAST-ACK — enter CLOSED, delete the TCB; the user has not heard the end yet.
+                    finish(c, CloseReason.RESET, "RST in CLOSING or LAST-ACK: connection reset");
+                    return DropReason.NONE;
                 default:
-                    // CLOSING, LAST-ACK, TIME-WAIT: delete the TCB.
+                    // TIME-WAIT: delete the TCB (the user was told of the normal end on entering TIME-WAIT).
                     release(c);
                     return DropReason.NONE;
             }
@@ -817,28 +866,25 @@ public final class TcpEngine implements TimerHandler
             return DropReason.NONE;
         }
 
-        // Sixth (URG) is ignored; seventh: the segment text.
+        // RFC 9293 §3.10.7.4 steps 7 and 8 — in CLOSE-WAIT, CLOSING, LAST-ACK and TIME-WAIT the peer's FIN came
+        // already: text and a further FIN are ignored; RCV.NXT and the FIN's place stay where the first FIN put them.
+        if (finReceived(c))
+        {
+            return dataLength > 0 || segFin ? DropReason.TCP_AFTER_FIN : DropReason.NONE;
+        }
+
+        // Sixth (URG) is ignored; seventh: the segment text (ESTABLISHED, FIN-WAIT-1, FIN-WAIT-2).
         if (dataLength > 0)
         {
-            switch (c.state)
+            receiveText(c);
+            if (gone(c))
             {
-                case ESTABLISHED:
-                case FIN_WAIT_1:
-                case FIN_WAIT_2:
-                    receiveText(c);
-                    if (gone(c))
-                    {
-                        return DropReason.NONE;
-                    }
-                    break;
-                default:
-                    // CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: the peer's FIN came already; ignore text.
-                    break;
+                return DropReason.NONE;
             }
         }
 
-        // Eighth: the FIN bit.
-        if (segFin)
+        // Eighth: the FIN bit (a FIN received while processing the text, from beyond a hole, moved the state on).
+        if (segFin && !finReceived(c))
         {
             final int finSeq = segSeq + dataLength;
             if (finSeq == c.rcvNxt)
@@ -871,14 +917,15 @@ public final class TcpEngine implements TimerHandler
     /** Cuts off what lies before RCV.NXT or beyond the window, so only new, fitting text remains. */
     private void trimToWindow(final TcpConnection c, final int window)
     {
+        if (has(TcpHeader.SYN))
+        {
+            // RFC 5961 §4: a SYN in a synchronized state is challenged whatever its sequence number — never trimmed
+            // off (that would take a blind SYN's text below RCV.NXT as if it were the next bytes of the stream).
+            return;
+        }
         if (SeqNum.lt(segSeq, c.rcvNxt))
         {
-            int skip = c.rcvNxt - segSeq;
-            if (has(TcpHeader.SYN))
-            {
-                skip--;
-                segFlags &= ~TcpHeader.SYN;
-            }
+            final int skip = c.rcvNxt - segSeq;
             final int cut = Math.min(skip, dataLength);
             dataOffset += cut;
             dataLength -= cut;
@@ -900,10 +947,16 @@ public final class TcpEngine implements TimerHandler
     /** §3.10.7.4 fifth step for ESTABLISHED and the closing states. */
     private int processAck(final TcpConnection c)
     {
+        if (c.persist && segAck == c.sndMax + 1 && c.sndNxt == c.sndMax && c.sndBufEnd != c.sndMax)
+        {
+            // The peer kept the byte of new data our zero-window probe carried (RFC 9293 §3.8.6.1): it counts as sent.
+            c.sndNxt = segAck;
+            c.sndMax = segAck;
+        }
         // RFC 5961 §5.2: SEG.ACK must lie in [SND.UNA - MAX.SND.WND, SND.NXT]; else a challenge ACK.
         if (SeqNum.gt(segAck, c.sndMax))
         {
-            c.ackNow = true;
+            invalidAck(c); // RFC 9293 §3.10.7.4: an ACK of something not yet sent — send an ACK, drop the segment
             return ACK_DROP;
         }
         if (SeqNum.lt(segAck, c.sndUna - (int)Math.min(c.maxSndWnd, Integer.MAX_VALUE)))
@@ -911,6 +964,13 @@ public final class TcpEngine implements TimerHandler
             challengeAck(c);
             return ACK_DROP;
         }
+        if (segTsRecent)
+        {
+            // RFC 7323 §4.3 (and Linux since 2013): the ACK is acceptable, so the segment is; only now may its TSval
+            // become TS.Recent. A blind segment with a bad ACK, RST or SYN never poisons PAWS for the genuine peer.
+            c.tsRecent = seg.options().tsVal();
+        }
+        c.probesOut = 0; // the peer answers: zero-window probes count toward the limit only while it is silent
         final int scaledWindow = segWnd << c.sndShift;
         if (c.sackPermitted)
         {
@@ -948,6 +1008,8 @@ public final class TcpEngine implements TimerHandler
                 if (finAcked)
                 {
                     state(c, TcpState.FIN_WAIT_2, "ACK of FIN in FIN-WAIT-1");
+                    // The idle timer now bounds FIN-WAIT-2: a peer that never sends its FIN cannot hold the slot.
+                    c.keepAliveDeadline = finWait2TimeoutNs > 0 ? now + finWait2TimeoutNs : NO_DEADLINE;
                 }
                 break;
             case CLOSING:
@@ -989,6 +1051,12 @@ public final class TcpEngine implements TimerHandler
         }
         c.retries = 0;
         c.dupAcks = 0;
+        if (!c.inRecovery && SeqNum.gt(segAck, c.recover))
+        {
+            // Past the data of any earlier recovery or timeout: keep `recover` just below SND.UNA, so it never falls
+            // 2^31 behind and starts to look ahead in modular order.
+            c.recover = segAck - 1;
+        }
         if (c.inRecovery)
         {
             if (SeqNum.ge(segAck, c.recover))
@@ -1042,7 +1110,9 @@ public final class TcpEngine implements TimerHandler
     private void duplicateAck(final TcpConnection c)
     {
         c.dupAcks++;
-        if (c.dupAcks == 3 && !c.inRecovery)
+        // RFC 6582 §3.2 step 1: only duplicate ACKs that cover more than `recover` start a fast retransmit; those
+        // for data sent before the last retransmission timeout (go-back-N resends it) would halve cwnd twice.
+        if (c.dupAcks == 3 && !c.inRecovery && SeqNum.gt(segAck, c.recover))
         {
             // RFC 5681 §3.2 fast retransmit; RFC 6582 NewReno recovery up to SND.MAX.
             c.ssthresh = Math.max(flightSize(c) / 2, 2L * c.sndMss);
@@ -1272,21 +1342,40 @@ public final class TcpEngine implements TimerHandler
         }
     }
 
+    /**
+     * The ACK that answers an invalid segment (out of window, PAWS, an ACK of unsent data). One without text (or
+     * with a SYN) is answered at most once per invalidAckInterval per connection, as Linux's tcp_invalid_ratelimit:
+     * two ends that disagree on the window would otherwise ACK each other in a loop, and a forged flood would turn
+     * into as many ACKs. A segment with text always is: it is no part of an ACK loop, and its sender needs the ACK.
+     */
+    private void invalidAck(final TcpConnection c)
+    {
+        if ((segLen == 0 || has(TcpHeader.SYN)) && now - c.lastInvalidAckNs < invalidAckIntervalNs)
+        {
+            counters.increment(StackCounter.TCP_INVALID_ACKS_SUPPRESSED);
+            return;
+        }
+        c.lastInvalidAckNs = now;
+        c.ackNow = true;
+    }
+
     private void challengeAck(final TcpConnection c)
     {
-        // RFC 5961 §7: a stack-wide cap on challenge ACKs per second, so a flood of blind RSTs/SYNs cannot turn
-        // the stack into an ACK amplifier.
-        if (now - challengeWindowStart >= 1_000_000_000L)
+        // RFC 5961 §7: a cap on challenge ACKs per second, so a flood of blind RSTs/SYNs cannot turn the stack into
+        // an ACK amplifier. Per connection, not stack-wide: a shared counter is the CVE-2016-5696 side channel (an
+        // off-path attacker counts the challenge ACKs on its own connection to learn what a spoofed segment on
+        // another one did).
+        if (now - c.challengeWindowStart >= 1_000_000_000L)
         {
-            challengeWindowStart = now;
-            challengeAcksInWindow = 0;
+            c.challengeWindowStart = now;
+            c.challengeAcks = 0;
         }
-        if (challengeAcksInWindow >= challengeAckLimit)
+        if (c.challengeAcks >= challengeAckLimit)
         {
             counters.increment(StackCounter.TCP_CHALLENGE_ACKS_SUPPRESSED);
             return;
         }
-        challengeAcksInWindow++;
+        c.challengeAcks++;
         counters.increment(StackCounter.TCP_CHALLENGE_ACKS);
         c.ackNow = true;
     }
@@ -1300,7 +1389,7 @@ public final class TcpEngine implements TimerHandler
         c.handler = handler;
         c.listener = listener;
         c.passive = listener != null;
-        c.iss = isn.isn(localIp, c.localPort, c.remoteIp, c.remotePort, now);
+        c.iss = reopenIssSet ? reopenIss : isn.isn(localIp, c.localPort, c.remoteIp, c.remotePort, now);
         c.sndUna = c.iss;
         c.sndNxt = c.iss + 1;
         c.sndMax = c.sndNxt;
@@ -1313,8 +1402,13 @@ public final class TcpEngine implements TimerHandler
         c.timestamps = false;
         c.sackPermitted = false;
         c.tsRecent = 0;
-        c.tsOffset = c.iss * 0x9E37_79B1; // a per-connection offset, so TSval reveals no uptime (RFC 7323 §5.4)
+        // RFC 7323 §5.4 and §5.5: a secret offset per host pair, so TSval reveals no uptime yet stays monotonic from
+        // one incarnation of a 4-tuple to the next (a peer holding TIME-WAIT judges our new SYN by PAWS, RFC 6191).
+        c.tsOffset = isn.tsOffset(localIp, c.remoteIp);
         c.lastAckSent = 0;
+        c.challengeWindowStart = now;
+        c.challengeAcks = 0;
+        c.lastInvalidAckNs = now - invalidAckIntervalNs;
         c.rcvLimit = receiveSize;
         c.readingPaused = false;
         c.keepUnread = 0;
@@ -1327,15 +1421,19 @@ public final class TcpEngine implements TimerHandler
         c.rtoNs = initialRtoNs;
         c.rttTiming = false;
         c.retries = 0;
+        c.handshakeTimedOut = false;
+        c.probesOut = 0;
         c.cwnd = 0;
         c.ssthresh = Integer.MAX_VALUE;
         c.dupAcks = 0;
         c.inRecovery = false;
+        c.recover = c.iss;
         c.unackedSegments = 0;
         c.ackNow = false;
         c.rtxDeadline = NO_DEADLINE;
         c.ackDeadline = NO_DEADLINE;
         c.timeWaitDeadline = NO_DEADLINE;
+        c.timeWaitOnWheel = false;
         c.persist = false;
         c.keepAliveIdleNs = keepAliveIdleNs;
         c.keepAliveIntervalNs = keepAliveIntervalNs;
@@ -1389,6 +1487,12 @@ public final class TcpEngine implements TimerHandler
         {
             c.cwnd = initialWindow(c);
         }
+        if (c.handshakeTimedOut && c.srttNs == 0 && initialRtoNs < RTO_AFTER_SYN_TIMEOUT_NS)
+        {
+            // RFC 6298 §5.7: the timer expired awaiting the ACK of our SYN (or SYN-ACK) and the handshake gave no RTT
+            // sample: data starts with an RTO of 3 s, not the 1 s that just proved too short.
+            c.rtoNs = Math.min(maxRtoNs, RTO_AFTER_SYN_TIMEOUT_NS);
+        }
         keepAliveRestart(c);
         c.handler.onOpen(c);
     }
@@ -1417,9 +1521,9 @@ public final class TcpEngine implements TimerHandler
      */
     private void keepAliveRestart(final TcpConnection c)
     {
+        c.lastHeardNs = now;
         if (c.keepAliveIdleNs > 0)
         {
-            c.lastHeardNs = now;
             c.keepAliveSent = 0;
             if (c.keepAliveDeadline == NO_DEADLINE)
             {
@@ -1430,6 +1534,11 @@ public final class TcpEngine implements TimerHandler
 
     private void keepAliveTimeout(final TcpConnection c)
     {
+        if (c.state == TcpState.FIN_WAIT_2)
+        {
+            finWait2Timeout(c);
+            return;
+        }
         if (c.state != TcpState.ESTABLISHED && c.state != TcpState.CLOSE_WAIT)
         {
             return;
@@ -1448,7 +1557,7 @@ public final class TcpEngine implements TimerHandler
         }
         if (c.keepAliveSent >= c.keepAliveProbes)
         {
-            counters.increment(StackCounter.TCP_TIMEOUTS);
+            counters.increment(StackCounter.TCP_KEEPALIVE_TIMEOUTS);
             sendRst(c.remoteIp, c.remotePort, c.localPort, c.sndNxt, 0, TcpHeader.RST);
             finish(c, CloseReason.TIMEOUT, "keep-alive: no answer to the probes");
             return;
@@ -1460,37 +1569,81 @@ public final class TcpEngine implements TimerHandler
         c.keepAliveDeadline = now + c.keepAliveIntervalNs;
     }
 
+    /**
+     * FIN-WAIT-2 bounded as Linux bounds it (tcp_fin_timeout): our FIN is acknowledged but the peer's FIN has not
+     * come, and the peer has sent nothing for finWait2Timeout — reset, and tell the application TIMEOUT.
+     */
+    private void finWait2Timeout(final TcpConnection c)
+    {
+        if (finWait2TimeoutNs == 0)
+        {
+            return;
+        }
+        if (now - c.lastHeardNs < finWait2TimeoutNs)
+        {
+            c.keepAliveSent = 0;
+            c.keepAliveDeadline = c.lastHeardNs + finWait2TimeoutNs; // heard from the peer since: wait on
+            return;
+        }
+        if (c.readingPaused || receiveWindow(c) == 0)
+        {
+            // The silence is ours: the application is not reading and the peer only probes our shut window, its
+            // probes backing off past the timeout. Not a silent peer: wait on.
+            c.keepAliveDeadline = now + finWait2TimeoutNs;
+            return;
+        }
+        if (c.keepAliveSent < FIN_WAIT_2_PROBES)
+        {
+            // Silent for the whole timeout, yet a live peer may only be waiting out its backed-off persist timer on a
+            // window it believes shut (our update lost; seen under loss). Probe as keep-alive does (RFC 9293
+            // §3.8.4: <SEQ=SND.UNA-1><ACK=RCV.NXT>, carrying our window) before giving up: a live peer answers.
+            c.keepAliveSent++;
+            writeSegment(c, c.sndUna - 1, TcpHeader.ACK, 0);
+            c.keepAliveDeadline = now + c.rtoNs;
+            return;
+        }
+        counters.increment(StackCounter.TCP_FIN_WAIT_2_TIMEOUTS);
+        sendRst(c.remoteIp, c.remotePort, c.localPort, c.sndNxt, 0, TcpHeader.RST);
+        finish(c, CloseReason.TIMEOUT, "FIN-WAIT-2 timeout: the peer's FIN never came");
+    }
+
     private void enterTimeWait(final TcpConnection c, final String reason)
     {
-        final boolean first = c.state != TcpState.TIME_WAIT;
         final long deadline = now + twoMslNs;
-        if (first || timeWait.offer(c, deadline))
+        if (c.state == TcpState.TIME_WAIT)
         {
+            // RFC 9293 §3.6.1: a retransmitted FIN restarts 2MSL. The connection keeps its one queue entry: the later
+            // deadline is taken when that entry comes due (the rest then runs on the wheel), so a FIN storm from one
+            // peer appends nothing and cannot crowd other connections out of TIME-WAIT.
             c.timeWaitDeadline = deadline;
-        }
-        if (first)
-        {
-            if (!timeWait.offer(c, deadline))
+            if (c.timeWaitOnWheel)
             {
-                // The queue holds 2 × capacity entries: only a flood of restarts can fill it. Free at once.
-                state(c, TcpState.TIME_WAIT, reason);
-                sendAck(c);
-                if (handOverUnread(c))
-                {
-                    finish(c, CloseReason.NORMAL, "TIME-WAIT queue full");
-                }
-                return;
+                rearm(c);
             }
-            c.rtxDeadline = NO_DEADLINE;
-            c.ackDeadline = NO_DEADLINE;
-            c.keepAliveDeadline = NO_DEADLINE;
+            return;
+        }
+        if (!timeWait.offer(c, deadline))
+        {
+            // One entry per connection in TIME-WAIT, 2 × capacity in all: only entries left by TIME-WAITs that ended
+            // early (reset, evicted, reopened) and were followed by many more can fill it. Free at once.
             state(c, TcpState.TIME_WAIT, reason);
-            counters.add(StackCounter.TCP_TIME_WAIT, 1);
-            rearm(c);
+            sendAck(c);
             if (handOverUnread(c))
             {
-                notifyClosed(c, CloseReason.NORMAL);
+                finish(c, CloseReason.NORMAL, "TIME-WAIT queue full");
             }
+            return;
+        }
+        c.timeWaitDeadline = deadline;
+        c.rtxDeadline = NO_DEADLINE;
+        c.ackDeadline = NO_DEADLINE;
+        c.keepAliveDeadline = NO_DEADLINE;
+        state(c, TcpState.TIME_WAIT, reason);
+        counters.add(StackCounter.TCP_TIME_WAIT, 1);
+        rearm(c);
+        if (handOverUnread(c))
+        {
+            notifyClosed(c, CloseReason.NORMAL);
         }
     }
 
@@ -1557,6 +1710,7 @@ public final class TcpEngine implements TimerHandler
         c.rtxDeadline = NO_DEADLINE;
         c.ackDeadline = NO_DEADLINE;
         c.timeWaitDeadline = NO_DEADLINE;
+        c.timeWaitOnWheel = false;
         c.keepAliveDeadline = NO_DEADLINE;
         rearm(c);
         c.handler = null;
@@ -2030,13 +2184,22 @@ public final class TcpEngine implements TimerHandler
         while (timeWait.headExpired(now))
         {
             final TcpConnection c = table.slot(timeWait.headSlot());
-            if (c.generation == timeWait.headGeneration() && c.state == TcpState.TIME_WAIT
-                && c.timeWaitDeadline == timeWait.headDeadline())
-            {
-                // RFC 9293 §3.10.8: the 2MSL timeout deletes the TCB.
-                release(c);
-            }
+            final boolean live = c.generation == timeWait.headGeneration() && c.state == TcpState.TIME_WAIT;
             timeWait.poll();
+            if (live)
+            {
+                if (c.timeWaitDeadline - now <= 0)
+                {
+                    // RFC 9293 §3.10.8: the 2MSL timeout deletes the TCB.
+                    release(c);
+                }
+                else
+                {
+                    // 2MSL was restarted by a retransmitted FIN (§3.6.1): the rest of it runs on the wheel.
+                    c.timeWaitOnWheel = true;
+                    rearm(c);
+                }
+            }
             work++;
         }
         // Costs O(1) when nothing is due: polled on every duty cycle, so a timer fires at its deadline.
@@ -2056,6 +2219,18 @@ public final class TcpEngine implements TimerHandler
         final TcpConnection c = table.slot(slot);
         c.timerDeadline = NO_DEADLINE;
         this.now = now;
+        if (c.state == TcpState.TIME_WAIT)
+        {
+            if (c.timeWaitOnWheel && c.timeWaitDeadline - now <= 0)
+            {
+                release(c); // RFC 9293 §3.10.8: the restarted 2MSL timeout deletes the TCB
+            }
+            else
+            {
+                rearm(c);
+            }
+            return;
+        }
         if (c.ackDeadline - now <= 0)
         {
             c.ackDeadline = NO_DEADLINE;
@@ -2089,6 +2264,7 @@ public final class TcpEngine implements TimerHandler
                     return;
                 }
                 c.retries++;
+                c.handshakeTimedOut = true;
                 backoff(c);
                 counters.increment(StackCounter.TCP_RETRANSMITS);
                 sendSyn(c, c.state == TcpState.SYN_SENT ? TcpHeader.SYN : TcpHeader.SYN | TcpHeader.ACK);
@@ -2100,17 +2276,47 @@ public final class TcpEngine implements TimerHandler
             default:
                 break;
         }
+        if (!c.persist && c.sndWnd == 0 && c.sndUna != c.sndMax)
+        {
+            // RFC 9293 §3.8.6.1, MUST-35 / SHLD-17: the peer shut its window with data in flight. What the timer
+            // resends from now on are zero-window probes, not retransmissions: they never count toward dataRetries,
+            // only toward the unanswered-probe limit. What lay beyond the window starts again from SND.UNA once it
+            // opens (the peer may have dropped it), as after any timeout; cwnd stays, this is no congestion.
+            c.persist = true;
+            c.sndNxt = c.sndUna;
+            c.rttTiming = false;
+        }
         if (c.persist)
         {
-            // RFC 9293 §3.8.6.1: probe the zero window with one byte; probes do not count toward the limit.
+            // RFC 9293 §3.8.6.1: probe the zero window with one byte. A peer that answers may keep its window shut
+            // for ever (MUST-35); one that stays silent for dataRetries probes is gone (Linux: tcp_retries2).
+            if (c.probesOut >= dataRetries)
+            {
+                counters.increment(StackCounter.TCP_ZERO_WINDOW_TIMEOUTS);
+                sendRst(c.remoteIp, c.remotePort, c.localPort, c.sndNxt, 0, TcpHeader.RST);
+                finish(c, CloseReason.TIMEOUT, "zero-window probes unanswered");
+                return;
+            }
+            c.probesOut++;
             backoff(c);
             if (c.sndUna != c.sndMax)
             {
-                writeSegment(c, c.sndUna, TcpHeader.ACK, Math.min(1, c.sndBufEnd - c.sndUna));
+                // Sent before: resend its first byte (or the FIN alone, when only the FIN is unacknowledged).
+                if (c.sndBufEnd != c.sndUna)
+                {
+                    writeSegment(c, c.sndUna, TcpHeader.ACK, 1);
+                }
+                else
+                {
+                    retransmitFirst(c);
+                }
             }
             else if (c.sndBufEnd != c.sndNxt)
             {
-                sendData(c, c.sndNxt, 1, TcpHeader.ACK);
+                // A byte of new data, but SND.NXT stays: a receiver with a zero window drops it (Linux does), and
+                // advancing past it would leave a hole that only an RTO fills once the window opens. If the peer
+                // keeps it, its ACK of SND.NXT + 1 is taken as sending it (processAck).
+                writeSegment(c, c.sndNxt, TcpHeader.ACK, 1);
             }
             c.rtxDeadline = now + c.rtoNs;
             return;
@@ -2128,6 +2334,8 @@ public final class TcpEngine implements TimerHandler
         // RFC 5681 §3.1 eqn. 4, RFC 6298 §5.5-5.6: halve ssthresh, one segment of cwnd, back off, resend.
         c.ssthresh = Math.max(flightSize(c) / 2, 2L * c.sndMss);
         c.cwnd = c.sndMss;
+        // RFC 6582 §3.2 step 4: after a retransmit timeout, recover = the highest sequence number sent; leave recovery.
+        c.recover = c.sndMax;
         c.inRecovery = false;
         c.dupAcks = 0;
         c.rttTiming = false;
@@ -2194,7 +2402,8 @@ public final class TcpEngine implements TimerHandler
     /** Keeps the connection's single wheel timer at the earliest of its deadlines. */
     private void rearm(final TcpConnection c)
     {
-        final long deadline = Math.min(Math.min(c.rtxDeadline, c.ackDeadline), c.keepAliveDeadline);
+        final long deadline = Math.min(Math.min(c.rtxDeadline, c.ackDeadline),
+            Math.min(c.keepAliveDeadline, c.timeWaitOnWheel ? c.timeWaitDeadline : NO_DEADLINE));
         if (deadline == c.timerDeadline)
         {
             return;

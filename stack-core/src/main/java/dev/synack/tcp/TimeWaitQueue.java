@@ -3,9 +3,10 @@ package dev.synack.tcp;
 /**
  * TIME-WAIT expiries in arrival order. Every 2MSL deadline is "time entered + 2MSL" on a monotonic clock,
  * so a FIFO is already sorted: no timer wheel (and none of its per-tick growth when a whole burst of
- * connections closes in one tick). A restart (§3.6.1: a retransmitted FIN in TIME-WAIT) appends a new
- * entry and leaves the old one stale; entries carry the deadline they were made for, so a stale or
- * reused slot is recognised and skipped.
+ * connections closes in one tick). A connection has one entry: a restart (§3.6.1: a retransmitted FIN in
+ * TIME-WAIT) only moves the connection's own deadline, which the engine takes when the entry comes due.
+ * Entries carry the slot's generation, so one left by a TIME-WAIT that ended early is recognised and
+ * skipped.
  * <p>
  * Stack thread only; preallocated ring, never allocates.
  */
@@ -59,11 +60,6 @@ final class TimeWaitQueue
     int headGeneration()
     {
         return generation[(int)(head & mask)];
-    }
-
-    long headDeadline()
-    {
-        return deadline[(int)(head & mask)];
     }
 
     void poll()

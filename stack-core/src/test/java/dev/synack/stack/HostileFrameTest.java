@@ -44,12 +44,15 @@ class HostileFrameTest
     private static final int RING = 1 << 20;
 
     /**
-     * Drop reasons no single inbound frame to a fresh stack can cause: frames we fail to send, and PAWS, which needs
-     * a connection that negotiated timestamps (shown segment by segment in {@code tcp.TimestampsTest}).
+     * Drop reasons no single inbound frame to a fresh stack can cause: frames we fail to send, PAWS, which needs
+     * a connection that negotiated timestamps (shown segment by segment in {@code tcp.TimestampsTest}), and text
+     * or a FIN after the peer's FIN, which needs a connection past it ({@code tcp.ClosingStatesTest}), and a segment
+     * without timestamps, which needs a connection that negotiated them.
      */
     private static final EnumSet<DropReason> NOT_FROM_ONE_FRAME = EnumSet.of(DropReason.NONE,
-        DropReason.TX_RING_FULL, DropReason.NEIGHBOUR_UNRESOLVED, DropReason.TCP_PAWS,
-        // reassembly: shown fragment by fragment in ip.ReassemblyTest (and IP_FRAGMENT needs reassembly off)
+        DropReason.TX_RING_FULL, DropReason.NEIGHBOUR_UNRESOLVED, DropReason.TCP_PAWS, DropReason.TCP_AFTER_FIN,
+        DropReason.TCP_NO_TIMESTAMPS,
+        // reassembly: shown fragment by fragment in stack.ReassemblyTest (and IP_FRAGMENT needs reassembly off)
         DropReason.IP_FRAGMENT, DropReason.IP_FRAGMENT_DUPLICATE, DropReason.IP_FRAGMENT_OVERLAP,
         DropReason.IP_REASSEMBLY_TIMEOUT);
 

@@ -1,11 +1,17 @@
 package dev.synack.stack;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+
+import dev.synack.test.RawPeer;
+import dev.synack.test.RecordingHandler;
+import dev.synack.test.Seg;
 
 /** Wrong sizes are refused with a message that names the fix, before anything is allocated. */
 class StackConfigTest
@@ -32,5 +38,21 @@ class StackConfigTest
         assertThrows(IllegalArgumentException.class, () -> valid().sendBufferSize(3000).validate());
         assertThrows(IllegalArgumentException.class, () -> valid().neighbourQueue(0).validate());
         assertThrows(IllegalArgumentException.class, () -> valid().delayedAck(600, TimeUnit.MILLISECONDS).validate());
+    }
+
+    @Test
+    void theIsnSecretIsDrawnAtRandomUnlessInjected()
+    {
+        // RFC 6528 §3: a constant key would let anyone who reads the source compute every ISN synack picks.
+        assertNotEquals(valid().isnSecret(), valid().isnSecret());
+        assertEquals(42L, valid().isnSecret(42L).isnSecret(), "a test injects its own");
+        // Two stacks built the same way, the same SYN at the same time: different ephemeral ports and ISNs.
+        final RawPeer one = new RawPeer(RawPeer.config());
+        final RawPeer two = new RawPeer(RawPeer.config());
+        one.stack.agent.tcp().connect(RawPeer.PEER_IP, 5000, new RecordingHandler());
+        two.stack.agent.tcp().connect(RawPeer.PEER_IP, 5000, new RecordingHandler());
+        final Seg first = one.expect(Seg.seg().syn());
+        final Seg second = two.expect(Seg.seg().syn());
+        assertNotEquals(first.seq, second.seq, first + " and " + second);
     }
 }

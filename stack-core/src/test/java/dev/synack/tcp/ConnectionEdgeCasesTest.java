@@ -187,8 +187,9 @@ class ConnectionEdgeCasesTest
         // The window opens: data flows again.
         peer.send(seg().ack(y + 1).seq(X + 1).win(65535));
         final List<Seg> sent = peer.drain();
-        assertEquals(3000 - 1, sent.stream().mapToInt(s -> s.payloadLength).sum(),
-            "everything after the probe byte goes out at once: " + sent);
+        // The probe's byte was dropped by the zero window and never counted as sent: all 3000 go at once from Y+1.
+        assertEquals(3000, sent.stream().mapToInt(s -> s.payloadLength).sum(), "everything goes out at once: " + sent);
+        assertEquals(y + 1, (int)sent.get(0).seq, sent.toString());
         assertEquals(TcpState.ESTABLISHED, c.state());
     }
 
@@ -291,7 +292,7 @@ class ConnectionEdgeCasesTest
     }
 
     @Test
-    void challengeAcksAreRateLimitedStackWide()
+    void challengeAcksAreRateLimitedPerConnection()
     {
         // RFC 5961 §7: a blind attacker's flood of in-window RSTs gets at most challengeAckLimit answers a second.
         final RawPeer limited = new RawPeer(RawPeer.config().challengeAckLimit(5));
@@ -310,5 +311,76 @@ class ConnectionEdgeCasesTest
         // A second later the allowance is back.
         limited.advanceSeconds(1);
         limited.send(seg().rst().seq(X + 200)).expect(seg().ack(X + 1).seq(y + 1));
+    }
+
+    @Test
+    void oneConnectionsChallengeAckFloodLeavesAnotherConnectionsAllowanceAlone()
+    {
+        // CVE-2016-5696: with one stack-wide allowance an off-path attacker spends it with spoofed RSTs on a victim's
+        // connection and counts the challenge ACKs left on its own, learning whether its guess hit. Per connection
+        // the two allowances are independent.
+        final RawPeer limited = new RawPeer(RawPeer.config().challengeAckLimit(5));
+        final RecordingHandler handler = new RecordingHandler();
+        limited.stack.agent.tcp().listen(80, handler);
+        limited.peerPort = 40000;
+        final int victim = limited.send(seg().syn().seq(X).mss(1460)).expect(seg().syn().ack(X + 1)).seq;
+        limited.send(seg().ack(victim + 1).seq(X + 1)).expectNothing();
+        limited.peerPort = 40001;
+        final int own = limited.send(seg().syn().seq(X).mss(1460)).expect(seg().syn().ack(X + 1)).seq;
+        limited.send(seg().ack(own + 1).seq(X + 1)).expectNothing();
+        // Spoofed in-window RSTs on the victim (port 40000): five challenge ACKs, then silence.
+        limited.peerPort = 40000;
+        for (int i = 0; i < 8; i++)
+        {
+            limited.send(seg().rst().seq(X + 100 + i));
+        }
+        assertEquals(5, limited.drain().size());
+        // In the same second, the attacker's own connection (port 40001) still gets all five of its answers.
+        limited.peerPort = 40001;
+        for (int i = 0; i < 5; i++)
+        {
+            limited.send(seg().rst().seq(X + 100 + i)).expect(seg().ack(X + 1).seq(own + 1));
+        }
+        assertEquals(10, limited.stack.counters.get(StackCounter.TCP_CHALLENGE_ACKS));
+        assertEquals(3, limited.stack.counters.get(StackCounter.TCP_CHALLENGE_ACKS_SUPPRESSED));
+        assertEquals(2, limited.stack.agent.tcp().connectionsIn(TcpState.ESTABLISHED));
+    }
+
+    @Test
+    void aSynBelowRcvNxtReachingIntoTheWindowIsChallengedNotTrimmed()
+    {
+        final int y = establishedPassive();
+        // <-- <SEQ=X><CTL=SYN><DATA=10>: from IRS, below RCV.NXT (X+1), its text reaching into the window.
+        // RFC 5961 §4: challenge ACK <SEQ=Y+1><ACK=X+1><CTL=ACK>; the SYN is not trimmed off and the text not taken.
+        peer.send(seg().syn().seq(X).data(new byte[10])).expect(seg().ack(X + 1).seq(y + 1));
+        peer.advanceMs(100);
+        peer.expectNothing();
+        assertEquals(0, app.data.size());
+        assertEquals(X + 1, app.last.rcvNxt());
+        assertEquals(TcpState.ESTABLISHED, app.last.state());
+        assertEquals(1, peer.stack.counters.get(StackCounter.TCP_CHALLENGE_ACKS));
+    }
+
+    @Test
+    void outOfWindowAcksAreAnsweredAtMostOncePerInvalidAckInterval()
+    {
+        final int y = establishedPassive();
+        // Five pure ACKs far beyond the window (<SEQ=X+200001>): the first is answered with
+        // <SEQ=Y+1><ACK=X+1><CTL=ACK>, the next four within 500 ms are counted and not (Linux's tcp_invalid_ratelimit).
+        for (int i = 0; i < 5; i++)
+        {
+            peer.send(seg().ack(y + 1).seq(X + 200_001 + i));
+        }
+        assertEquals(1, peer.drain().size());
+        // An ACK of data never sent (SEG.ACK > SND.NXT) falls under the same limit.
+        peer.send(seg().ack(y + 1000).seq(X + 1)).expectNothing();
+        assertEquals(5, peer.stack.counters.get(StackCounter.TCP_INVALID_ACKS_SUPPRESSED));
+        // Old data (a retransmission whose ACK was lost) is always answered: its sender needs that ACK.
+        peer.send(seg().ack(y + 1).seq(X - 9).data(new byte[10])).expect(seg().ack(X + 1).seq(y + 1));
+        peer.send(seg().ack(y + 1).seq(X - 9).data(new byte[10])).expect(seg().ack(X + 1).seq(y + 1));
+        // 500 ms on, the next out-of-window ACK is answered again.
+        peer.advanceMs(500);
+        peer.send(seg().ack(y + 1).seq(X + 200_001)).expect(seg().ack(X + 1).seq(y + 1));
+        assertEquals(TcpState.ESTABLISHED, app.last.state());
     }
 }

@@ -98,7 +98,9 @@ class KeepAliveTest
         peer.expect(seg().rst().seq(y + 1));
         assertEquals(CloseReason.TIMEOUT, app.closeReason);
         assertNull(tcp.connection(handle));
-        assertEquals(1, peer.stack.counters.get(StackCounter.TCP_TIMEOUTS));
+        // Counted under its own reason, not as a retransmission timeout.
+        assertEquals(1, peer.stack.counters.get(StackCounter.TCP_KEEPALIVE_TIMEOUTS));
+        assertEquals(0, peer.stack.counters.get(StackCounter.TCP_TIMEOUTS));
         assertEquals(0, tcp.connectionsInUse());
     }
 

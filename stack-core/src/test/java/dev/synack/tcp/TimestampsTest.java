@@ -11,7 +11,9 @@ import java.util.List;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
+import dev.synack.api.CloseReason;
 import dev.synack.stat.DropReason;
+import dev.synack.stat.StackCounter;
 import dev.synack.test.RawPeer;
 import dev.synack.test.RecordingHandler;
 import dev.synack.test.Seg;
@@ -115,6 +117,66 @@ class TimestampsTest
         peer.send(seg().ack(y + 1).seq(X + 1).ts(800, 0).data(new byte[10]));
         assertEquals(20, app.data.size());
         assertEquals(0, peer.stack.counters.get(DropReason.TCP_PAWS));
+    }
+
+    @Test
+    void aBlindSegmentWithAnUnacceptableAckAndAHugeTsValDoesNotPoisonPaws()
+    {
+        final int y = passiveWithTimestamps();
+        final TcpConnection c = app.last;
+        // A blind attacker guesses the 4-tuple and an in-window SEQ, not SND.NXT: <SEQ=X+1><ACK=Y+100000><TS=2^30>.
+        // RFC 5961 §5.2: the ACK is beyond SND.NXT, so the segment is dropped (and ACKed) — it is not accepted, so
+        // RFC 7323 §4.3 must not take its TSval as TS.Recent.
+        final Seg answer = peer.send(seg().ack(y + 100_000).seq(X + 1).ts(1 << 30, 0))
+            .expect(seg().ack(X + 1).seq(y + 1));
+        assertEquals(101, answer.tsEcr, "TS.Recent is still the handshake ACK's TSval: " + answer);
+        // A blind SYN at RCV.NXT: RFC 5961 §4 challenges it; not accepted either, so TS.Recent stays.
+        final Seg challenge = peer.send(seg().syn().seq(X + 1).ts(1 << 30, 0)).expect(seg().ack(X + 1).seq(y + 1));
+        assertEquals(101, challenge.tsEcr, challenge.toString());
+        assertEquals(101, c.tsRecent);
+        // The genuine peer's next segment, TSval 150, passes PAWS and is taken.
+        peer.send(seg().ack(y + 1).seq(X + 1).ts(150, 0).data(new byte[10]));
+        assertEquals(10, app.data.size(), "the genuine segment was not a PAWS victim");
+        assertEquals(0, peer.stack.counters.get(DropReason.TCP_PAWS));
+        assertEquals(150, c.tsRecent, "an accepted segment at Last.ACK.sent refreshes TS.Recent");
+        assertEquals(TcpState.ESTABLISHED, c.state());
+    }
+
+    @Test
+    void onceNegotiatedASegmentWithoutTimestampsIsDroppedButARstIsNot()
+    {
+        final int y = passiveWithTimestamps();
+        // <-- <SEQ=X+1><ACK=Y+1><DATA=10> without TSopt: RFC 7323 §3.2 — dropped silently, nothing taken or sent.
+        peer.send(seg().ack(y + 1).seq(X + 1).data(new byte[10])).expectNothing();
+        peer.advanceMs(100);
+        peer.expectNothing();
+        assertEquals(0, app.data.size());
+        assertEquals(X + 1, app.last.rcvNxt());
+        assertEquals(1, peer.stack.counters.get(DropReason.TCP_NO_TIMESTAMPS));
+        // The same segment with TSopt is taken.
+        peer.send(seg().ack(y + 1).seq(X + 1).ts(150, 0).data(new byte[10]));
+        assertEquals(10, app.data.size());
+        // <-- <SEQ=X+11><CTL=RST> without TSopt: a RST is processed without it; at RCV.NXT it resets.
+        peer.send(seg().rst().seq(X + 11)).expectNothing();
+        assertEquals(CloseReason.RESET, app.closeReason);
+        assertEquals(1, peer.stack.counters.get(DropReason.TCP_NO_TIMESTAMPS));
+    }
+
+    @Test
+    void pawsDropsWithoutTextAreAnsweredAtMostOncePerInvalidAckInterval()
+    {
+        final int y = passiveWithTimestamps();
+        peer.send(seg().ack(y + 1).seq(X + 1).ts(500, 0).data(new byte[10]));
+        peer.advanceMs(40);
+        peer.expect(seg().ack(X + 11).seq(y + 1));
+        // Three old pure ACKs (TSval 400 < TS.Recent 500): PAWS drops all three, one ACK answers them.
+        for (int i = 0; i < 3; i++)
+        {
+            peer.send(seg().ack(y + 1).seq(X + 11).ts(400, 0));
+        }
+        assertEquals(1, peer.drain().size());
+        assertEquals(3, peer.stack.counters.get(DropReason.TCP_PAWS));
+        assertEquals(2, peer.stack.counters.get(StackCounter.TCP_INVALID_ACKS_SUPPRESSED));
     }
 
     @Test

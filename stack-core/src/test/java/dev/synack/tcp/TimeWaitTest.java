@@ -1,0 +1,188 @@
+package dev.synack.tcp;
+
+import static dev.synack.test.Seg.seg;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+import dev.synack.stat.StackCounter;
+import dev.synack.test.RawPeer;
+import dev.synack.test.RecordingHandler;
+import dev.synack.test.Seg;
+
+/**
+ * TIME-WAIT (RFC 9293 §3.6.1) under what a peer can send into it: retransmitted FINs restart the 2MSL of the one
+ * queue entry a connection has, so a FIN storm from one peer cannot crowd the others out of TIME-WAIT.
+ */
+class TimeWaitTest
+{
+    private static final int X = 9_000;
+
+    private final RawPeer peer = new RawPeer(RawPeer.config().maxConnections(4)); // a TIME-WAIT queue of 8 entries
+    private final TcpEngine tcp = peer.stack.agent.tcp();
+
+    /** Connects from our side to {@code port}, closes first and ends in TIME-WAIT; returns the connection. */
+    private TcpConnection cycleIntoTimeWait(final int port)
+    {
+        final long handle = tcp.connect(RawPeer.PEER_IP, port, new RecordingHandler());
+        assertTrue(handle >= 0, "connect refused");
+        peer.peerPort = port;
+        final Seg syn = peer.expect(seg().syn());
+        peer.stackPort = syn.srcPort;
+        final int y = syn.seq;
+        // --> SYN  <-- <SEQ=X><ACK=Y+1><CTL=SYN,ACK>  --> <SEQ=Y+1><ACK=X+1><CTL=ACK>   ESTABLISHED
+        peer.send(seg().syn().ack(y + 1).seq(X).mss(1460)).expect(seg().ack(X + 1).seq(y + 1));
+        final TcpConnection c = tcp.connection(handle);
+        c.close();
+        // --> <SEQ=Y+1><ACK=X+1><CTL=FIN,ACK>   FIN-WAIT-1
+        peer.expect(seg().fin().ack(X + 1).seq(y + 1));
+        // <-- <SEQ=X+1><ACK=Y+2><CTL=FIN,ACK>  --> <SEQ=Y+2><ACK=X+2><CTL=ACK>   TIME-WAIT
+        peer.send(seg().fin().ack(y + 2).seq(X + 1)).expect(seg().ack(X + 2).seq(y + 2));
+        assertEquals(TcpState.TIME_WAIT, c.state());
+        return c;
+    }
+
+    @Test
+    void aFinStormIntoTimeWaitKeepsOneQueueEntryAndOthersStillGetTheirTimeWait()
+    {
+        final TcpConnection first = cycleIntoTimeWait(5000);
+        final long firstHandle = first.handle();
+        final int y = first.iss();
+        assertEquals(1, tcp.timeWaitQueued());
+        // The peer retransmits its FIN 100 times, 10 ms apart: each is ACKed again and restarts 2MSL (§3.6.1), and
+        // each restart moves the connection's one entry instead of appending another.
+        for (int i = 0; i < 100; i++)
+        {
+            peer.advanceMs(10);
+            peer.send(seg().fin().ack(y + 2).seq(X + 1)).expect(seg().ack(X + 2).seq(y + 2));
+            assertEquals(1, tcp.timeWaitQueued(), "after FIN " + (i + 1));
+        }
+        // Another connection closes into TIME-WAIT now: it gets its 2MSL, the queue is not full.
+        final TcpConnection second = cycleIntoTimeWait(5001);
+        final long secondHandle = second.handle();
+        assertEquals(2, tcp.connectionsIn(TcpState.TIME_WAIT));
+        assertEquals(2, tcp.timeWaitQueued());
+        // 2MSL (60 s) after the last FIN: both held up to it; the first's original deadline no longer applies.
+        peer.advanceSeconds(59);
+        peer.advanceMs(990);
+        assertEquals(TcpState.TIME_WAIT, tcp.connection(firstHandle).state());
+        assertEquals(TcpState.TIME_WAIT, tcp.connection(secondHandle).state());
+        peer.advanceMs(20);
+        assertNull(tcp.connection(firstHandle), "2MSL after the last retransmitted FIN");
+        assertNull(tcp.connection(secondHandle));
+        assertEquals(0, tcp.connectionsInUse());
+        assertEquals(0, tcp.timeWaitQueued());
+        assertEquals(0, tcp.timersScheduled());
+    }
+
+    /** A passive open from the peer's port {@code port} that we close first, into TIME-WAIT; returns Y, our ISS. */
+    private static int passiveIntoTimeWait(final RawPeer server, final RecordingHandler app, final int port,
+        final boolean timestamps)
+    {
+        server.peerPort = port;
+        final Seg syn = seg().syn().seq(X).mss(1460);
+        final int y;
+        if (timestamps)
+        {
+            server.stack.agent.tcp().listen(server.stackPort, app);
+            final Seg synAck = server.send(syn.ts(100, 0)).expect(seg().syn().ack(X + 1));
+            y = synAck.seq;
+            server.send(seg().ack(y + 1).seq(X + 1).ts(101, synAck.tsVal)).expectNothing();
+        }
+        else
+        {
+            y = server.handshake(app, syn);
+        }
+        final TcpConnection c = app.last;
+        c.close();
+        // --> <SEQ=Y+1><ACK=X+1><CTL=FIN,ACK>  <-- <SEQ=X+1><ACK=Y+2><CTL=FIN,ACK>  --> <SEQ=Y+2><ACK=X+2><CTL=ACK>
+        server.expect(seg().fin().ack(X + 1).seq(y + 1));
+        final Seg fin = seg().fin().ack(y + 2).seq(X + 1);
+        server.send(timestamps ? fin.ts(200, 0) : fin).expect(seg().ack(X + 2).seq(y + 2));
+        assertEquals(TcpState.TIME_WAIT, c.state());
+        assertEquals(y + 2, c.sndNxt());
+        return y;
+    }
+
+    @Test
+    void aSynAboveRcvNxtReopensTimeWaitWithIssAboveTheOldSndNxt()
+    {
+        final RawPeer server = new RawPeer(RawPeer.config());
+        final RecordingHandler app = new RecordingHandler();
+        final TcpEngine engine = server.stack.agent.tcp();
+        final int y = passiveIntoTimeWait(server, app, 40000, false);
+        // <-- <SEQ=X+100><CTL=SYN> from the same port: above RCV.NXT (X+2), so it reopens the 4-tuple (§3.6.1).
+        // --> <SEQ=Y+2+65537><ACK=X+101><CTL=SYN,ACK>: the new ISS lies above the old SND.NXT, as Linux picks it.
+        server.send(seg().syn().seq(X + 100).mss(1460)).expect(seg().syn().ack(X + 101).seq(y + 2 + 65537));
+        assertEquals(0, engine.connectionsIn(TcpState.TIME_WAIT));
+        assertEquals(1, engine.connectionsIn(TcpState.SYN_RECEIVED));
+        server.send(seg().ack(y + 2 + 65537 + 1).seq(X + 101)).expectNothing();
+        assertEquals(TcpState.ESTABLISHED, app.last.state());
+        assertEquals(y + 2 + 65537, app.last.iss());
+    }
+
+    @Test
+    void withTimestampsASynWithANewerTsValReopensTimeWaitWhateverItsSeq()
+    {
+        final RawPeer server = new RawPeer(RawPeer.config());
+        final RecordingHandler app = new RecordingHandler();
+        final TcpEngine engine = server.stack.agent.tcp();
+        final int y = passiveIntoTimeWait(server, app, 40000, true);
+        assertEquals(200, app.last.tsRecent);
+        // RFC 6191 §2: <SEQ=X-5000><CTL=SYN><TS=300,0> — below the old RCV.NXT, but TSval 300 > TS.Recent 200.
+        server.send(seg().syn().seq(X - 5000).mss(1460).ts(300, 0))
+            .expect(seg().syn().ack(X - 4999).seq(y + 2 + 65537));
+        assertEquals(0, engine.connectionsIn(TcpState.TIME_WAIT));
+        assertEquals(1, engine.connectionsIn(TcpState.SYN_RECEIVED));
+    }
+
+    @Test
+    void withTimestampsASynWithAnOlderTsValDoesNotReopenTimeWait()
+    {
+        final RawPeer server = new RawPeer(RawPeer.config());
+        final RecordingHandler app = new RecordingHandler();
+        final TcpEngine engine = server.stack.agent.tcp();
+        passiveIntoTimeWait(server, app, 40000, true);
+        // <SEQ=X+100><CTL=SYN><TS=150,0>: above RCV.NXT, but TSval 150 < TS.Recent 200 — an old duplicate (RFC 6191).
+        server.send(seg().syn().seq(X + 100).mss(1460).ts(150, 0));
+        assertEquals(1, engine.connectionsIn(TcpState.TIME_WAIT));
+        assertEquals(0, engine.connectionsIn(TcpState.SYN_RECEIVED));
+    }
+
+    @Test
+    void timeWaitIsKeptWhenTheListenerCannotTakeTheNewSyn()
+    {
+        final RawPeer server = new RawPeer(RawPeer.config().listenBacklog(1));
+        final RecordingHandler app = new RecordingHandler();
+        final TcpEngine engine = server.stack.agent.tcp();
+        passiveIntoTimeWait(server, app, 40000, false);
+        // Another client's SYN fills the backlog of one: SYN-RECEIVED.
+        server.peerPort = 40001;
+        server.send(seg().syn().seq(100).mss(1460)).expect(seg().syn().ack(101));
+        // <-- the TIME-WAIT's peer reopens: the listener cannot take it, so the TIME-WAIT stays and nothing is sent.
+        server.peerPort = 40000;
+        server.send(seg().syn().seq(X + 100).mss(1460)).expectNothing();
+        assertEquals(1, engine.connectionsIn(TcpState.TIME_WAIT));
+        assertEquals(1, engine.connectionsIn(TcpState.SYN_RECEIVED));
+        assertEquals(1, server.stack.counters.get(StackCounter.TCP_TABLE_FULL));
+    }
+
+    @Test
+    void ourTsValClockIsTheSameForEveryConnectionToOneHost()
+    {
+        // RFC 7323 §5.4 / RFC 6191: one offset per host pair, so a new incarnation never goes back in TSval.
+        final long first = tcp.connect(RawPeer.PEER_IP, 6000, new RecordingHandler());
+        final Seg syn1 = peer.expect(seg().syn());
+        final long second = tcp.connect(RawPeer.PEER_IP, 6001, new RecordingHandler());
+        final Seg syn2 = peer.expect(seg().syn());
+        assertTrue(first >= 0 && second >= 0);
+        assertEquals(syn1.tsVal, syn2.tsVal, "two SYNs to one host in the same millisecond carry one TSval");
+        peer.advanceMs(5);
+        final long third = tcp.connect(RawPeer.PEER_IP, 6002, new RecordingHandler());
+        final Seg syn3 = peer.expect(seg().syn());
+        assertTrue(third >= 0);
+        assertTrue(syn3.tsVal - syn1.tsVal > 0, "and the clock only moves on: " + syn1 + " then " + syn3);
+    }
+}
