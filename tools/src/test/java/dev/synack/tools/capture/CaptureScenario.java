@@ -62,7 +62,9 @@ final class CaptureScenario
 
     private static StackConfig config(final String name, final String mac, final String ip)
     {
-        return new StackConfig().name(name).mac(mac).ip(ip).maxConnections(8).msl(10, TimeUnit.MILLISECONDS);
+        // a fixed ISN secret: the expected ladders name ephemeral ports (the default secret is random, RFC 6528)
+        return new StackConfig().name(name).mac(mac).ip(ip).maxConnections(8).msl(10, TimeUnit.MILLISECONDS)
+            .isnSecret(0x5EED_5A1D_C0DE_F00DL);
     }
 
     private static RingBuffer ring(final int bytes)
