@@ -1831,6 +1831,18 @@ public final class TcpEngine implements TimerHandler
                 {
                     break;
                 }
+                // Sender-side SWS avoidance (RFC 9293 §3.8.6.2.1, MUST-38): a segment the window, not the data, cuts
+                // below Eff.snd.MSS goes only when it is at least half the largest window the peer offered. With
+                // nothing in flight no ACK will open the window, so the persist timer is the override timeout.
+                if (length < c.sndMss && length < unsent && 2L * length < c.maxSndWnd)
+                {
+                    if (c.sndUna == c.sndMax && !c.persist)
+                    {
+                        c.persist = true;
+                        c.rtxDeadline = now + c.rtoNs;
+                    }
+                    break;
+                }
                 int flags = TcpHeader.ACK;
                 if (length == unsent)
                 {
@@ -2285,6 +2297,17 @@ public final class TcpEngine implements TimerHandler
             c.persist = true;
             c.sndNxt = c.sndUna;
             c.rttTiming = false;
+        }
+        if (c.persist && c.sndWnd > 0 && c.sndUna == c.sndMax && c.sndBufEnd != c.sndNxt)
+        {
+            // The SWS override timeout (RFC 9293 §3.8.6.2.1): the window stayed open but small with nothing in
+            // flight; send what fits rather than wait for ever.
+            c.persist = false;
+            final int unsent = c.sndBufEnd - c.sndNxt;
+            final int length = (int)Math.min(Math.min(unsent, c.sndMss), Math.min(c.sndWnd, c.cwnd));
+            sendData(c, c.sndNxt, length, TcpHeader.ACK | (length == unsent ? TcpHeader.PSH : 0));
+            rearm(c);
+            return;
         }
         if (c.persist)
         {
