@@ -176,19 +176,7 @@ public final class SynackStack implements AutoCloseable
         }
         catch (final RuntimeException | Error ex)
         {
-            try
-            {
-                stack.close();
-            }
-            catch (final RuntimeException suppressed)
-            {
-                ex.addSuppressed(suppressed);
-            }
-            if (ex instanceof SynackConfigException)
-            {
-                throw ex;
-            }
-            throw new SynackConfigException("start-up failed: " + oneLine(ex), ex);
+            throw startFailed(stack, ex);
         }
     }
 
@@ -211,19 +199,7 @@ public final class SynackStack implements AutoCloseable
         }
         catch (final RuntimeException | Error ex)
         {
-            try
-            {
-                stack.close();
-            }
-            catch (final RuntimeException suppressed)
-            {
-                ex.addSuppressed(suppressed);
-            }
-            if (ex instanceof SynackConfigException)
-            {
-                throw ex;
-            }
-            throw new SynackConfigException("start-up failed: " + oneLine(ex), ex);
+            throw startFailed(stack, ex);
         }
     }
 
@@ -551,6 +527,28 @@ public final class SynackStack implements AutoCloseable
         final PrintStream err = System.err;
         err.print("synack: error on a stack thread (it goes on): ");
         error.printStackTrace(err);
+    }
+
+    /**
+     * Releases what a failed start made (threads joined, sockets closed, the program detached, the counters file
+     * unmapped) and says why in one line.
+     *
+     * @param stack the half-started stack.
+     * @param ex why it failed.
+     * @return the exception to throw: {@code ex} itself when it already is a configuration error.
+     */
+    private static SynackConfigException startFailed(final SynackStack stack, final Throwable ex)
+    {
+        try
+        {
+            stack.close();
+        }
+        catch (final RuntimeException suppressed)
+        {
+            ex.addSuppressed(suppressed);
+        }
+        return ex instanceof SynackConfigException config ? config
+            : new SynackConfigException("start-up failed: " + oneLine(ex), ex);
     }
 
     private static String oneLine(final Throwable ex)
