@@ -139,13 +139,14 @@ public final class StackAgent implements Agent, MessageHandler
                 return arp.onArp(buffer, eth.payloadOffset(), eth.payloadLength(), now);
             case EthernetFrame.TYPE_IPV4:
                 reason = ip.wrapChecked(buffer, eth.payloadOffset(), eth.payloadLength());
-                return reason == DropReason.NONE || reason == DropReason.IP_FRAGMENT ? onIpv4(buffer, reason) : reason;
+                return reason == DropReason.NONE || reason == DropReason.IP_FRAGMENT
+                    ? onIpv4(buffer, reason == DropReason.IP_FRAGMENT) : reason;
             default:
                 return DropReason.ETH_UNSUPPORTED_TYPE;
         }
     }
 
-    private DropReason onIpv4(final MutableDirectBuffer buffer, final DropReason fragment)
+    private DropReason onIpv4(final MutableDirectBuffer buffer, final boolean fragment)
     {
         if (ip.destination() != localIp)
         {
@@ -156,7 +157,7 @@ public final class StackAgent implements Agent, MessageHandler
         {
             return DropReason.IP_MARTIAN_SOURCE;
         }
-        if (fragment != DropReason.NONE)
+        if (fragment)
         {
             return onFragment(buffer);
         }
