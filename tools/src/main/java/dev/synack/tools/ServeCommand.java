@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToLongFunction;
 import java.util.stream.IntStream;
 
 import org.agrona.concurrent.status.CountersReader;
@@ -453,20 +454,21 @@ final class ServeCommand implements Callable<Integer>, Cli.Checked
 
         private long httpResponses()
         {
-            long sum = 0;
-            for (final ServeAgent a : agents)
-            {
-                sum += a == null ? 0 : a.httpResponses();
-            }
-            return sum;
+            return sum(ServeAgent::httpResponses);
         }
 
         private long echoBytes()
         {
+            return sum(ServeAgent::echoBytes);
+        }
+
+        /** @return one figure summed over the queues' agents (each queue has its own). */
+        private long sum(final ToLongFunction<ServeAgent> figure)
+        {
             long sum = 0;
-            for (final ServeAgent a : agents)
+            for (final ServeAgent agent : agents)
             {
-                sum += a == null ? 0 : a.echoBytes();
+                sum += figure.applyAsLong(agent);
             }
             return sum;
         }
