@@ -184,7 +184,7 @@ class ServeCommandTest
         final Path labNet = LabNet.find();
         final String name = "sg" + ProcessHandle.current().pid() % 100000;
         LabNet.run(List.of(labNet.toString(), "down", name));
-        Process serve = null;
+        Served serve = null;
         try
         {
             final Map<String, String> lab = LabNet.parse(LabNet.run(List.of(labNet.toString(), "up", name)));
@@ -192,17 +192,11 @@ class ServeCommandTest
             final String devA = lab.get("dev_a");
             final Served served = startServe(List.of("--ns", nsA, "--dev", devA, "--ip", SERVER + "/24",
                 "--http", "8080", "--echo", "0"));
-            serve = served.process();
-            final ByteArrayOutputStream output = served.output();
-            final Thread reader = served.reader();
+            serve = served;
             assertEquals("hello from synack\n", exec(List.of("ip", "netns", "exec", lab.get("ns_b"), "curl", "-sS",
                 "-m", "3", "http://" + SERVER + ":8080/")));
-            // SIGTERM through the handle: Process.destroy() would also close our end of its output pipe
-            assertTrue(serve.toHandle().destroy(), "SIGTERM not sent");
-            assertTrue(serve.waitFor(15, TimeUnit.SECONDS), "serve did not stop on SIGTERM");
-            reader.join(5000);
-            final String text = output.toString(StandardCharsets.UTF_8);
-            assertEquals(143, serve.exitValue(), text);
+            final String text = served.terminate();
+            assertEquals(143, served.process().exitValue(), text);
             assertTrue(text.contains("stopping: signal (SIGINT/SIGTERM)"), text);
             assertTrue(text.contains("no XDP program left on " + devA), text);
             assertTrue(text.contains("== final counters"), text);
@@ -212,10 +206,9 @@ class ServeCommandTest
         }
         finally
         {
-            if (serve != null && serve.isAlive())
+            if (serve != null)
             {
-                serve.destroyForcibly();
-                serve.waitFor(10, TimeUnit.SECONDS);
+                serve.kill();
             }
             LabNet.run(List.of(labNet.toString(), "down", name));
         }
@@ -228,7 +221,7 @@ class ServeCommandTest
         final Path labNet = LabNet.find();
         final String name = "sq" + ProcessHandle.current().pid() % 100000;
         LabNet.run(List.of(labNet.toString(), "down", name));
-        Process serve = null;
+        Served serve = null;
         try
         {
             final Map<String, String> lab = LabNet.parse(LabNet.run(
@@ -238,11 +231,8 @@ class ServeCommandTest
             // drv mode: in skb mode veth puts every frame on queue 0 (issue 10's measurement)
             final Served served = startServe(List.of("--ns", nsA, "--dev", devA, "--ip", SERVER + "/24",
                 "--http", "8080", "--echo", "0", "--mode", "drv", "--queues", "2", "--max-connections", "1024"));
-            serve = served.process();
-            final ByteArrayOutputStream output = served.output();
-            final Thread reader = served.reader();
-            assertTrue(output.toString(StandardCharsets.UTF_8).contains("queues 0..1 (one stack each)"),
-                output.toString(StandardCharsets.UTF_8));
+            serve = served;
+            assertTrue(served.text().contains("queues 0..1 (one stack each)"), served.text());
             // 40 connections, each from a new source port: the veth's queue choice spreads them
             final List<String> curl = new ArrayList<>(List.of("ip", "netns", "exec", lab.get("ns_b"), "curl", "-sS",
                 "-m", "5", "-H", "Connection: close"));
@@ -251,10 +241,7 @@ class ServeCommandTest
                 curl.add("http://" + SERVER + ":8080/");
             }
             assertEquals("hello from synack\n".repeat(40), exec(curl));
-            assertTrue(serve.toHandle().destroy(), "SIGTERM not sent");
-            assertTrue(serve.waitFor(15, TimeUnit.SECONDS), "serve did not stop on SIGTERM");
-            reader.join(5000);
-            final String text = output.toString(StandardCharsets.UTF_8);
+            final String text = served.terminate();
             final Matcher opens = Pattern.compile("q([01]): TCP passive opens +([0-9,]+)").matcher(text);
             final long[] perQueue = new long[2];
             while (opens.find())
@@ -269,10 +256,9 @@ class ServeCommandTest
         }
         finally
         {
-            if (serve != null && serve.isAlive())
+            if (serve != null)
             {
-                serve.destroyForcibly();
-                serve.waitFor(10, TimeUnit.SECONDS);
+                serve.kill();
             }
             LabNet.run(List.of(labNet.toString(), "down", name));
         }
@@ -281,6 +267,30 @@ class ServeCommandTest
     /** A {@code synack serve} child JVM, its output so far, and the thread copying it. */
     private record Served(Process process, ByteArrayOutputStream output, Thread reader)
     {
+        String text()
+        {
+            return output.toString(StandardCharsets.UTF_8);
+        }
+
+        /** Stops it with SIGTERM, as an operator would, and returns all it printed. */
+        String terminate() throws InterruptedException
+        {
+            // SIGTERM through the handle: Process.destroy() would also close our end of its output pipe
+            assertTrue(process.toHandle().destroy(), "SIGTERM not sent");
+            assertTrue(process.waitFor(15, TimeUnit.SECONDS), "serve did not stop on SIGTERM");
+            reader.join(5000);
+            return text();
+        }
+
+        /** Clean-up after a failure: whatever still runs is killed. */
+        void kill() throws InterruptedException
+        {
+            if (process.isAlive())
+            {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
     }
 
     /** Starts {@code synack serve ARGS} in a child JVM (so SIGTERM can be tested) and waits until it runs. */
