@@ -1,11 +1,9 @@
 package dev.synack.embed;
 
+import static dev.synack.embed.FakeHost.wrong;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
@@ -28,6 +26,7 @@ class MultiQueueBuilderMessagesTest
     @TempDir
     static Path host;
 
+    private static FakeHost fake;
     private static Path sysNet;
     private static Path status;
     private static Path online;
@@ -35,25 +34,15 @@ class MultiQueueBuilderMessagesTest
     @BeforeAll
     static void fakeHost() throws IOException
     {
-        sysNet = host.resolve("sys/class/net");
-        final Path fake = sysNet.resolve("fake0");
-        Files.createDirectories(fake.resolve("queues/rx-0"));
-        Files.createDirectories(fake.resolve("queues/rx-1"));
-        Files.writeString(fake.resolve("address"), "02:00:00:00:00:01\n");
-        Files.writeString(fake.resolve("mtu"), "1500\n");
-        status = host.resolve("status");
-        Files.writeString(status, "Name:\tjava\nCapEff:\t0000000000000000\n");
-        online = host.resolve("online");
-        Files.writeString(online, "0-3\n");
+        fake = FakeHost.create(host, "0-3");
+        sysNet = fake.sysNet;
+        status = fake.status;
+        online = fake.online;
     }
 
     private static SynackBuilder good()
     {
-        final SynackBuilder builder = Synack.builder().device("fake0").address("198.18.0.1/24").queueCount(2);
-        builder.sysNet = sysNet;
-        builder.procStatus = status;
-        builder.cpusOnline = online;
-        return builder;
+        return fake.builder().queueCount(2);
     }
 
     static Stream<Arguments> wrongArguments()
@@ -77,24 +66,15 @@ class MultiQueueBuilderMessagesTest
                 + " own IdleStrategy instance (it keeps per-thread state): use busySpin() or backoff()"),
             wrong(b -> b.device(null).memoryWire(MemoryLink.create(), MemoryLink.Side.A).queues(0, 1),
                 "queues [0, 1]: the memory wire has one queue"),
-            wrong(b -> b, "AF_XDP on fake0 needs CAP_NET_ADMIN, CAP_NET_RAW and CAP_BPF (or CAP_SYS_ADMIN); this"
-                + " process lacks CAP_NET_ADMIN, CAP_NET_RAW, CAP_BPF (CapEff 0000000000000000 in " + status
-                + "): run as root"));
+            wrong(b -> b, fake.noPrivilegeMessage()));
     }
 
-    private static Arguments wrong(final UnaryOperator<SynackBuilder> change, final String message)
-    {
-        return Arguments.of(change, message);
-    }
 
     @ParameterizedTest
     @MethodSource("wrongArguments")
     void eachWrongMultiQueueArgumentIsOneLineNamingIt(final UnaryOperator<SynackBuilder> change, final String message)
     {
-        final SynackConfigException ex = assertThrows(SynackConfigException.class, () -> change.apply(good())
-            .start());
-        assertEquals(message, ex.getMessage());
-        assertFalse(ex.getMessage().contains("\n"), ex.getMessage());
+        FakeHost.assertStartFailsWith(change.apply(good()), message);
     }
 
     @Test

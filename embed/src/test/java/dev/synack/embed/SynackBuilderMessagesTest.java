@@ -1,12 +1,11 @@
 package dev.synack.embed;
 
+import static dev.synack.embed.FakeHost.wrong;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
@@ -29,6 +28,7 @@ class SynackBuilderMessagesTest
     @TempDir
     static Path host;
 
+    private static FakeHost fake;
     private static Path sysNet;
     private static Path status;
     private static Path online;
@@ -36,35 +36,16 @@ class SynackBuilderMessagesTest
     @BeforeAll
     static void fakeHost() throws IOException
     {
-        sysNet = host.resolve("sys/class/net");
-        final Path fake = sysNet.resolve("fake0");
-        Files.createDirectories(fake.resolve("queues/rx-0"));
-        Files.createDirectories(fake.resolve("queues/rx-1"));
-        Files.createDirectories(fake.resolve("queues/tx-0"));
-        Files.writeString(fake.resolve("address"), "02:00:00:00:00:01\n");
-        Files.writeString(fake.resolve("mtu"), "1500\n");
-        final Path tiny = sysNet.resolve("tiny0");
-        Files.createDirectories(tiny.resolve("queues/rx-0"));
-        Files.writeString(tiny.resolve("address"), "02:00:00:00:00:02\n");
-        Files.writeString(tiny.resolve("mtu"), "500\n");
-        final Path nomac = sysNet.resolve("nomac0");
-        Files.createDirectories(nomac.resolve("queues/rx-0"));
-        Files.writeString(nomac.resolve("address"), "00:00:00:00:00:00\n");
-        Files.writeString(nomac.resolve("mtu"), "1500\n");
-        status = host.resolve("status");
-        Files.writeString(status, "Name:\tjava\nCapEff:\t0000000000000000\n");
-        online = host.resolve("online");
-        Files.writeString(online, "0-1\n");
+        fake = FakeHost.create(host, "0-1");
+        sysNet = fake.sysNet;
+        status = fake.status;
+        online = fake.online;
     }
 
     /** A builder on the fake host, right in every way but the one a case breaks. */
     private static SynackBuilder good()
     {
-        final SynackBuilder builder = Synack.builder().device("fake0").address("198.18.0.1/24");
-        builder.sysNet = sysNet;
-        builder.procStatus = status;
-        builder.cpusOnline = online;
-        return builder;
+        return fake.builder();
     }
 
     static Stream<Arguments> wrongArguments()
@@ -122,26 +103,17 @@ class SynackBuilderMessagesTest
                 + " /nonexistent-dir/x.counters: directory /nonexistent-dir does not exist"),
             wrong(b -> b.channels(1, 1000), "channel event ring 1000 bytes: must be a power of two of at least 1024"),
             wrong(b -> b.tune(c -> c.listenBacklog(0)), "stack config: listenBacklog must be positive: 0"),
-            wrong(b -> b, "AF_XDP on fake0 needs CAP_NET_ADMIN, CAP_NET_RAW and CAP_BPF (or CAP_SYS_ADMIN); this"
-                + " process lacks CAP_NET_ADMIN, CAP_NET_RAW, CAP_BPF (CapEff 0000000000000000 in " + status
-                + "): run as root"),
+            wrong(b -> b, fake.noPrivilegeMessage()),
             wrong(b -> b.memoryWire(MemoryLink.create(), MemoryLink.Side.A), "device 'fake0' and memoryWire(...)"
                 + " exclude each other: give one"));
     }
 
-    private static Arguments wrong(final UnaryOperator<SynackBuilder> change, final String message)
-    {
-        return Arguments.of(change, message);
-    }
 
     @ParameterizedTest
     @MethodSource("wrongArguments")
     void eachWrongArgumentIsOneLineNamingIt(final UnaryOperator<SynackBuilder> change, final String message)
     {
-        final SynackConfigException ex = assertThrows(SynackConfigException.class, () -> change.apply(good())
-            .start());
-        assertEquals(message, ex.getMessage());
-        assertFalse(ex.getMessage().contains("\n"), ex.getMessage());
+        FakeHost.assertStartFailsWith(change.apply(good()), message);
     }
 
     @Test
