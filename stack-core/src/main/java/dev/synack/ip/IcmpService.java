@@ -17,17 +17,16 @@ import dev.synack.stat.StackCounters;
  */
 public final class IcmpService
 {
-    private final IpOutput ip;
-    private final StackCounters counters;
-    private final IcmpEcho icmp = new IcmpEcho();
     private static final int TYPE_DESTINATION_UNREACHABLE = 3;
     private static final int CODE_FRAGMENTATION_NEEDED = 4;
     /** Quoted transport bytes every router returns (RFC 792): ports and sequence number. */
     private static final int QUOTED_TRANSPORT = 8;
 
+    private final IpOutput ip;
+    private final StackCounters counters;
+    private final IcmpEcho icmp = new IcmpEcho();
     private EchoListener listener = EchoListener.NONE;
     private PathMtuListener pathMtu = PathMtuListener.NONE;
-    private int localIp;
 
     /**
      * @param ip where packets are built.
@@ -40,12 +39,10 @@ public final class IcmpService
     }
 
     /**
-     * @param localIp our address: a quoted packet must be one we sent.
      * @param listener told of fragmentation-needed reports for our TCP segments.
      */
-    public void pathMtuListener(final int localIp, final PathMtuListener listener)
+    public void pathMtuListener(final PathMtuListener listener)
     {
-        this.localIp = localIp;
         this.pathMtu = listener == null ? PathMtuListener.NONE : listener;
     }
 
@@ -119,7 +116,7 @@ public final class IcmpService
         final int ihl = (versionIhl & 0xF) << 2;
         if ((versionIhl >>> 4) != 4 || ihl < Ipv4Header.MIN_HEADER_LENGTH || ihl + QUOTED_TRANSPORT > quotedLength
             || (buffer.getByte(quoted + Ipv4Header.PROTOCOL_OFFSET) & 0xFF) != Ipv4Header.PROTOCOL_TCP
-            || buffer.getInt(quoted + Ipv4Header.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN) != localIp)
+            || buffer.getInt(quoted + Ipv4Header.SOURCE_OFFSET, ByteOrder.BIG_ENDIAN) != ip.localIp())
         {
             return DropReason.ICMP_BAD_QUOTE;
         }

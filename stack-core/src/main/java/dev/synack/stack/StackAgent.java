@@ -80,7 +80,7 @@ public final class StackAgent implements Agent, MessageHandler
         icmp = new IcmpService(ipOutput, counters);
         now = clock.nanoTime();
         tcp = new TcpEngine(config, ipOutput, counters, now);
-        icmp.pathMtuListener(localIp, tcp::onFragmentationNeeded);
+        icmp.pathMtuListener(tcp::onFragmentationNeeded);
         reassembly = new Reassembly(config.reassemblySlots(), config.reassemblyTimeoutNs());
     }
 
