@@ -67,24 +67,9 @@ class NicAgentAllocationTest
             final long before = threads.getThreadAllocatedBytes(tid);
             final int done = roundTrips(agent, rx, tx, frame, length, replies, 20_000);
             final long allocated = threads.getThreadAllocatedBytes(tid) - before;
-            final long b2 = threads.getThreadAllocatedBytes(tid);
-            for (int i = 0; i < 20_000; i++)
-            {
-                socket.wakeFill();
-            }
-            final long wakeBytes = threads.getThreadAllocatedBytes(tid) - b2;
-            final long b3 = threads.getThreadAllocatedBytes(tid);
-            for (int i = 0; i < 20_000; i++)
-            {
-                socket.kickTx();
-            }
-            final long kickBytes = threads.getThreadAllocatedBytes(tid) - b3;
-            final long b4 = threads.getThreadAllocatedBytes(tid);
-            for (int i = 0; i < 20_000; i++)
-            {
-                agent.doWork();
-            }
-            final long idleBytes = threads.getThreadAllocatedBytes(tid) - b4;
+            final long wakeBytes = leastOf(threads, tid, socket::wakeFill);
+            final long kickBytes = leastOf(threads, tid, socket::kickTx);
+            final long idleBytes = leastOf(threads, tid, agent::doWork);
             System.out.println("NicAgent: " + done + " ARP round trips, " + allocated + " bytes allocated; kicks " +
                 agent.txKicks() + ", fill wakeups " + agent.fillWakeups() + "; wake " + wakeBytes + ", kick " +
                 kickBytes + ", idle " + idleBytes);
@@ -112,6 +97,26 @@ class NicAgentAllocationTest
             }
         }
         return replies.count - start;
+    }
+
+    /**
+     * The fewest bytes allocated over three rounds of 20,000 calls. A one-off (a deoptimisation, a JNR stub
+     * resolved late; CI once saw 1,552 B in one round) can land in any single round; an allocation per call lands
+     * in all three.
+     */
+    private static long leastOf(final com.sun.management.ThreadMXBean threads, final long tid, final Runnable call)
+    {
+        long least = Long.MAX_VALUE;
+        for (int round = 0; round < 3; round++)
+        {
+            final long before = threads.getThreadAllocatedBytes(tid);
+            for (int i = 0; i < 20_000; i++)
+            {
+                call.run();
+            }
+            least = Math.min(least, threads.getThreadAllocatedBytes(tid) - before);
+        }
+        return least;
     }
 
     private static RingBuffer ring()
