@@ -2,16 +2,19 @@ package dev.synack.ip;
 
 import java.nio.ByteOrder;
 
+import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
 import dev.synack.stat.DropReason;
 import dev.synack.stat.StackCounter;
 import dev.synack.stat.StackCounters;
+import dev.synack.wire.Checksum;
 
 /**
  * ICMP echo (RFC 792, RFC 1122 §3.2.2.6): answers echo requests — operators ping — and sends our own,
  * reporting replies to an {@link EchoListener}; passes "fragmentation needed" for our TCP segments to a
- * {@link PathMtuListener} (RFC 1191).
+ * {@link PathMtuListener} (RFC 1191); tells a sender whose datagram could not be reassembled in time (RFC 792
+ * Time Exceeded, code 1).
  * <p>
  * Stack thread only. Never allocates.
  */
@@ -19,6 +22,8 @@ public final class IcmpService
 {
     private static final int TYPE_DESTINATION_UNREACHABLE = 3;
     private static final int CODE_FRAGMENTATION_NEEDED = 4;
+    private static final int TYPE_TIME_EXCEEDED = 11;
+    private static final int CODE_REASSEMBLY_TIME_EXCEEDED = 1;
     /** Quoted transport bytes every router returns (RFC 792): ports and sequence number. */
     private static final int QUOTED_TRANSPORT = 8;
 
@@ -127,6 +132,62 @@ public final class IcmpService
         final int sequence = buffer.getInt(tcp + 4, ByteOrder.BIG_ENDIAN);
         final int nextHopMtu = buffer.getShort(offset + 6, ByteOrder.BIG_ENDIAN) & 0xFFFF;
         return pathMtu.onFragmentationNeeded(remoteIp, remotePort, localPort, sequence, nextHopMtu, now);
+    }
+
+    /**
+     * Sends ICMP Time Exceeded, code 1 ("fragment reassembly time exceeded", RFC 792): the datagram's header as
+     * fragment zero carried it, and the first 8 bytes of its data.
+     *
+     * @param destination the datagram's source.
+     * @param header where fragment zero's IP header is kept.
+     * @param headerOffset its offset.
+     * @param headerLength its length.
+     * @param data the datagram's data from offset 0 (at least 8 bytes held).
+     * @param now the time.
+     */
+    void reassemblyTimeExceeded(
+        final int destination, final DirectBuffer header, final int headerOffset, final int headerLength,
+        final DirectBuffer data, final long now)
+    {
+        if (!mayReportErrorTo(destination, header, headerOffset, data))
+        {
+            return;
+        }
+        final int length = IcmpEcho.HEADER_LENGTH + headerLength + QUOTED_TRANSPORT;
+        final int at = ip.begin(destination, Ipv4Header.PROTOCOL_ICMP, length, now);
+        if (at < 0)
+        {
+            return;
+        }
+        final MutableDirectBuffer out = ip.buffer();
+        out.putByte(at + IcmpEcho.TYPE_OFFSET, (byte)TYPE_TIME_EXCEEDED);
+        out.putByte(at + IcmpEcho.CODE_OFFSET, (byte)CODE_REASSEMBLY_TIME_EXCEEDED);
+        out.putShort(at + IcmpEcho.CHECKSUM_OFFSET, (short)0);
+        out.putInt(at + 4, 0); // unused
+        out.putBytes(at + IcmpEcho.HEADER_LENGTH, header, headerOffset, headerLength);
+        out.putBytes(at + IcmpEcho.HEADER_LENGTH + headerLength, data, 0, QUOTED_TRANSPORT);
+        out.putShort(at + IcmpEcho.CHECKSUM_OFFSET, (short)Checksum.compute(out, at, length), ByteOrder.BIG_ENDIAN);
+        ip.commit();
+        counters.increment(StackCounter.ICMP_TIME_EXCEEDED_SENT);
+    }
+
+    /**
+     * RFC 1122 §3.2.2: no ICMP error about a datagram from a broadcast, multicast or unspecified source, nor about
+     * an ICMP error message (only about the informational types: echo, timestamp, information, address mask).
+     */
+    private static boolean mayReportErrorTo(
+        final int source, final DirectBuffer header, final int headerOffset, final DirectBuffer data)
+    {
+        if (source == 0 || source == -1 || (source >>> 28) == 0xE)
+        {
+            return false;
+        }
+        if ((header.getByte(headerOffset + Ipv4Header.PROTOCOL_OFFSET) & 0xFF) != Ipv4Header.PROTOCOL_ICMP)
+        {
+            return true;
+        }
+        final int type = data.getByte(IcmpEcho.TYPE_OFFSET) & 0xFF;
+        return type == IcmpEcho.TYPE_ECHO_REPLY || type == IcmpEcho.TYPE_ECHO_REQUEST || type >= 13 && type <= 18;
     }
 
     /**

@@ -20,7 +20,9 @@ import dev.synack.stat.DropReason;
  * <li>an exact duplicate of a fragment already held is dropped and the datagram kept; any other overlap, or a
  *     second "last fragment" that disagrees on the length, discards the whole datagram — as Linux has done since
  *     2018 (overlapping fragments are the classic way to slip bytes past an inspecting middlebox, RFC 5722);</li>
- * <li>a datagram not complete within the timeout is discarded (RFC 1122 §3.3.2: the timeout is bounded);</li>
+ * <li>a datagram not complete within the timeout is discarded (RFC 1122 §3.3.2: the timeout is bounded) and, when
+ *     its fragment zero had arrived, the sender hears ICMP Time Exceeded, code 1 (RFC 792; RFC 1122 §3.3.2 SHOULD);
+ *     fragment zero's header is kept for that quote;</li>
  * <li>when every slot is busy, the oldest datagram is evicted for the new one, so a flood of never-completed
  *     fragments cannot lock genuine datagrams out for a whole timeout.</li>
  * </ul>
@@ -32,6 +34,8 @@ public final class Reassembly
     public static final int MAX_DATAGRAM = 0xFFFF;
 
     private static final int UNIT = 8;
+    /** Longest IPv4 header (IHL 15). */
+    private static final int MAX_HEADER = 60;
     private static final int BITMAP_WORDS = (MAX_DATAGRAM + UNIT) / UNIT / 64 + 1;
 
     private final int slots;
@@ -46,6 +50,8 @@ public final class Reassembly
     private final int[] received;
     private final long[] started;
     private final boolean[] inUse;
+    private final UnsafeBuffer firstHeaders;
+    private final int[] firstHeaderLength;
     private int inUseCount;
     private int completed = -1;
     private long evictions;
@@ -77,6 +83,8 @@ public final class Reassembly
         received = new int[slots];
         started = new long[slots];
         inUse = new boolean[slots];
+        firstHeaders = new UnsafeBuffer(new byte[Math.max(1, slots) * MAX_HEADER]);
+        firstHeaderLength = new int[slots];
     }
 
     /** @return whether fragments are reassembled at all. */
@@ -139,6 +147,12 @@ public final class Reassembly
         }
         data.putBytes(offset, buffer, ip.payloadOffset(), length);
         markUnits(slot, firstUnit, endUnit);
+        if (offset == 0)
+        {
+            final int headerLength = ip.headerLength();
+            firstHeaders.putBytes(slot * MAX_HEADER, buffer, ip.payloadOffset() - headerLength, headerLength);
+            firstHeaderLength[slot] = headerLength;
+        }
         received[slot] += length;
         if (!more)
         {
@@ -208,12 +222,13 @@ public final class Reassembly
     }
 
     /**
-     * Discards datagrams older than the timeout.
+     * Discards datagrams older than the timeout, telling the sender of each whose fragment zero arrived.
      *
      * @param now the stack's clock.
+     * @param icmp where the Time Exceeded messages go.
      * @return datagrams discarded (each to be counted as {@link DropReason#IP_REASSEMBLY_TIMEOUT}).
      */
-    public int poll(final long now)
+    public int poll(final long now, final IcmpService icmp)
     {
         if (inUseCount == 0)
         {
@@ -224,6 +239,12 @@ public final class Reassembly
         {
             if (inUse[i] && now - started[i] >= timeoutNs)
             {
+                if (firstHeaderLength[i] > 0)
+                {
+                    // a fragment other than the last carries at least 8 bytes: the quote RFC 792 asks for
+                    icmp.reassemblyTimeExceeded(source[i], firstHeaders, i * MAX_HEADER, firstHeaderLength[i],
+                        payload[i], now);
+                }
                 discard(i);
                 expired++;
             }
@@ -305,6 +326,7 @@ public final class Reassembly
         {
             inUse[slot] = false;
             inUseCount--;
+            firstHeaderLength[slot] = 0;
             Arrays.fill(bitmap, slot * BITMAP_WORDS, (slot + 1) * BITMAP_WORDS, 0L);
         }
     }

@@ -201,7 +201,7 @@ public final class StackAgent implements Agent, MessageHandler
 
     private int expireFragments()
     {
-        final int expired = reassembly.poll(now);
+        final int expired = reassembly.poll(now, icmp);
         for (int i = 0; i < expired; i++)
         {
             counters.drop(DropReason.IP_REASSEMBLY_TIMEOUT);

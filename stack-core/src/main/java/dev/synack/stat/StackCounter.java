@@ -30,6 +30,8 @@ public enum StackCounter
     ICMP_ECHO_REQUESTS_SENT("ICMP echo requests sent"),
     /** ICMP echo replies received for our pings. */
     ICMP_ECHO_REPLIES_RECEIVED("ICMP echo replies received"),
+    /** ICMP Time Exceeded sent for datagrams not reassembled in time (RFC 792 code 1). */
+    ICMP_TIME_EXCEEDED_SENT("ICMP time exceeded sent"),
     /** TCP segments accepted by validation. */
     TCP_SEGMENTS_IN("TCP segments in"),
     /** TCP segments sent. */

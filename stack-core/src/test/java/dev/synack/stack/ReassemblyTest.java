@@ -125,6 +125,45 @@ class ReassemblyTest
     }
 
     @Test
+    void aTimedOutDatagramWhoseFirstFragmentArrivedIsReportedWithTimeExceeded()
+    {
+        // RFC 792 / RFC 1122 §3.3.2: <-- ICMP type 11 code 1, quoting fragment zero's IP header and 8 data bytes
+        final byte[] first = fragment(request, 0, 504, true, 23);
+        feed(first);
+        clock.advance(30, TimeUnit.SECONDS);
+        stack.agent.doWork();
+        final List<byte[]> sent = drainTx();
+        assertEquals(1, sent.size());
+        final byte[] icmp = sent.get(0);
+        final UnsafeBuffer out = new UnsafeBuffer(icmp);
+        assertEquals(Frames.PEER_IP, out.getInt(IP + Ipv4Header.DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN));
+        assertEquals(Ipv4Header.PROTOCOL_ICMP, icmp[IP + Ipv4Header.PROTOCOL_OFFSET]);
+        assertEquals(11, icmp[L4] & 0xFF, "Time Exceeded");
+        assertEquals(1, icmp[L4 + 1] & 0xFF, "fragment reassembly time exceeded");
+        assertEquals(IcmpEcho.HEADER_LENGTH + 20 + 8, icmp.length - L4);
+        assertEquals(0, dev.synack.wire.Checksum.compute(out, L4, icmp.length - L4), "ICMP checksum verifies");
+        assertArrayEquals(Arrays.copyOfRange(first, IP, L4 + 8),
+            Arrays.copyOfRange(icmp, L4 + IcmpEcho.HEADER_LENGTH, icmp.length), "header + 8 bytes as sent");
+        assertEquals(1, stack.counters.get(StackCounter.ICMP_TIME_EXCEEDED_SENT));
+        assertEquals(1, stack.counters.get(DropReason.IP_REASSEMBLY_TIMEOUT));
+    }
+
+    @Test
+    void aTimedOutDatagramWithoutItsFirstFragmentOrQuotingAnIcmpErrorIsDroppedSilently()
+    {
+        // RFC 1122 §3.3.2: only when fragment zero is held; §3.2.2: never about an ICMP error message
+        feed(fragment(request, 504, 504, false, 25));
+        final byte[] error = request.clone();
+        error[L4] = 3; // destination unreachable: an error, not an echo
+        feed(fragment(error, 0, 504, true, 27));
+        clock.advance(30, TimeUnit.SECONDS);
+        stack.agent.doWork();
+        assertEquals(0, drainTx().size());
+        assertEquals(0, stack.counters.get(StackCounter.ICMP_TIME_EXCEEDED_SENT));
+        assertEquals(2, stack.counters.get(DropReason.IP_REASSEMBLY_TIMEOUT));
+    }
+
+    @Test
     void aFloodOfNeverCompletedFragmentsCannotLockOutAGenuineDatagram()
     {
         // 1,000 bogus first fragments, each a datagram of its own: they cycle through the 8 slots
