@@ -41,8 +41,6 @@ public final class TcpEngine implements TimerHandler
     private static final int REOPEN_ISS_GAP = 65537;
     /** Probes a FIN-WAIT-2 that heard nothing for finWait2Timeout sends, one RTO apart, before it gives up. */
     private static final int FIN_WAIT_2_PROBES = 3;
-    /** RFC 6298 §5.7: the RTO data starts with after the handshake's retransmission timer expired. */
-    private static final long RTO_AFTER_SYN_TIMEOUT_NS = 3_000_000_000L;
 
     private final IpOutput ip;
     private final StackCounters counters;
@@ -63,8 +61,6 @@ public final class TcpEngine implements TimerHandler
     private final long keepAliveIdleNs;
     private final long keepAliveIntervalNs;
     private final int keepAliveProbes;
-    private final long minRtoNs;
-    private final long maxRtoNs;
     private final int synRetries;
     private final int dataRetries;
     private final long delayedAckNs;
@@ -76,6 +72,7 @@ public final class TcpEngine implements TimerHandler
     static final int MIN_PATH_MTU = 552;
     private final Int2ObjectHashMap<Listener> listeners = new Int2ObjectHashMap<>();
     private final TimerWheel timers;
+    private final RttEstimator rtt;
     private final TimeWaitQueue timeWait;
     private final OutOfOrderRanges outOfOrder;
     private final OutOfOrderRanges sacked;
@@ -136,8 +133,6 @@ public final class TcpEngine implements TimerHandler
         this.keepAliveIdleNs = config.keepAliveIdleNs();
         this.keepAliveIntervalNs = config.keepAliveIntervalNs();
         this.keepAliveProbes = config.keepAliveProbes();
-        this.minRtoNs = config.minRtoNs();
-        this.maxRtoNs = config.maxRtoNs();
         this.synRetries = config.synRetries();
         this.dataRetries = config.dataRetries();
         this.delayedAckNs = config.delayedAckNs();
@@ -147,6 +142,7 @@ public final class TcpEngine implements TimerHandler
         table = new ConnectionTable(this, capacity);
         // One timer per connection at most, identified by its slot; deadlines are exact, the tick only bounds work.
         timers = new TimerWheel(capacity, Long.highestOneBit(Math.max(1024, config.timerTickNs())), now);
+        rtt = new RttEstimator(timers, initialRtoNs, config.minRtoNs(), config.maxRtoNs());
         timeWait = new TimeWaitQueue(2 * capacity);
         stateCounts[TcpState.CLOSED.ordinal()] = capacity;
         outOfOrder = new OutOfOrderRanges(capacity, config.outOfOrderSegments());
@@ -669,7 +665,7 @@ public final class TcpEngine implements TimerHandler
         if (has(TcpHeader.ACK))
         {
             c.sndUna = segAck;
-            sampleRtt(c);
+            rtt.sample(c, segAck, now);
             c.retries = 0;
             updateWindow(c, segWnd, segSeq, segAck);
             c.rtxDeadline = NO_DEADLINE;
@@ -1038,7 +1034,7 @@ public final class TcpEngine implements TimerHandler
     private void newAck(final TcpConnection c)
     {
         final int acked = segAck - c.sndUna;
-        sampleRtt(c);
+        rtt.sample(c, segAck, now);
         c.sndUna = segAck;
         sacked.dropBelow(c.slot, segAck);
         if (SeqNum.lt(c.highRxt, segAck))
@@ -1487,12 +1483,7 @@ public final class TcpEngine implements TimerHandler
         {
             c.cwnd = initialWindow(c);
         }
-        if (c.handshakeTimedOut && c.srttNs == 0 && initialRtoNs < RTO_AFTER_SYN_TIMEOUT_NS)
-        {
-            // RFC 6298 §5.7: the timer expired awaiting the ACK of our SYN (or SYN-ACK) and the handshake gave no RTT
-            // sample: data starts with an RTO of 3 s, not the 1 s that just proved too short.
-            c.rtoNs = Math.min(maxRtoNs, RTO_AFTER_SYN_TIMEOUT_NS);
-        }
+        rtt.established(c);
         keepAliveRestart(c);
         c.handler.onOpen(c);
     }
@@ -2277,7 +2268,7 @@ public final class TcpEngine implements TimerHandler
                 }
                 c.retries++;
                 c.handshakeTimedOut = true;
-                backoff(c);
+                rtt.backoff(c);
                 counters.increment(StackCounter.TCP_RETRANSMITS);
                 sendSyn(c, c.state == TcpState.SYN_SENT ? TcpHeader.SYN : TcpHeader.SYN | TcpHeader.ACK);
                 armRetransmit(c);
@@ -2321,7 +2312,7 @@ public final class TcpEngine implements TimerHandler
                 return;
             }
             c.probesOut++;
-            backoff(c);
+            rtt.backoff(c);
             if (c.sndUna != c.sndMax)
             {
                 // Sent before: resend its first byte (or the FIN alone, when only the FIN is unacknowledged).
@@ -2365,7 +2356,7 @@ public final class TcpEngine implements TimerHandler
         // RFC 2018 §8: after a timeout the receiver may have reneged; resend from SND.UNA without the blocks.
         sacked.clear(c.slot);
         c.highRxt = c.sndUna;
-        backoff(c);
+        rtt.backoff(c);
         c.sndNxt = c.sndUna;
         c.rtxDeadline = now + c.rtoNs;
     }
@@ -2385,41 +2376,9 @@ public final class TcpEngine implements TimerHandler
         finish(c, CloseReason.TIMEOUT, "retransmission limit reached");
     }
 
-    private void backoff(final TcpConnection c)
-    {
-        c.rtoNs = Math.min(c.rtoNs * 2, maxRtoNs); // RFC 6298 §5.5
-    }
-
     private void armRetransmit(final TcpConnection c)
     {
         c.rtxDeadline = now + c.rtoNs;
-    }
-
-    /** RFC 6298 §2: one sample per round trip, never from a retransmitted segment (Karn). */
-    private void sampleRtt(final TcpConnection c)
-    {
-        if (!c.rttTiming || SeqNum.lt(segAck, c.rttSeq))
-        {
-            return;
-        }
-        c.rttTiming = false;
-        rttSample(c, now - c.rttStartNs);
-    }
-
-    private void rttSample(final TcpConnection c, final long r)
-    {
-        if (c.srttNs == 0 && c.rttvarNs == 0)
-        {
-            c.srttNs = r;
-            c.rttvarNs = r / 2;
-        }
-        else
-        {
-            c.rttvarNs = (3 * c.rttvarNs + Math.abs(c.srttNs - r)) / 4;
-            c.srttNs = (7 * c.srttNs + r) / 8;
-        }
-        final long rto = c.srttNs + Math.max(timers.tickNs(), 4 * c.rttvarNs);
-        c.rtoNs = Math.max(minRtoNs, Math.min(maxRtoNs, rto));
     }
 
     /** Keeps the connection's single wheel timer at the earliest of its deadlines. */
