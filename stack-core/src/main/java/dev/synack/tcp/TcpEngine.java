@@ -3,7 +3,6 @@ package dev.synack.tcp;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
-import org.agrona.concurrent.UnsafeBuffer;
 
 import dev.synack.api.CloseReason;
 import dev.synack.api.TcpHandler;
@@ -32,7 +31,6 @@ public final class TcpEngine implements TimerHandler
     public static final int EPHEMERAL_FIRST = 49152;
     private static final int EPHEMERAL_COUNT = 65536 - EPHEMERAL_FIRST;
     private static final int DEFAULT_PEER_MSS = 536;
-    private static final int OPTIONS_SYN_MAX = 8;
     private static final long NO_DEADLINE = TcpConnection.NO_DEADLINE;
     private static final int ACK_CONTINUE = 0;
     private static final int ACK_DONE = 1;
@@ -46,7 +44,6 @@ public final class TcpEngine implements TimerHandler
     private final StackCounters counters;
     private final int localIp;
     private final int ourMss;
-    private final int sendSize;
     private final int receiveSize;
     private final int ourWindowShift;
     private final int listenBacklog;
@@ -76,13 +73,15 @@ public final class TcpEngine implements TimerHandler
     private final TimeWaitQueue timeWait;
     private final OutOfOrderRanges outOfOrder;
     private final OutOfOrderRanges sacked;
-    private final UnsafeBuffer slab;
+    private final TcpTime time;
+    private final ConnectionBuffers buffers;
+    private final ConnectionTimer timer;
+    private final SegmentOutput out;
     private final IsnGenerator isn;
     private final TcpHeader seg = new TcpHeader();
     private final int[] stateCounts = new int[TcpState.values().length];
     private StateListener stateListener;
     private LocalPortFilter localPortFilter;
-    private long now;
     private int nextEphemeral;
     /** Set while a SYN reopens a TIME-WAIT: the ISS the new incarnation takes instead of a fresh one. */
     private int reopenIss;
@@ -112,9 +111,8 @@ public final class TcpEngine implements TimerHandler
         this.ip = ip;
         this.counters = counters;
         this.localIp = config.ip();
-        this.now = now;
+        this.time = new TcpTime(now);
         this.ourMss = ip.maxPayload() - TcpHeader.MIN_HEADER_LENGTH;
-        this.sendSize = config.sendBufferSize();
         this.receiveSize = config.receiveBufferSize();
         int shift = 0;
         while ((receiveSize >>> shift) > 0xFFFF)
@@ -141,17 +139,18 @@ public final class TcpEngine implements TimerHandler
         final int capacity = config.maxConnections();
         table = new ConnectionTable(this, capacity);
         // One timer per connection at most, identified by its slot; deadlines are exact, the tick only bounds work.
-        timers = new TimerWheel(capacity, Long.highestOneBit(Math.max(1024, config.timerTickNs())), now);
+        timers = new TimerWheel(capacity, Long.highestOneBit(Math.max(1024, config.timerTickNs())), time.now);
         rtt = new RttEstimator(timers, initialRtoNs, config.minRtoNs(), config.maxRtoNs());
         timeWait = new TimeWaitQueue(2 * capacity);
         stateCounts[TcpState.CLOSED.ordinal()] = capacity;
         outOfOrder = new OutOfOrderRanges(capacity, config.outOfOrderSegments());
         // What the peer reported holding beyond SND.UNA (its SACK blocks): at most 4 per ACK, kept merged.
         sacked = new OutOfOrderRanges(capacity, 2 * TcpOptions.MAX_SACK_BLOCKS);
-        slab = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(capacity * (sendSize + receiveSize)));
+        buffers = new ConnectionBuffers(capacity, config.sendBufferSize(), receiveSize);
+        timer = new ConnectionTimer(timers, time);
+        out = new SegmentOutput(config, ip, counters, time, table, buffers, outOfOrder, timer, ourMss, ourWindowShift);
         isn = new IsnGenerator(config.isnSecret());
         nextEphemeral = EPHEMERAL_FIRST + (int)((config.isnSecret() >>> 17) & (EPHEMERAL_COUNT - 1));
-        corked = new int[2 * capacity]; // a slot freed and reused within one batch may be listed twice
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -240,9 +239,9 @@ public final class TcpEngine implements TimerHandler
         counters.increment(StackCounter.TCP_ACTIVE_OPENS);
         // RFC 9293 §3.10.1 OPEN in CLOSED: send <SEQ=ISS><CTL=SYN>, SND.UNA = ISS, SND.NXT = ISS + 1.
         state(c, TcpState.SYN_SENT, "active OPEN");
-        sendSyn(c, TcpHeader.SYN);
-        armRetransmit(c);
-        rearm(c);
+        out.sendSyn(c, TcpHeader.SYN);
+        timer.armRetransmit(c);
+        timer.rearm(c);
         return c.handle();
     }
 
@@ -326,6 +325,26 @@ public final class TcpEngine implements TimerHandler
         return timeWait.size();
     }
 
+    /**
+     * Starts a duty cycle's batch: from now until {@link #flushCorked()}, segments a connection would send (data
+     * the application sends from its callbacks, ACKs owed, window updates) wait so that they leave together.
+     * Called by the stack agent before it drains the rx ring.
+     */
+    public void cork()
+    {
+        out.cork();
+    }
+
+    /**
+     * Ends the batch begun by {@link #cork()}: sends what every connection touched in it has to send.
+     *
+     * @return connections flushed.
+     */
+    public int flushCorked()
+    {
+        return out.flushCorked();
+    }
+
     int send(final TcpConnection c, final DirectBuffer buffer, final int offset, final int length)
     {
         if (length < 0 || offset < 0 || offset + length > buffer.capacity())
@@ -337,47 +356,33 @@ public final class TcpEngine implements TimerHandler
         {
             return -1;
         }
-        final int accepted = Math.min(length, sendCapacity(c));
+        final int accepted = Math.min(length, buffers.sendCapacity(c));
         if (accepted < length)
         {
             c.wantWritable = true;
         }
         if (accepted > 0)
         {
-            final int base = c.slot * (sendSize + receiveSize);
-            final int mask = sendSize - 1;
-            final int pos = (c.sndBufEnd - c.iss - 1) & mask;
-            final int first = Math.min(accepted, sendSize - pos);
-            slab.putBytes(base + pos, buffer, offset, first);
-            if (first < accepted)
-            {
-                slab.putBytes(base, buffer, offset + first, accepted - first);
-            }
+            buffers.queue(c, buffer, offset, accepted);
             c.sndBufEnd += accepted;
-            output(c);
+            out.output(c);
         }
         return accepted;
     }
 
     int sendQueued(final TcpConnection c)
     {
-        // The SYN occupies ISS, not the buffer: until it is acknowledged the first data byte is ISS + 1. (Not
-        // SeqNum.max: 2 GiB into a connection SND.UNA is "before" ISS + 1 in modular order.)
-        final int queued = c.sndBufEnd - (c.sndUna == c.iss ? c.iss + 1 : c.sndUna);
-        return Math.max(0, queued);
+        return buffers.sendQueued(c);
     }
 
     int sendCapacity(final TcpConnection c)
     {
-        return sendSize - sendQueued(c);
+        return buffers.sendCapacity(c);
     }
 
     int receiveWindow(final TcpConnection c)
     {
-        // A scaled window field keeps the edge already offered by rounding up, up to 2^shift - 1 bytes past it
-        // (RFC 7323 §2.3): leave that much of the ring free, so whatever we offer we can also hold.
-        final int cap = Math.min(c.rcvLimit, receiveSize - ((1 << c.rcvShift) - 1));
-        return Math.max(0, cap - (c.rcvNxt - c.readSeq));
+        return buffers.receiveWindow(c);
     }
 
     void receiveBufferLimit(final TcpConnection c, final int bytes)
@@ -414,7 +419,7 @@ public final class TcpEngine implements TimerHandler
             default:
                 return;
         }
-        output(c);
+        out.output(c);
     }
 
     void abort(final TcpConnection c)
@@ -422,7 +427,7 @@ public final class TcpEngine implements TimerHandler
         // RFC 9293 §3.10.5: ABORT in synchronized states (and SYN-RECEIVED) sends <SEQ=SND.NXT><CTL=RST>.
         if (c.state != TcpState.CLOSED && c.state != TcpState.SYN_SENT && c.state != TcpState.TIME_WAIT)
         {
-            sendRst(c.remoteIp, c.remotePort, c.localPort, c.sndNxt, 0, TcpHeader.RST);
+            out.sendRst(c.remoteIp, c.remotePort, c.localPort, c.sndNxt, 0, TcpHeader.RST);
         }
         if (c.state != TcpState.CLOSED)
         {
@@ -438,7 +443,7 @@ public final class TcpEngine implements TimerHandler
         }
         c.readingPaused = false;
         final int gen = c.generation;
-        deliverStored(c);
+        buffers.deliverStored(c);
         if (c.state == TcpState.CLOSED || c.generation != gen)
         {
             return;
@@ -448,12 +453,12 @@ public final class TcpEngine implements TimerHandler
         // at a zero window. Anything less would reach the peer as a duplicate ACK. Data the application sent
         // from onData goes out now, carrying the window in any case.
         final int advertised = c.rcvAdv - c.rcvNxt;
-        final int grown = c.rcvNxt + receiveWindow(c) - c.rcvAdv;
+        final int grown = c.rcvNxt + buffers.receiveWindow(c) - c.rcvAdv;
         if (grown > 0 && (advertised <= 0 || grown >= Math.min(c.rcvLimit / 2, ourMss)))
         {
             c.ackNow = true;
         }
-        output(c);
+        out.output(c);
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -473,7 +478,7 @@ public final class TcpEngine implements TimerHandler
     public DropReason onSegment(
         final MutableDirectBuffer buffer, final int offset, final int length, final int sourceIp, final long now)
     {
-        this.now = now;
+        time.now = now;
         final DropReason reason = seg.wrapChecked(buffer, offset, length, sourceIp, localIp);
         if (reason != DropReason.NONE)
         {
@@ -531,7 +536,7 @@ public final class TcpEngine implements TimerHandler
         final DropReason result = synchronizedArrival(c);
         if (!gone(c))
         {
-            output(c);
+            out.output(c);
         }
         return result;
     }
@@ -574,11 +579,11 @@ public final class TcpEngine implements TimerHandler
         }
         if (has(TcpHeader.ACK))
         {
-            sendRst(remoteIp, remotePort, localPort, segAck, 0, TcpHeader.RST);
+            out.sendRst(remoteIp, remotePort, localPort, segAck, 0, TcpHeader.RST);
         }
         else
         {
-            sendRst(remoteIp, remotePort, localPort, 0, segSeq + segLen, TcpHeader.RST | TcpHeader.ACK);
+            out.sendRst(remoteIp, remotePort, localPort, 0, segSeq + segLen, TcpHeader.RST | TcpHeader.ACK);
         }
         return DropReason.NONE;
     }
@@ -593,7 +598,7 @@ public final class TcpEngine implements TimerHandler
         if (has(TcpHeader.ACK))
         {
             // An ACK to a listener (a stale or forged handshake completion): <SEQ=SEG.ACK><CTL=RST>.
-            sendRst(remoteIp, remotePort, listener.port, segAck, 0, TcpHeader.RST);
+            out.sendRst(remoteIp, remotePort, listener.port, segAck, 0, TcpHeader.RST);
             return DropReason.NONE;
         }
         if (!has(TcpHeader.SYN))
@@ -607,7 +612,7 @@ public final class TcpEngine implements TimerHandler
             counters.increment(StackCounter.TCP_TABLE_FULL);
             if (rstOnFullTable)
             {
-                sendRst(remoteIp, remotePort, listener.port, 0, segSeq + segLen, TcpHeader.RST | TcpHeader.ACK);
+                out.sendRst(remoteIp, remotePort, listener.port, 0, segSeq + segLen, TcpHeader.RST | TcpHeader.ACK);
             }
             return DropReason.NONE;
         }
@@ -624,9 +629,9 @@ public final class TcpEngine implements TimerHandler
         c.sndWl1 = segSeq;
         c.sndWl2 = c.iss;
         state(c, TcpState.SYN_RECEIVED, "SYN in LISTEN");
-        sendSyn(c, TcpHeader.SYN | TcpHeader.ACK);
-        armRetransmit(c);
-        rearm(c);
+        out.sendSyn(c, TcpHeader.SYN | TcpHeader.ACK);
+        timer.armRetransmit(c);
+        timer.rearm(c);
         return DropReason.NONE;
     }
 
@@ -639,7 +644,7 @@ public final class TcpEngine implements TimerHandler
             // An ACK for something we never sent (e.g. an old duplicate's SYN-ACK, §3.5): <SEQ=SEG.ACK><CTL=RST>.
             if (!has(TcpHeader.RST))
             {
-                sendRst(c.remoteIp, c.remotePort, c.localPort, segAck, 0, TcpHeader.RST);
+                out.sendRst(c.remoteIp, c.remotePort, c.localPort, segAck, 0, TcpHeader.RST);
             }
             return DropReason.TCP_UNACCEPTABLE;
         }
@@ -665,7 +670,7 @@ public final class TcpEngine implements TimerHandler
         if (has(TcpHeader.ACK))
         {
             c.sndUna = segAck;
-            rtt.sample(c, segAck, now);
+            rtt.sample(c, segAck, time.now);
             c.retries = 0;
             updateWindow(c, segWnd, segSeq, segAck);
             c.rtxDeadline = NO_DEADLINE;
@@ -680,12 +685,12 @@ public final class TcpEngine implements TimerHandler
             c.sndWnd = segWnd;
             c.sndWl1 = segSeq;
             state(c, TcpState.SYN_RECEIVED, "SYN in SYN-SENT: simultaneous open");
-            sendSyn(c, TcpHeader.SYN | TcpHeader.ACK);
-            armRetransmit(c);
+            out.sendSyn(c, TcpHeader.SYN | TcpHeader.ACK);
+            timer.armRetransmit(c);
         }
         if (!gone(c))
         {
-            output(c);
+            out.output(c);
         }
         return DropReason.NONE;
     }
@@ -694,7 +699,7 @@ public final class TcpEngine implements TimerHandler
     private DropReason synchronizedArrival(final TcpConnection c)
     {
         // Any segment on the 4-tuple, acceptable or not, shows the peer is not silent (the FIN-WAIT-2 timeout).
-        c.lastHeardNs = now;
+        c.lastHeardNs = time.now;
         // RFC 7323 §3.2: once both SYNs carried timestamps, every segment but a RST carries them; one that does not
         // is dropped silently (a RST is judged by the usual rules).
         if (c.timestamps && !seg.options().hasTimestamps() && !has(TcpHeader.RST))
@@ -713,7 +718,7 @@ public final class TcpEngine implements TimerHandler
         if (c.state == TcpState.SYN_RECEIVED && has(TcpHeader.SYN) && !has(TcpHeader.ACK | TcpHeader.RST)
             && segSeq == c.irs)
         {
-            sendSyn(c, TcpHeader.SYN | TcpHeader.ACK);
+            out.sendSyn(c, TcpHeader.SYN | TcpHeader.ACK);
             // RFC 6298 §3 (Karn): the SYN-ACK went out twice, so the ACK that completes the handshake may answer
             // either; it gives no RTT sample.
             c.rttTiming = false;
@@ -742,7 +747,7 @@ public final class TcpEngine implements TimerHandler
         }
 
         // First: check the sequence number.
-        final int window = SeqNum.max(c.rcvAdv, c.rcvNxt + receiveWindow(c)) - c.rcvNxt;
+        final int window = SeqNum.max(c.rcvAdv, c.rcvNxt + buffers.receiveWindow(c)) - c.rcvNxt;
         if (!acceptable(c, window))
         {
             if (window == 0 && segSeq == c.rcvNxt)
@@ -768,7 +773,7 @@ public final class TcpEngine implements TimerHandler
         // RFC 5961 §3.2 judges a RST by the sequence number it was sent with, before trimming moves it.
         final int rstSeq = segSeq;
         trimToWindow(c, window);
-        keepAliveRestart(c);
+        timer.keepAliveRestart(c);
 
         // Second: the RST bit (RFC 5961 §3.2: only an exact RCV.NXT match resets; others get a challenge ACK).
         if (has(TcpHeader.RST))
@@ -848,7 +853,7 @@ public final class TcpEngine implements TimerHandler
             else
             {
                 // Not an ACK of our SYN (§3.5 old duplicate handling): <SEQ=SEG.ACK><CTL=RST>.
-                sendRst(c.remoteIp, c.remotePort, c.localPort, segAck, 0, TcpHeader.RST);
+                out.sendRst(c.remoteIp, c.remotePort, c.localPort, segAck, 0, TcpHeader.RST);
                 return DropReason.TCP_UNACCEPTABLE;
             }
         }
@@ -864,7 +869,7 @@ public final class TcpEngine implements TimerHandler
 
         // RFC 9293 §3.10.7.4 steps 7 and 8 — in CLOSE-WAIT, CLOSING, LAST-ACK and TIME-WAIT the peer's FIN came
         // already: text and a further FIN are ignored; RCV.NXT and the FIN's place stay where the first FIN put them.
-        if (finReceived(c))
+        if (ConnectionBuffers.finReceived(c))
         {
             return dataLength > 0 || segFin ? DropReason.TCP_AFTER_FIN : DropReason.NONE;
         }
@@ -880,7 +885,7 @@ public final class TcpEngine implements TimerHandler
         }
 
         // Eighth: the FIN bit (a FIN received while processing the text, from beyond a hole, moved the state on).
-        if (segFin && !finReceived(c))
+        if (segFin && !ConnectionBuffers.finReceived(c))
         {
             final int finSeq = segSeq + dataLength;
             if (finSeq == c.rcvNxt)
@@ -989,7 +994,7 @@ public final class TcpEngine implements TimerHandler
             if (c.persist && scaledWindow != 0)
             {
                 c.persist = false;
-                c.rtxDeadline = c.sndUna == c.sndMax ? NO_DEADLINE : now + c.rtoNs;
+                c.rtxDeadline = c.sndUna == c.sndMax ? NO_DEADLINE : time.now + c.rtoNs;
             }
         }
         notifyWritable(c);
@@ -1005,7 +1010,7 @@ public final class TcpEngine implements TimerHandler
                 {
                     state(c, TcpState.FIN_WAIT_2, "ACK of FIN in FIN-WAIT-1");
                     // The idle timer now bounds FIN-WAIT-2: a peer that never sends its FIN cannot hold the slot.
-                    c.keepAliveDeadline = finWait2TimeoutNs > 0 ? now + finWait2TimeoutNs : NO_DEADLINE;
+                    c.keepAliveDeadline = finWait2TimeoutNs > 0 ? time.now + finWait2TimeoutNs : NO_DEADLINE;
                 }
                 break;
             case CLOSING:
@@ -1034,7 +1039,7 @@ public final class TcpEngine implements TimerHandler
     private void newAck(final TcpConnection c)
     {
         final int acked = segAck - c.sndUna;
-        rtt.sample(c, segAck, now);
+        rtt.sample(c, segAck, time.now);
         c.sndUna = segAck;
         sacked.dropBelow(c.slot, segAck);
         if (SeqNum.lt(c.highRxt, segAck))
@@ -1086,7 +1091,7 @@ public final class TcpEngine implements TimerHandler
         }
         // RFC 6298 §5.2/5.3: all data acknowledged stops the timer; otherwise restart it.
         c.persist = false;
-        c.rtxDeadline = c.sndUna == c.sndMax ? NO_DEADLINE : now + c.rtoNs;
+        c.rtxDeadline = c.sndUna == c.sndMax ? NO_DEADLINE : time.now + c.rtoNs;
     }
 
     /**
@@ -1096,7 +1101,7 @@ public final class TcpEngine implements TimerHandler
      */
     private void notifyWritable(final TcpConnection c)
     {
-        if (c.wantWritable && sendCapacity(c) > 0 && c.handler != null)
+        if (c.wantWritable && buffers.sendCapacity(c) > 0 && c.handler != null)
         {
             c.wantWritable = false;
             c.handler.onWritable(c);
@@ -1145,6 +1150,102 @@ public final class TcpEngine implements TimerHandler
         }
     }
 
+    /** RFC 2018 §3: the peer's blocks of data it holds beyond SEG.ACK, kept when they lie in what we sent. */
+    private void takeSackBlocks(final TcpConnection c)
+    {
+        final TcpOptions options = seg.options();
+        for (int b = 0, n = options.sackBlockCount(); b < n; b++)
+        {
+            final int left = options.sackLeft(b);
+            final int right = options.sackRight(b);
+            if (SeqNum.lt(left, right) && SeqNum.lt(c.sndUna, right) && SeqNum.le(right, c.sndMax)
+                && SeqNum.le(c.sndUna, left))
+            {
+                sacked.add(c.slot, left, right);
+            }
+        }
+    }
+
+    /**
+     * Resends the first segment of the first hole at or past HighRxt that the peer has not reported holding
+     * (RFC 6675 §4 NextSeg, rule 1, simplified: one segment per call, never past SND.MAX).
+     */
+    private void retransmitNextHole(final TcpConnection c)
+    {
+        final int slot = c.slot;
+        int from = SeqNum.max(c.highRxt, c.sndUna);
+        int limit = c.sndMax;
+        for (int i = 0, n = sacked.count(slot); i < n; i++)
+        {
+            final int start = sacked.start(slot, i);
+            final int end = sacked.end(slot, i);
+            if (SeqNum.le(end, from))
+            {
+                continue;
+            }
+            if (SeqNum.le(start, from))
+            {
+                from = end; // inside a block the peer holds: the hole starts after it
+                continue;
+            }
+            limit = start;
+            break;
+        }
+        // Data only: a FIN alone (no hole in the data) is the retransmission timer's to resend.
+        final int dataEnd = SeqNum.min(limit, c.sndBufEnd);
+        if (SeqNum.ge(from, dataEnd) || SeqNum.ge(from, c.sndMax) || !lost(c, from))
+        {
+            return;
+        }
+        final int length = Math.min(dataEnd - from, c.sndMss);
+        counters.increment(StackCounter.TCP_RETRANSMITS);
+        c.rttTiming = false;
+        out.writeSegment(c, from, TcpHeader.ACK, length);
+        c.highRxt = from + length;
+    }
+
+    /**
+     * RFC 6675 §4 IsLost: a hole counts as lost once the peer holds more than (DupThresh - 1) × SMSS bytes, or
+     * DupThresh separate blocks, above it; less could still be reordering, and resending it would be spurious.
+     */
+    private boolean lost(final TcpConnection c, final int seq)
+    {
+        final int slot = c.slot;
+        long above = 0;
+        int blocks = 0;
+        for (int i = 0, n = sacked.count(slot); i < n; i++)
+        {
+            final int end = sacked.end(slot, i);
+            if (SeqNum.gt(end, seq))
+            {
+                above += (end - SeqNum.max(sacked.start(slot, i), seq)) & 0xFFFF_FFFFL;
+                blocks++;
+            }
+        }
+        return blocks >= 3 || above > 2L * c.sndMss;
+    }
+
+    private void retransmitFirst(final TcpConnection c)
+    {
+        // Only what was sent: bytes queued past SND.MAX are new data, and sending them here without moving SND.MAX
+        // would let the peer acknowledge "unsent" data, which RFC 5961 §5.2 then makes us drop.
+        final int unacked = (c.finSent ? c.finSeq : c.sndMax) - c.sndUna;
+        if (unacked > 0)
+        {
+            final int length = Math.min(unacked, c.sndMss);
+            final int flags = TcpHeader.ACK | (length == unacked && c.finSent ? TcpHeader.FIN : 0);
+            counters.increment(StackCounter.TCP_RETRANSMITS);
+            c.rttTiming = false;
+            out.writeSegment(c, c.sndUna, flags, length);
+            c.highRxt = c.sndUna + length; // what SACK recovery resends next starts past this
+        }
+        else if (c.finSent && c.sndUna == c.finSeq)
+        {
+            counters.increment(StackCounter.TCP_RETRANSMITS);
+            out.writeSegment(c, c.finSeq, TcpHeader.FIN | TcpHeader.ACK, 0);
+        }
+    }
+
     private void receiveText(final TcpConnection c)
     {
         final int end = segSeq + dataLength;
@@ -1159,7 +1260,7 @@ public final class TcpEngine implements TimerHandler
             }
             else if (c.ackDeadline == NO_DEADLINE)
             {
-                c.ackDeadline = now + delayedAckNs;
+                c.ackDeadline = time.now + delayedAckNs;
             }
             if (!c.readingPaused && c.readSeq == c.rcvNxt)
             {
@@ -1181,7 +1282,7 @@ public final class TcpEngine implements TimerHandler
                     final int kept = Math.min(c.keepUnread, dataLength);
                     c.keepUnread = 0;
                     final int at = dataOffset + dataLength - kept;
-                    storeBytes(c, end - kept, segBuffer, at, kept);
+                    buffers.storeBytes(c, end - kept, segBuffer, at, kept);
                     c.readSeq = end - kept;
                     c.readingPaused = true;
                 }
@@ -1200,7 +1301,7 @@ public final class TcpEngine implements TimerHandler
                     c.ackNow = true; // RFC 5681 §4.2: ACK at once when a hole is filled.
                 }
             }
-            deliverStored(c);
+            buffers.deliverStored(c);
             if (c.state == TcpState.CLOSED)
             {
                 return;
@@ -1225,71 +1326,7 @@ public final class TcpEngine implements TimerHandler
 
     private void storeText(final TcpConnection c)
     {
-        storeBytes(c, segSeq, segBuffer, dataOffset, dataLength);
-    }
-
-    private void storeBytes(
-        final TcpConnection c, final int seq, final DirectBuffer source, final int offset, final int length)
-    {
-        final int base = c.slot * (sendSize + receiveSize) + sendSize;
-        final int pos = (seq - c.irs - 1) & (receiveSize - 1);
-        final int first = Math.min(length, receiveSize - pos);
-        slab.putBytes(base + pos, source, offset, first);
-        if (first < length)
-        {
-            slab.putBytes(base, source, offset + first, length - first);
-        }
-    }
-
-    /** Hands the application the in-order bytes held in the receive ring, in at most two pieces. */
-    private void deliverStored(final TcpConnection c)
-    {
-        final int gen = c.generation;
-        while ((!c.readingPaused || c.finalDelivery) && c.readSeq != dataEnd(c) && c.generation == gen
-            && c.state != TcpState.CLOSED)
-        {
-            final int base = c.slot * (sendSize + receiveSize) + sendSize;
-            final int pos = (c.readSeq - c.irs - 1) & (receiveSize - 1);
-            final int length = Math.min(dataEnd(c) - c.readSeq, receiveSize - pos);
-            final int from = c.readSeq;
-            c.delivering = true;
-            c.handler.onData(c, slab, base + pos, length);
-            c.delivering = false;
-            if (c.generation != gen || c.state == TcpState.CLOSED)
-            {
-                break;
-            }
-            // As above: the bytes count as read only once onData has returned without keeping them.
-            c.readSeq = from + length;
-            if (c.finalDelivery)
-            {
-                c.keepUnread = 0;
-            }
-            else if (c.keepUnread > 0)
-            {
-                // The bytes are still in the ring: just step back and pause.
-                c.readSeq -= Math.min(c.keepUnread, length);
-                c.keepUnread = 0;
-                c.readingPaused = true;
-            }
-        }
-        if (c.peerClosedPending && c.readSeq == c.peerFinSeq && c.generation == gen && c.handler != null)
-        {
-            c.peerClosedPending = false;
-            c.handler.onPeerClosed(c);
-        }
-    }
-
-    /** The sequence number after the last in-order data byte: RCV.NXT, less one once the FIN is in. */
-    private static int dataEnd(final TcpConnection c)
-    {
-        return finReceived(c) ? c.peerFinSeq : c.rcvNxt;
-    }
-
-    private static boolean finReceived(final TcpConnection c)
-    {
-        final TcpState s = c.state;
-        return s == TcpState.CLOSE_WAIT || s == TcpState.CLOSING || s == TcpState.LAST_ACK || s == TcpState.TIME_WAIT;
+        buffers.storeBytes(c, segSeq, segBuffer, dataOffset, dataLength);
     }
 
     /** §3.10.7.4 eighth step. */
@@ -1346,12 +1383,12 @@ public final class TcpEngine implements TimerHandler
      */
     private void invalidAck(final TcpConnection c)
     {
-        if ((segLen == 0 || has(TcpHeader.SYN)) && now - c.lastInvalidAckNs < invalidAckIntervalNs)
+        if ((segLen == 0 || has(TcpHeader.SYN)) && time.now - c.lastInvalidAckNs < invalidAckIntervalNs)
         {
             counters.increment(StackCounter.TCP_INVALID_ACKS_SUPPRESSED);
             return;
         }
-        c.lastInvalidAckNs = now;
+        c.lastInvalidAckNs = time.now;
         c.ackNow = true;
     }
 
@@ -1361,9 +1398,9 @@ public final class TcpEngine implements TimerHandler
         // an ACK amplifier. Per connection, not stack-wide: a shared counter is the CVE-2016-5696 side channel (an
         // off-path attacker counts the challenge ACKs on its own connection to learn what a spoofed segment on
         // another one did).
-        if (now - c.challengeWindowStart >= 1_000_000_000L)
+        if (time.now - c.challengeWindowStart >= 1_000_000_000L)
         {
-            c.challengeWindowStart = now;
+            c.challengeWindowStart = time.now;
             c.challengeAcks = 0;
         }
         if (c.challengeAcks >= challengeAckLimit)
@@ -1385,7 +1422,7 @@ public final class TcpEngine implements TimerHandler
         c.handler = handler;
         c.listener = listener;
         c.passive = listener != null;
-        c.iss = reopenIssSet ? reopenIss : isn.isn(localIp, c.localPort, c.remoteIp, c.remotePort, now);
+        c.iss = reopenIssSet ? reopenIss : isn.isn(localIp, c.localPort, c.remoteIp, c.remotePort, time.now);
         c.sndUna = c.iss;
         c.sndNxt = c.iss + 1;
         c.sndMax = c.sndNxt;
@@ -1402,9 +1439,9 @@ public final class TcpEngine implements TimerHandler
         // one incarnation of a 4-tuple to the next (a peer holding TIME-WAIT judges our new SYN by PAWS, RFC 6191).
         c.tsOffset = isn.tsOffset(localIp, c.remoteIp);
         c.lastAckSent = 0;
-        c.challengeWindowStart = now;
+        c.challengeWindowStart = time.now;
         c.challengeAcks = 0;
-        c.lastInvalidAckNs = now - invalidAckIntervalNs;
+        c.lastInvalidAckNs = time.now - invalidAckIntervalNs;
         c.rcvLimit = receiveSize;
         c.readingPaused = false;
         c.keepUnread = 0;
@@ -1484,7 +1521,7 @@ public final class TcpEngine implements TimerHandler
             c.cwnd = initialWindow(c);
         }
         rtt.established(c);
-        keepAliveRestart(c);
+        timer.keepAliveRestart(c);
         c.handler.onOpen(c);
     }
 
@@ -1501,26 +1538,9 @@ public final class TcpEngine implements TimerHandler
         c.keepAliveDeadline = NO_DEADLINE;
         if (c.state == TcpState.ESTABLISHED || c.state == TcpState.CLOSE_WAIT)
         {
-            keepAliveRestart(c);
+            timer.keepAliveRestart(c);
         }
-        rearm(c);
-    }
-
-    /**
-     * RFC 1122 §4.2.3.6: the idle time before a probe restarts with every segment from the peer. Only the time is
-     * noted here; the timer is moved when it fires (no wheel churn per segment).
-     */
-    private void keepAliveRestart(final TcpConnection c)
-    {
-        c.lastHeardNs = now;
-        if (c.keepAliveIdleNs > 0)
-        {
-            c.keepAliveSent = 0;
-            if (c.keepAliveDeadline == NO_DEADLINE)
-            {
-                c.keepAliveDeadline = now + c.keepAliveIdleNs;
-            }
-        }
+        timer.rearm(c);
     }
 
     private void keepAliveTimeout(final TcpConnection c)
@@ -1534,7 +1554,7 @@ public final class TcpEngine implements TimerHandler
         {
             return;
         }
-        if (c.keepAliveSent == 0 && now - c.lastHeardNs < c.keepAliveIdleNs)
+        if (c.keepAliveSent == 0 && time.now - c.lastHeardNs < c.keepAliveIdleNs)
         {
             c.keepAliveDeadline = c.lastHeardNs + c.keepAliveIdleNs; // heard from the peer since: not idle yet
             return;
@@ -1543,21 +1563,21 @@ public final class TcpEngine implements TimerHandler
         {
             // Data in flight or waiting: the retransmission timer already watches the peer (RFC 1122: probes
             // only on an idle connection).
-            c.keepAliveDeadline = now + c.keepAliveIdleNs;
+            c.keepAliveDeadline = time.now + c.keepAliveIdleNs;
             return;
         }
         if (c.keepAliveSent >= c.keepAliveProbes)
         {
             counters.increment(StackCounter.TCP_KEEPALIVE_TIMEOUTS);
-            sendRst(c.remoteIp, c.remotePort, c.localPort, c.sndNxt, 0, TcpHeader.RST);
+            out.sendRst(c.remoteIp, c.remotePort, c.localPort, c.sndNxt, 0, TcpHeader.RST);
             finish(c, CloseReason.TIMEOUT, "keep-alive: no answer to the probes");
             return;
         }
         // RFC 9293 §3.8.4: <SEQ=SND.UNA-1><ACK=RCV.NXT><CTL=ACK>, outside the peer's window, so it must answer.
         c.keepAliveSent++;
         counters.increment(StackCounter.TCP_KEEPALIVE_PROBES);
-        writeSegment(c, c.sndUna - 1, TcpHeader.ACK, 0);
-        c.keepAliveDeadline = now + c.keepAliveIntervalNs;
+        out.writeSegment(c, c.sndUna - 1, TcpHeader.ACK, 0);
+        c.keepAliveDeadline = time.now + c.keepAliveIntervalNs;
     }
 
     /**
@@ -1570,17 +1590,17 @@ public final class TcpEngine implements TimerHandler
         {
             return;
         }
-        if (now - c.lastHeardNs < finWait2TimeoutNs)
+        if (time.now - c.lastHeardNs < finWait2TimeoutNs)
         {
             c.keepAliveSent = 0;
             c.keepAliveDeadline = c.lastHeardNs + finWait2TimeoutNs; // heard from the peer since: wait on
             return;
         }
-        if (c.readingPaused || receiveWindow(c) == 0)
+        if (c.readingPaused || buffers.receiveWindow(c) == 0)
         {
             // The silence is ours: the application is not reading and the peer only probes our shut window, its
             // probes backing off past the timeout. Not a silent peer: wait on.
-            c.keepAliveDeadline = now + finWait2TimeoutNs;
+            c.keepAliveDeadline = time.now + finWait2TimeoutNs;
             return;
         }
         if (c.keepAliveSent < FIN_WAIT_2_PROBES)
@@ -1589,18 +1609,18 @@ public final class TcpEngine implements TimerHandler
             // window it believes shut (our update lost; seen under loss). Probe as keep-alive does (RFC 9293
             // §3.8.4: <SEQ=SND.UNA-1><ACK=RCV.NXT>, carrying our window) before giving up: a live peer answers.
             c.keepAliveSent++;
-            writeSegment(c, c.sndUna - 1, TcpHeader.ACK, 0);
-            c.keepAliveDeadline = now + c.rtoNs;
+            out.writeSegment(c, c.sndUna - 1, TcpHeader.ACK, 0);
+            c.keepAliveDeadline = time.now + c.rtoNs;
             return;
         }
         counters.increment(StackCounter.TCP_FIN_WAIT_2_TIMEOUTS);
-        sendRst(c.remoteIp, c.remotePort, c.localPort, c.sndNxt, 0, TcpHeader.RST);
+        out.sendRst(c.remoteIp, c.remotePort, c.localPort, c.sndNxt, 0, TcpHeader.RST);
         finish(c, CloseReason.TIMEOUT, "FIN-WAIT-2 timeout: the peer's FIN never came");
     }
 
     private void enterTimeWait(final TcpConnection c, final String reason)
     {
-        final long deadline = now + twoMslNs;
+        final long deadline = time.now + twoMslNs;
         if (c.state == TcpState.TIME_WAIT)
         {
             // RFC 9293 §3.6.1: a retransmitted FIN restarts 2MSL. The connection keeps its one queue entry: the later
@@ -1609,7 +1629,7 @@ public final class TcpEngine implements TimerHandler
             c.timeWaitDeadline = deadline;
             if (c.timeWaitOnWheel)
             {
-                rearm(c);
+                timer.rearm(c);
             }
             return;
         }
@@ -1618,7 +1638,7 @@ public final class TcpEngine implements TimerHandler
             // One entry per connection in TIME-WAIT, 2 × capacity in all: only entries left by TIME-WAITs that ended
             // early (reset, evicted, reopened) and were followed by many more can fill it. Free at once.
             state(c, TcpState.TIME_WAIT, reason);
-            sendAck(c);
+            out.sendAck(c);
             if (handOverUnread(c))
             {
                 finish(c, CloseReason.NORMAL, "TIME-WAIT queue full");
@@ -1631,7 +1651,7 @@ public final class TcpEngine implements TimerHandler
         c.keepAliveDeadline = NO_DEADLINE;
         state(c, TcpState.TIME_WAIT, reason);
         counters.add(StackCounter.TCP_TIME_WAIT, 1);
-        rearm(c);
+        timer.rearm(c);
         if (handOverUnread(c))
         {
             notifyClosed(c, CloseReason.NORMAL);
@@ -1647,14 +1667,14 @@ public final class TcpEngine implements TimerHandler
      */
     private boolean handOverUnread(final TcpConnection c)
     {
-        if (c.handler == null || (c.readSeq == dataEnd(c) && !c.peerClosedPending))
+        if (c.handler == null || (c.readSeq == ConnectionBuffers.dataEnd(c) && !c.peerClosedPending))
         {
             return true;
         }
         final int gen = c.generation;
         c.readingPaused = false;
         c.finalDelivery = true;
-        deliverStored(c);
+        buffers.deliverStored(c);
         c.finalDelivery = false;
         return c.generation == gen && c.state != TcpState.CLOSED;
     }
@@ -1703,7 +1723,7 @@ public final class TcpEngine implements TimerHandler
         c.timeWaitDeadline = NO_DEADLINE;
         c.timeWaitOnWheel = false;
         c.keepAliveDeadline = NO_DEADLINE;
-        rearm(c);
+        timer.rearm(c);
         c.handler = null;
         outOfOrder.clear(c.slot);
         counters.add(StackCounter.TCP_CONNECTIONS, -1);
@@ -1732,445 +1752,6 @@ public final class TcpEngine implements TimerHandler
     }
 
     // ------------------------------------------------------------------------------------------------
-    // Output
-    // ------------------------------------------------------------------------------------------------
-
-    // Autocorking, as Linux's tcp_autocorking: while the stack drains a batch of received frames, output is only
-    // noted per connection; flushCorked() then sends each connection's data as full segments (and one ACK for
-    // the whole batch) once the batch is done. Sends made outside a duty cycle leave at once, so a lone
-    // request waits for nothing.
-    private boolean corking;
-    private final int[] corked;
-    private int corkedCount;
-
-    /**
-     * Starts a duty cycle's batch: from now until {@link #flushCorked()}, segments a connection would send (data
-     * the application sends from its callbacks, ACKs owed, window updates) wait so that they leave together.
-     * Called by the stack agent before it drains the rx ring.
-     */
-    public void cork()
-    {
-        corking = true;
-    }
-
-    /**
-     * Ends the batch begun by {@link #cork()}: sends what every connection touched in it has to send.
-     *
-     * @return connections flushed.
-     */
-    public int flushCorked()
-    {
-        corking = false;
-        final int count = corkedCount;
-        for (int i = 0; i < count; i++)
-        {
-            final TcpConnection c = table.slot(corked[i]);
-            if (c.corked)
-            {
-                c.corked = false;
-                output(c);
-            }
-        }
-        corkedCount = 0;
-        return count;
-    }
-
-    /** Sends what the windows allow, then a bare ACK if one is still owed. */
-    private void output(final TcpConnection c)
-    {
-        if (c.delivering)
-        {
-            return; // the caller of onData outputs once the callback has returned and READ.SEQ is settled
-        }
-        if (corking)
-        {
-            if (!c.corked)
-            {
-                if (corkedCount == corked.length)
-                {
-                    flushCorked(); // cannot happen with 2 × capacity entries unless slots churn; stay correct
-                    corking = true;
-                }
-                c.corked = true;
-                corked[corkedCount++] = c.slot;
-            }
-            return;
-        }
-        final TcpState s = c.state;
-        final boolean canSendData = s == TcpState.ESTABLISHED || s == TcpState.CLOSE_WAIT
-            || s == TcpState.FIN_WAIT_1 || s == TcpState.CLOSING || s == TcpState.LAST_ACK;
-        while (canSendData)
-        {
-            final int unsent = c.sndBufEnd - c.sndNxt;
-            if (unsent > 0)
-            {
-                final long windowEdge = Math.min(c.sndWnd, c.cwnd);
-                final long usable = windowEdge - ((c.sndNxt - c.sndUna) & 0xFFFF_FFFFL);
-                int length = (int)Math.min(Math.min(unsent, c.sndMss), Math.max(0, usable));
-                if (length <= 0)
-                {
-                    if (c.sndWnd == 0 && c.sndUna == c.sndMax && !c.persist)
-                    {
-                        // RFC 9293 §3.8.6.1: zero window and nothing in flight — probe on the persist timer.
-                        c.persist = true;
-                        c.rtxDeadline = now + c.rtoNs;
-                    }
-                    break;
-                }
-                // Nagle (RFC 9293 §3.7.4): hold a small segment while data is unacknowledged.
-                if (!c.noDelay && length < c.sndMss && c.sndUna != c.sndMax && !c.finQueued)
-                {
-                    break;
-                }
-                // Sender-side SWS avoidance (RFC 9293 §3.8.6.2.1, MUST-38): a segment the window, not the data, cuts
-                // below Eff.snd.MSS goes only when it is at least half the largest window the peer offered. With
-                // nothing in flight no ACK will open the window, so the persist timer is the override timeout.
-                if (length < c.sndMss && length < unsent && 2L * length < c.maxSndWnd)
-                {
-                    if (c.sndUna == c.sndMax && !c.persist)
-                    {
-                        c.persist = true;
-                        c.rtxDeadline = now + c.rtoNs;
-                    }
-                    break;
-                }
-                int flags = TcpHeader.ACK;
-                if (length == unsent)
-                {
-                    flags |= TcpHeader.PSH;
-                    if (c.finQueued)
-                    {
-                        flags |= TcpHeader.FIN;
-                    }
-                }
-                sendData(c, c.sndNxt, length, flags);
-            }
-            else if (c.finQueued && c.sndNxt == c.sndBufEnd)
-            {
-                sendData(c, c.sndNxt, 0, TcpHeader.FIN | TcpHeader.ACK);
-            }
-            else
-            {
-                break;
-            }
-        }
-        if (c.ackNow)
-        {
-            sendAck(c);
-        }
-        rearm(c);
-    }
-
-    private void sendData(final TcpConnection c, final int seq, final int length, final int flags)
-    {
-        if (SeqNum.lt(seq, c.sndMax))
-        {
-            counters.increment(StackCounter.TCP_RETRANSMITS);
-        }
-        if (!writeSegment(c, seq, flags, length))
-        {
-            // No room in the tx ring: treat as lost; the retransmission timer recovers.
-            if (c.rtxDeadline == NO_DEADLINE)
-            {
-                c.rtxDeadline = now + c.rtoNs;
-            }
-        }
-        int end = seq + length;
-        if ((flags & TcpHeader.FIN) != 0)
-        {
-            c.finSent = true;
-            c.finSeq = end;
-            end++;
-        }
-        if (!c.rttTiming && SeqNum.ge(seq, c.sndMax) && end != seq)
-        {
-            // Time one segment per round trip; Karn: never a retransmitted one.
-            c.rttTiming = true;
-            c.rttSeq = end;
-            c.rttStartNs = now;
-        }
-        c.sndNxt = end;
-        if (SeqNum.gt(end, c.sndMax))
-        {
-            c.sndMax = end;
-        }
-        if (c.rtxDeadline == NO_DEADLINE)
-        {
-            c.rtxDeadline = now + c.rtoNs;
-        }
-    }
-
-    /** RFC 2018 §3: the peer's blocks of data it holds beyond SEG.ACK, kept when they lie in what we sent. */
-    private void takeSackBlocks(final TcpConnection c)
-    {
-        final TcpOptions options = seg.options();
-        for (int b = 0, n = options.sackBlockCount(); b < n; b++)
-        {
-            final int left = options.sackLeft(b);
-            final int right = options.sackRight(b);
-            if (SeqNum.lt(left, right) && SeqNum.lt(c.sndUna, right) && SeqNum.le(right, c.sndMax)
-                && SeqNum.le(c.sndUna, left))
-            {
-                sacked.add(c.slot, left, right);
-            }
-        }
-    }
-
-    /**
-     * Resends the first segment of the first hole at or past HighRxt that the peer has not reported holding
-     * (RFC 6675 §4 NextSeg, rule 1, simplified: one segment per call, never past SND.MAX).
-     */
-    private void retransmitNextHole(final TcpConnection c)
-    {
-        final int slot = c.slot;
-        int from = SeqNum.max(c.highRxt, c.sndUna);
-        int limit = c.sndMax;
-        for (int i = 0, n = sacked.count(slot); i < n; i++)
-        {
-            final int start = sacked.start(slot, i);
-            final int end = sacked.end(slot, i);
-            if (SeqNum.le(end, from))
-            {
-                continue;
-            }
-            if (SeqNum.le(start, from))
-            {
-                from = end; // inside a block the peer holds: the hole starts after it
-                continue;
-            }
-            limit = start;
-            break;
-        }
-        // Data only: a FIN alone (no hole in the data) is the retransmission timer's to resend.
-        final int dataEnd = SeqNum.min(limit, c.sndBufEnd);
-        if (SeqNum.ge(from, dataEnd) || SeqNum.ge(from, c.sndMax) || !lost(c, from))
-        {
-            return;
-        }
-        final int length = Math.min(dataEnd - from, c.sndMss);
-        counters.increment(StackCounter.TCP_RETRANSMITS);
-        c.rttTiming = false;
-        writeSegment(c, from, TcpHeader.ACK, length);
-        c.highRxt = from + length;
-    }
-
-    /**
-     * RFC 6675 §4 IsLost: a hole counts as lost once the peer holds more than (DupThresh - 1) × SMSS bytes, or
-     * DupThresh separate blocks, above it; less could still be reordering, and resending it would be spurious.
-     */
-    private boolean lost(final TcpConnection c, final int seq)
-    {
-        final int slot = c.slot;
-        long above = 0;
-        int blocks = 0;
-        for (int i = 0, n = sacked.count(slot); i < n; i++)
-        {
-            final int end = sacked.end(slot, i);
-            if (SeqNum.gt(end, seq))
-            {
-                above += (end - SeqNum.max(sacked.start(slot, i), seq)) & 0xFFFF_FFFFL;
-                blocks++;
-            }
-        }
-        return blocks >= 3 || above > 2L * c.sndMss;
-    }
-
-    private void retransmitFirst(final TcpConnection c)
-    {
-        // Only what was sent: bytes queued past SND.MAX are new data, and sending them here without moving SND.MAX
-        // would let the peer acknowledge "unsent" data, which RFC 5961 §5.2 then makes us drop.
-        final int unacked = (c.finSent ? c.finSeq : c.sndMax) - c.sndUna;
-        if (unacked > 0)
-        {
-            final int length = Math.min(unacked, c.sndMss);
-            final int flags = TcpHeader.ACK | (length == unacked && c.finSent ? TcpHeader.FIN : 0);
-            counters.increment(StackCounter.TCP_RETRANSMITS);
-            c.rttTiming = false;
-            writeSegment(c, c.sndUna, flags, length);
-            c.highRxt = c.sndUna + length; // what SACK recovery resends next starts past this
-        }
-        else if (c.finSent && c.sndUna == c.finSeq)
-        {
-            counters.increment(StackCounter.TCP_RETRANSMITS);
-            writeSegment(c, c.finSeq, TcpHeader.FIN | TcpHeader.ACK, 0);
-        }
-    }
-
-    private void sendSyn(final TcpConnection c, final int flags)
-    {
-        // Karn: time the first SYN only; a retransmitted one gives no sample.
-        c.rttTiming = c.retries == 0;
-        c.rttSeq = c.iss + 1;
-        c.rttStartNs = now;
-        writeSegment(c, c.iss, flags, 0);
-    }
-
-    private void sendAck(final TcpConnection c)
-    {
-        // A sequence number the peer must find acceptable: SND.MAX (after a go-back-N rewind SND.NXT may lie
-        // below what the peer already has), but never past the right edge of its window (with a zero
-        // window only RCV.NXT = SND.UNA is acceptable). Linux's tcp_acceptable_seq() makes the same choice.
-        final int edge = c.sndUna + (int)Math.min(c.sndWnd, Integer.MAX_VALUE);
-        writeSegment(c, SeqNum.gt(c.sndMax, edge) ? edge : c.sndMax, TcpHeader.ACK, 0);
-    }
-
-    /** Builds one segment in place in the tx ring; payload from the send ring. */
-    private boolean writeSegment(final TcpConnection c, final int seq, final int flags, final int length)
-    {
-        final boolean syn = (flags & TcpHeader.SYN) != 0;
-        final boolean useScale = syn && (!c.passive || c.windowScaling);
-        // Our first SYN offers timestamps; a SYN-ACK (simultaneous open too) and everything after carry them only
-        // once the peer's SYN did (RFC 7323 §3.2). SACK-permitted likewise (RFC 2018 §2).
-        final boolean firstSyn = syn && c.state == TcpState.SYN_SENT;
-        final boolean useTs = firstSyn ? timestampsEnabled : c.timestamps;
-        final boolean offerSack = syn && (firstSyn ? sackEnabled : c.sackPermitted);
-        // RFC 2018 §4: a pure ACK names the blocks held beyond a hole (3 fit next to timestamps, else 4).
-        final int sackBlocks = !syn && length == 0 && (flags & TcpHeader.ACK) != 0 && c.sackPermitted
-            ? Math.min(outOfOrder.count(c.slot), useTs ? 3 : TcpOptions.MAX_SACK_BLOCKS) : 0;
-        final int optionsLength = (syn ? (useScale ? OPTIONS_SYN_MAX : 4) : 0) + (offerSack ? 4 : 0)
-            + (useTs ? TcpOptions.TIMESTAMPS_LENGTH : 0) + (sackBlocks > 0 ? 4 + 8 * sackBlocks : 0);
-        final int segmentLength = TcpHeader.MIN_HEADER_LENGTH + optionsLength + length;
-        final int at = ip.begin(c.remoteIp, Ipv4Header.PROTOCOL_TCP, segmentLength, now);
-        if (at < 0)
-        {
-            return false;
-        }
-        final MutableDirectBuffer out = ip.buffer();
-        final int ack = (flags & TcpHeader.ACK) != 0 ? c.rcvNxt : 0;
-        TcpHeader.writeHeader(out, at, c.localPort, c.remotePort, seq, ack,
-            TcpHeader.MIN_HEADER_LENGTH + optionsLength, flags, advertiseWindow(c, syn));
-        int o = at + TcpHeader.MIN_HEADER_LENGTH;
-        if (syn)
-        {
-            o += TcpOptions.writeMss(out, o, ourMss);
-            if (useScale)
-            {
-                o += TcpOptions.writeWindowScale(out, o, ourWindowShift);
-            }
-        }
-        if (offerSack)
-        {
-            o += TcpOptions.writeSackPermitted(out, o);
-        }
-        if (useTs)
-        {
-            // RFC 7323 §4.3: TSecr echoes TS.Recent (0 in an active SYN, where nothing is known yet).
-            o += TcpOptions.writeTimestamps(out, o, tsVal(c), c.tsRecent);
-        }
-        if (sackBlocks > 0)
-        {
-            writeSackBlocks(c, out, o, sackBlocks);
-        }
-        if (length > 0)
-        {
-            final int base = c.slot * (sendSize + receiveSize);
-            final int pos = (seq - c.iss - 1) & (sendSize - 1);
-            final int first = Math.min(length, sendSize - pos);
-            final int payload = at + TcpHeader.MIN_HEADER_LENGTH + optionsLength;
-            out.putBytes(payload, slab, base + pos, first);
-            if (first < length)
-            {
-                out.putBytes(payload + first, slab, base, length - first);
-            }
-        }
-        TcpHeader.writeChecksum(out, at, segmentLength, localIp, c.remoteIp);
-        ip.commit();
-        counters.increment(StackCounter.TCP_SEGMENTS_OUT);
-        if ((flags & TcpHeader.ACK) != 0)
-        {
-            c.lastAckSent = c.rcvNxt;
-            // Every ACK we send acknowledges everything: nothing is owed any more.
-            c.ackNow = false;
-            c.unackedSegments = 0;
-            c.ackDeadline = NO_DEADLINE;
-        }
-        return true;
-    }
-
-    /**
-     * RFC 2018 §4: the first block holds the segment that arrived last (so the sender hears of it even when older
-     * blocks no longer fit), then the others in sequence order.
-     */
-    private void writeSackBlocks(final TcpConnection c, final MutableDirectBuffer out, final int at, final int blocks)
-    {
-        final int slot = c.slot;
-        final int held = outOfOrder.count(slot);
-        int first = 0;
-        for (int i = 0; i < held; i++)
-        {
-            if (SeqNum.le(outOfOrder.start(slot, i), c.sackRecent)
-                && SeqNum.lt(c.sackRecent, outOfOrder.end(slot, i)))
-            {
-                first = i;
-                break;
-            }
-        }
-        int o = at + TcpOptions.writeSackHeader(out, at, blocks);
-        o += TcpOptions.writeSackBlock(out, o, outOfOrder.start(slot, first), outOfOrder.end(slot, first));
-        for (int i = 0, written = 1; i < held && written < blocks; i++)
-        {
-            if (i != first)
-            {
-                o += TcpOptions.writeSackBlock(out, o, outOfOrder.start(slot, i), outOfOrder.end(slot, i));
-                written++;
-            }
-        }
-    }
-
-    /**
-     * @return our TSval: a 2^20 ns (about 1 ms) clock — RFC 7323 §5.4 allows 1 ms to 1 s per tick, and a shift is
-     *     cheaper than a division on every segment — plus the connection's offset.
-     */
-    private int tsVal(final TcpConnection c)
-    {
-        return (int)(now >>> 20) + c.tsOffset;
-    }
-
-    /** The window field: free receive space, scaled, never moving the right edge left (RFC 9293 §3.8.6.2.2). */
-    private int advertiseWindow(final TcpConnection c, final boolean syn)
-    {
-        final int free = receiveWindow(c);
-        if (syn)
-        {
-            // RFC 7323 §2.2: the window in a SYN is never scaled.
-            return Math.min(free, 0xFFFF);
-        }
-        int field = Math.min(free >>> c.rcvShift, 0xFFFF);
-        final int edge = c.rcvNxt + (field << c.rcvShift);
-        if (SeqNum.lt(edge, c.rcvAdv))
-        {
-            // Keep the edge already offered; the scaled field rounds up, so the peer may now see an edge up to
-            // 2^shift - 1 bytes further: that is the edge we accept from now on (what we offer, we take).
-            field = Math.min((c.rcvAdv - c.rcvNxt + (1 << c.rcvShift) - 1) >>> c.rcvShift, 0xFFFF);
-            final int offered = c.rcvNxt + (field << c.rcvShift);
-            if (SeqNum.gt(offered, c.rcvAdv))
-            {
-                c.rcvAdv = offered;
-            }
-        }
-        else
-        {
-            c.rcvAdv = edge;
-        }
-        return field;
-    }
-
-    private void sendRst(
-        final int remoteIp, final int remotePort, final int localPort, final int seq, final int ack, final int flags)
-    {
-        final int at = ip.begin(remoteIp, Ipv4Header.PROTOCOL_TCP, TcpHeader.MIN_HEADER_LENGTH, now);
-        if (at >= 0)
-        {
-            final MutableDirectBuffer out = ip.buffer();
-            TcpHeader.writeHeader(out, at, localPort, remotePort, seq, ack, TcpHeader.MIN_HEADER_LENGTH, flags, 0);
-            TcpHeader.writeChecksum(out, at, TcpHeader.MIN_HEADER_LENGTH, localIp, remoteIp);
-            ip.commit();
-            counters.increment(StackCounter.TCP_SEGMENTS_OUT);
-            counters.increment(StackCounter.TCP_RESETS_SENT);
-        }
-    }
-
-    // ------------------------------------------------------------------------------------------------
     // Timers: RFC 6298 retransmission, persist, delayed ACK on the wheel; TIME-WAIT in its FIFO
     // ------------------------------------------------------------------------------------------------
 
@@ -2182,7 +1763,7 @@ public final class TcpEngine implements TimerHandler
      */
     public int poll(final long now)
     {
-        this.now = now;
+        time.now = now;
         int work = 0;
         while (timeWait.headExpired(now))
         {
@@ -2200,7 +1781,7 @@ public final class TcpEngine implements TimerHandler
                 {
                     // 2MSL was restarted by a retransmitted FIN (§3.6.1): the rest of it runs on the wheel.
                     c.timeWaitOnWheel = true;
-                    rearm(c);
+                    timer.rearm(c);
                 }
             }
             work++;
@@ -2221,7 +1802,7 @@ public final class TcpEngine implements TimerHandler
     {
         final TcpConnection c = table.slot(slot);
         c.timerDeadline = NO_DEADLINE;
-        this.now = now;
+        time.now = now;
         if (c.state == TcpState.TIME_WAIT)
         {
             if (c.timeWaitOnWheel && c.timeWaitDeadline - now <= 0)
@@ -2230,7 +1811,7 @@ public final class TcpEngine implements TimerHandler
             }
             else
             {
-                rearm(c);
+                timer.rearm(c);
             }
             return;
         }
@@ -2251,7 +1832,7 @@ public final class TcpEngine implements TimerHandler
         }
         if (c.state != TcpState.CLOSED)
         {
-            output(c);
+            out.output(c);
         }
     }
 
@@ -2270,8 +1851,8 @@ public final class TcpEngine implements TimerHandler
                 c.handshakeTimedOut = true;
                 rtt.backoff(c);
                 counters.increment(StackCounter.TCP_RETRANSMITS);
-                sendSyn(c, c.state == TcpState.SYN_SENT ? TcpHeader.SYN : TcpHeader.SYN | TcpHeader.ACK);
-                armRetransmit(c);
+                out.sendSyn(c, c.state == TcpState.SYN_SENT ? TcpHeader.SYN : TcpHeader.SYN | TcpHeader.ACK);
+                timer.armRetransmit(c);
                 return;
             case TIME_WAIT:
             case CLOSED:
@@ -2296,8 +1877,8 @@ public final class TcpEngine implements TimerHandler
             c.persist = false;
             final int unsent = c.sndBufEnd - c.sndNxt;
             final int length = (int)Math.min(Math.min(unsent, c.sndMss), Math.min(c.sndWnd, c.cwnd));
-            sendData(c, c.sndNxt, length, TcpHeader.ACK | (length == unsent ? TcpHeader.PSH : 0));
-            rearm(c);
+            out.sendData(c, c.sndNxt, length, TcpHeader.ACK | (length == unsent ? TcpHeader.PSH : 0));
+            timer.rearm(c);
             return;
         }
         if (c.persist)
@@ -2307,7 +1888,7 @@ public final class TcpEngine implements TimerHandler
             if (c.probesOut >= dataRetries)
             {
                 counters.increment(StackCounter.TCP_ZERO_WINDOW_TIMEOUTS);
-                sendRst(c.remoteIp, c.remotePort, c.localPort, c.sndNxt, 0, TcpHeader.RST);
+                out.sendRst(c.remoteIp, c.remotePort, c.localPort, c.sndNxt, 0, TcpHeader.RST);
                 finish(c, CloseReason.TIMEOUT, "zero-window probes unanswered");
                 return;
             }
@@ -2318,7 +1899,7 @@ public final class TcpEngine implements TimerHandler
                 // Sent before: resend its first byte (or the FIN alone, when only the FIN is unacknowledged).
                 if (c.sndBufEnd != c.sndUna)
                 {
-                    writeSegment(c, c.sndUna, TcpHeader.ACK, 1);
+                    out.writeSegment(c, c.sndUna, TcpHeader.ACK, 1);
                 }
                 else
                 {
@@ -2330,9 +1911,9 @@ public final class TcpEngine implements TimerHandler
                 // A byte of new data, but SND.NXT stays: a receiver with a zero window drops it (Linux does), and
                 // advancing past it would leave a hole that only an RTO fills once the window opens. If the peer
                 // keeps it, its ACK of SND.NXT + 1 is taken as sending it (processAck).
-                writeSegment(c, c.sndNxt, TcpHeader.ACK, 1);
+                out.writeSegment(c, c.sndNxt, TcpHeader.ACK, 1);
             }
-            c.rtxDeadline = now + c.rtoNs;
+            c.rtxDeadline = time.now + c.rtoNs;
             return;
         }
         if (c.sndUna == c.sndMax)
@@ -2358,7 +1939,7 @@ public final class TcpEngine implements TimerHandler
         c.highRxt = c.sndUna;
         rtt.backoff(c);
         c.sndNxt = c.sndUna;
-        c.rtxDeadline = now + c.rtoNs;
+        c.rtxDeadline = time.now + c.rtoNs;
     }
 
     private void timeout(final TcpConnection c)
@@ -2371,34 +1952,9 @@ public final class TcpEngine implements TimerHandler
         }
         if (c.state != TcpState.SYN_SENT)
         {
-            sendRst(c.remoteIp, c.remotePort, c.localPort, c.sndNxt, 0, TcpHeader.RST);
+            out.sendRst(c.remoteIp, c.remotePort, c.localPort, c.sndNxt, 0, TcpHeader.RST);
         }
         finish(c, CloseReason.TIMEOUT, "retransmission limit reached");
-    }
-
-    private void armRetransmit(final TcpConnection c)
-    {
-        c.rtxDeadline = now + c.rtoNs;
-    }
-
-    /** Keeps the connection's single wheel timer at the earliest of its deadlines. */
-    private void rearm(final TcpConnection c)
-    {
-        final long deadline = Math.min(Math.min(c.rtxDeadline, c.ackDeadline),
-            Math.min(c.keepAliveDeadline, c.timeWaitOnWheel ? c.timeWaitDeadline : NO_DEADLINE));
-        if (deadline == c.timerDeadline)
-        {
-            return;
-        }
-        c.timerDeadline = deadline;
-        if (deadline == NO_DEADLINE)
-        {
-            timers.cancel(c.slot);
-        }
-        else
-        {
-            timers.schedule(c.slot, deadline);
-        }
     }
 
     /**
@@ -2420,7 +1976,7 @@ public final class TcpEngine implements TimerHandler
         final int remoteIp, final int remotePort, final int localPort, final int sequence, final int nextHopMtu,
         final long now)
     {
-        this.now = now;
+        time.now = now;
         final TcpConnection c = table.find(remoteIp, remotePort, localPort);
         if (c == null || !SeqNum.le(c.sndUna, sequence) || !SeqNum.lt(sequence, c.sndMax))
         {
@@ -2441,7 +1997,7 @@ public final class TcpEngine implements TimerHandler
                 sacked.clear(c.slot);
                 c.highRxt = c.sndUna;
                 c.sndNxt = c.sndUna;
-                output(c);
+                out.output(c);
             }
         }
         return DropReason.NONE;
