@@ -30,7 +30,6 @@ public final class TcpEngine implements TimerHandler
     /** The first ephemeral port active opens take (the range ends at 65535, as IANA's dynamic ports). */
     public static final int EPHEMERAL_FIRST = 49152;
     private static final int EPHEMERAL_COUNT = 65536 - EPHEMERAL_FIRST;
-    private static final int DEFAULT_PEER_MSS = 536;
     private static final long NO_DEADLINE = TcpConnection.NO_DEADLINE;
     private static final int ACK_CONTINUE = 0;
     private static final int ACK_DONE = 1;
@@ -49,15 +48,9 @@ public final class TcpEngine implements TimerHandler
     private final int listenBacklog;
     private final boolean rstOnFullTable;
     private int segGeneration;
-    private final boolean evictTimeWait;
-    private final boolean timestampsEnabled;
-    private final boolean sackEnabled;
     private final int challengeAckLimit;
     private final long twoMslNs;
     private final long initialRtoNs;
-    private final long keepAliveIdleNs;
-    private final long keepAliveIntervalNs;
-    private final int keepAliveProbes;
     private final int synRetries;
     private final int dataRetries;
     private final long delayedAckNs;
@@ -78,15 +71,11 @@ public final class TcpEngine implements TimerHandler
     private final ConnectionTimer timer;
     private final SegmentOutput out;
     private final LossRecovery loss;
+    private final ConnectionLifecycle lifecycle;
     private final IsnGenerator isn;
     private final TcpHeader seg = new TcpHeader();
-    private final int[] stateCounts = new int[TcpState.values().length];
-    private StateListener stateListener;
     private LocalPortFilter localPortFilter;
     private int nextEphemeral;
-    /** Set while a SYN reopens a TIME-WAIT: the ISS the new incarnation takes instead of a fresh one. */
-    private int reopenIss;
-    private boolean reopenIssSet;
 
     // The segment being processed (RFC 9293 §3.10.7 names: SEG.SEQ, SEG.ACK, SEG.LEN, SEG.WND).
     private int segSeq;
@@ -123,15 +112,9 @@ public final class TcpEngine implements TimerHandler
         this.ourWindowShift = shift;
         this.listenBacklog = config.listenBacklog();
         this.rstOnFullTable = config.rstOnFullTable();
-        this.evictTimeWait = config.evictTimeWait();
-        this.timestampsEnabled = config.timestamps();
-        this.sackEnabled = config.sack();
         this.challengeAckLimit = config.challengeAckLimit();
         this.twoMslNs = 2 * config.mslNs();
         this.initialRtoNs = config.initialRtoNs();
-        this.keepAliveIdleNs = config.keepAliveIdleNs();
-        this.keepAliveIntervalNs = config.keepAliveIntervalNs();
-        this.keepAliveProbes = config.keepAliveProbes();
         this.synRetries = config.synRetries();
         this.dataRetries = config.dataRetries();
         this.delayedAckNs = config.delayedAckNs();
@@ -143,15 +126,16 @@ public final class TcpEngine implements TimerHandler
         timers = new TimerWheel(capacity, Long.highestOneBit(Math.max(1024, config.timerTickNs())), time.now);
         rtt = new RttEstimator(timers, initialRtoNs, config.minRtoNs(), config.maxRtoNs());
         timeWait = new TimeWaitQueue(2 * capacity);
-        stateCounts[TcpState.CLOSED.ordinal()] = capacity;
         outOfOrder = new OutOfOrderRanges(capacity, config.outOfOrderSegments());
         // What the peer reported holding beyond SND.UNA (its SACK blocks): at most 4 per ACK, kept merged.
         sacked = new OutOfOrderRanges(capacity, 2 * TcpOptions.MAX_SACK_BLOCKS);
+        isn = new IsnGenerator(config.isnSecret());
         buffers = new ConnectionBuffers(capacity, config.sendBufferSize(), receiveSize);
         timer = new ConnectionTimer(timers, time);
         out = new SegmentOutput(config, ip, counters, time, table, buffers, outOfOrder, timer, ourMss, ourWindowShift);
         loss = new LossRecovery(counters, time, sacked, out, rtt);
-        isn = new IsnGenerator(config.isnSecret());
+        lifecycle = new ConnectionLifecycle(config, counters, time, table, isn, timeWait, outOfOrder, sacked, buffers,
+            timer, rtt, ourMss, ourWindowShift);
         nextEphemeral = EPHEMERAL_FIRST + (int)((config.isnSecret() >>> 17) & (EPHEMERAL_COUNT - 1));
     }
 
@@ -225,7 +209,7 @@ public final class TcpEngine implements TimerHandler
             if (table.find(remoteIp, remotePort, port) == null && !listeners.containsKey(port)
                 && (localPortFilter == null || localPortFilter.accept(remoteIp, remotePort, port)))
             {
-                c = allocate(remoteIp, remotePort, port);
+                c = lifecycle.allocate(remoteIp, remotePort, port);
                 if (c == null)
                 {
                     break;
@@ -237,39 +221,14 @@ public final class TcpEngine implements TimerHandler
             counters.increment(StackCounter.TCP_TABLE_FULL);
             return -1;
         }
-        open(c, handler, null);
+        lifecycle.open(c, handler, null);
         counters.increment(StackCounter.TCP_ACTIVE_OPENS);
         // RFC 9293 §3.10.1 OPEN in CLOSED: send <SEQ=ISS><CTL=SYN>, SND.UNA = ISS, SND.NXT = ISS + 1.
-        state(c, TcpState.SYN_SENT, "active OPEN");
+        lifecycle.state(c, TcpState.SYN_SENT, "active OPEN");
         out.sendSyn(c, TcpHeader.SYN);
         timer.armRetransmit(c);
         timer.rearm(c);
         return c.handle();
-    }
-
-    /** A free slot, or with a full table the slot of the oldest TIME-WAIT (when configured), or null. */
-    private TcpConnection allocate(final int remoteIp, final int remotePort, final int localPort)
-    {
-        final TcpConnection c = table.allocate(remoteIp, remotePort, localPort);
-        return c != null || !evictTimeWait || !evictOldestTimeWait() ? c
-            : table.allocate(remoteIp, remotePort, localPort);
-    }
-
-    private boolean evictOldestTimeWait()
-    {
-        while (!timeWait.isEmpty())
-        {
-            final TcpConnection c = table.slot(timeWait.headSlot());
-            final boolean live = c.generation == timeWait.headGeneration() && c.state == TcpState.TIME_WAIT;
-            timeWait.poll();
-            if (live)
-            {
-                counters.increment(StackCounter.TCP_TIME_WAIT_EVICTED);
-                release(c);
-                return true;
-            }
-        }
-        return false;
     }
 
     /**
@@ -297,7 +256,7 @@ public final class TcpEngine implements TimerHandler
      */
     public void stateListener(final StateListener trace)
     {
-        this.stateListener = trace;
+        lifecycle.stateListener(trace);
     }
 
     /** @return connections in any state but CLOSED (TIME-WAIT included). */
@@ -312,7 +271,7 @@ public final class TcpEngine implements TimerHandler
      */
     public int connectionsIn(final TcpState state)
     {
-        return stateCounts[state.ordinal()];
+        return lifecycle.connectionsIn(state);
     }
 
     /** @return timers scheduled on the wheel (zero when every connection is idle or gone). */
@@ -402,7 +361,7 @@ public final class TcpEngine implements TimerHandler
         {
             case SYN_SENT:
                 // RFC 9293 §3.10.4: CLOSE in SYN-SENT deletes the TCB.
-                finish(c, CloseReason.CANCELLED, "CLOSE in SYN-SENT");
+                lifecycle.finish(c, CloseReason.CANCELLED, "CLOSE in SYN-SENT");
                 return;
             case SYN_RECEIVED:
                 // RFC 9293 §3.10.4: with a handshake still open, the FIN waits for ESTABLISHED.
@@ -411,12 +370,12 @@ public final class TcpEngine implements TimerHandler
             case ESTABLISHED:
                 // RFC 9293 §3.10.4: queue the FIN behind pending data; enter FIN-WAIT-1.
                 c.finQueued = true;
-                state(c, TcpState.FIN_WAIT_1, "CLOSE");
+                lifecycle.state(c, TcpState.FIN_WAIT_1, "CLOSE");
                 break;
             case CLOSE_WAIT:
                 // RFC 9293 §3.10.4: CLOSE in CLOSE-WAIT: FIN after pending data, enter LAST-ACK.
                 c.finQueued = true;
-                state(c, TcpState.LAST_ACK, "CLOSE in CLOSE-WAIT");
+                lifecycle.state(c, TcpState.LAST_ACK, "CLOSE in CLOSE-WAIT");
                 break;
             default:
                 return;
@@ -433,7 +392,7 @@ public final class TcpEngine implements TimerHandler
         }
         if (c.state != TcpState.CLOSED)
         {
-            finish(c, CloseReason.ABORTED, "ABORT");
+            lifecycle.finish(c, CloseReason.ABORTED, "ABORT");
         }
     }
 
@@ -527,11 +486,10 @@ public final class TcpEngine implements TimerHandler
                 }
                 // RFC 9293 §3.6.1, RFC 6191: the new incarnation's ISS lies above all the old one sent (as Linux:
                 // SND.NXT + 65537), so the peer's TIME-WAIT, if it holds one too, takes our SYN-ACK as new.
-                reopenIss = c.sndNxt + REOPEN_ISS_GAP;
-                reopenIssSet = true;
-                release(c);
+                lifecycle.reopenIss(c.sndNxt + REOPEN_ISS_GAP);
+                lifecycle.release(c);
                 final DropReason result = listen(listener, sourceIp, remotePort);
-                reopenIssSet = false;
+                lifecycle.reopenIssDone();
                 return result;
             }
         }
@@ -608,7 +566,7 @@ public final class TcpEngine implements TimerHandler
             return DropReason.TCP_UNACCEPTABLE;
         }
         final TcpConnection c = listener.embryonic < listener.backlog
-            ? allocate(remoteIp, remotePort, listener.port) : null;
+            ? lifecycle.allocate(remoteIp, remotePort, listener.port) : null;
         if (c == null)
         {
             counters.increment(StackCounter.TCP_TABLE_FULL);
@@ -618,7 +576,7 @@ public final class TcpEngine implements TimerHandler
             }
             return DropReason.NONE;
         }
-        open(c, listener.handler, listener);
+        lifecycle.open(c, listener.handler, listener);
         listener.embryonic++;
         counters.increment(StackCounter.TCP_PASSIVE_OPENS);
         // RCV.NXT = SEG.SEQ + 1, IRS = SEG.SEQ; text in the SYN is not queued: the peer retransmits it.
@@ -626,11 +584,11 @@ public final class TcpEngine implements TimerHandler
         c.rcvNxt = segSeq + 1;
         c.readSeq = c.rcvNxt;
         c.rcvAdv = c.rcvNxt;
-        takeSynOptions(c);
+        lifecycle.takeSynOptions(c, seg.options());
         c.sndWnd = segWnd;
         c.sndWl1 = segSeq;
         c.sndWl2 = c.iss;
-        state(c, TcpState.SYN_RECEIVED, "SYN in LISTEN");
+        lifecycle.state(c, TcpState.SYN_RECEIVED, "SYN in LISTEN");
         out.sendSyn(c, TcpHeader.SYN | TcpHeader.ACK);
         timer.armRetransmit(c);
         timer.rearm(c);
@@ -657,7 +615,7 @@ public final class TcpEngine implements TimerHandler
                 return DropReason.TCP_UNACCEPTABLE;
             }
             counters.increment(StackCounter.TCP_RESETS_RECEIVED);
-            finish(c, CloseReason.REFUSED, "RST in SYN-SENT: connection refused");
+            lifecycle.finish(c, CloseReason.REFUSED, "RST in SYN-SENT: connection refused");
             return DropReason.NONE;
         }
         if (!has(TcpHeader.SYN))
@@ -668,7 +626,7 @@ public final class TcpEngine implements TimerHandler
         c.rcvNxt = segSeq + 1;
         c.readSeq = c.rcvNxt;
         c.rcvAdv = c.rcvNxt;
-        takeSynOptions(c);
+        lifecycle.takeSynOptions(c, seg.options());
         if (has(TcpHeader.ACK))
         {
             c.sndUna = segAck;
@@ -677,16 +635,16 @@ public final class TcpEngine implements TimerHandler
             updateWindow(c, segWnd, segSeq, segAck);
             c.rtxDeadline = NO_DEADLINE;
             // Our SYN is acknowledged: ESTABLISHED; <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>.
-            state(c, TcpState.ESTABLISHED, "SYN-ACK in SYN-SENT");
+            lifecycle.state(c, TcpState.ESTABLISHED, "SYN-ACK in SYN-SENT");
             c.ackNow = true;
-            established(c);
+            lifecycle.established(c);
         }
         else
         {
             // Simultaneous open (§3.5, figure 8): SYN-RECEIVED, <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>.
             c.sndWnd = segWnd;
             c.sndWl1 = segSeq;
-            state(c, TcpState.SYN_RECEIVED, "SYN in SYN-SENT: simultaneous open");
+            lifecycle.state(c, TcpState.SYN_RECEIVED, "SYN in SYN-SENT: simultaneous open");
             out.sendSyn(c, TcpHeader.SYN | TcpHeader.ACK);
             timer.armRetransmit(c);
         }
@@ -792,25 +750,25 @@ public final class TcpEngine implements TimerHandler
                     if (c.passive)
                     {
                         // §3.10.7.4: a passive open returns to LISTEN — the listener stays, the embryo goes.
-                        release(c);
+                        lifecycle.release(c);
                         return DropReason.NONE;
                     }
-                    finish(c, CloseReason.REFUSED, "RST in SYN-RECEIVED: connection refused");
+                    lifecycle.finish(c, CloseReason.REFUSED, "RST in SYN-RECEIVED: connection refused");
                     return DropReason.NONE;
                 case ESTABLISHED:
                 case FIN_WAIT_1:
                 case FIN_WAIT_2:
                 case CLOSE_WAIT:
-                    finish(c, CloseReason.RESET, "RST: connection reset");
+                    lifecycle.finish(c, CloseReason.RESET, "RST: connection reset");
                     return DropReason.NONE;
                 case CLOSING:
                 case LAST_ACK:
                     // §3.10.7.4: CLOSING, LAST-ACK — enter CLOSED, delete the TCB; the user has not heard the end yet.
-                    finish(c, CloseReason.RESET, "RST in CLOSING or LAST-ACK: connection reset");
+                    lifecycle.finish(c, CloseReason.RESET, "RST in CLOSING or LAST-ACK: connection reset");
                     return DropReason.NONE;
                 default:
                     // TIME-WAIT: delete the TCB (the user was told of the normal end on entering TIME-WAIT).
-                    release(c);
+                    lifecycle.release(c);
                     return DropReason.NONE;
             }
         }
@@ -840,8 +798,8 @@ public final class TcpEngine implements TimerHandler
                 c.retries = 0;
                 c.rtxDeadline = NO_DEADLINE;
                 updateWindow(c, segWnd << c.sndShift, segSeq, segAck);
-                state(c, TcpState.ESTABLISHED, "ACK of SYN in SYN-RECEIVED");
-                established(c);
+                lifecycle.state(c, TcpState.ESTABLISHED, "ACK of SYN in SYN-RECEIVED");
+                lifecycle.established(c);
                 if (gone(c))
                 {
                     return DropReason.NONE;
@@ -849,7 +807,7 @@ public final class TcpEngine implements TimerHandler
                 if (c.finQueued && c.state == TcpState.ESTABLISHED)
                 {
                     // A CLOSE issued in SYN-RECEIVED (§3.10.4) takes effect now.
-                    state(c, TcpState.FIN_WAIT_1, "CLOSE queued in SYN-RECEIVED");
+                    lifecycle.state(c, TcpState.FIN_WAIT_1, "CLOSE queued in SYN-RECEIVED");
                 }
             }
             else
@@ -1010,7 +968,7 @@ public final class TcpEngine implements TimerHandler
             case FIN_WAIT_1:
                 if (finAcked)
                 {
-                    state(c, TcpState.FIN_WAIT_2, "ACK of FIN in FIN-WAIT-1");
+                    lifecycle.state(c, TcpState.FIN_WAIT_2, "ACK of FIN in FIN-WAIT-1");
                     // The idle timer now bounds FIN-WAIT-2: a peer that never sends its FIN cannot hold the slot.
                     c.keepAliveDeadline = finWait2TimeoutNs > 0 ? time.now + finWait2TimeoutNs : NO_DEADLINE;
                 }
@@ -1025,9 +983,9 @@ public final class TcpEngine implements TimerHandler
             case LAST_ACK:
                 if (finAcked)
                 {
-                    if (handOverUnread(c))
+                    if (lifecycle.handOverUnread(c))
                     {
-                        finish(c, CloseReason.NORMAL, "ACK of FIN in LAST-ACK");
+                        lifecycle.finish(c, CloseReason.NORMAL, "ACK of FIN in LAST-ACK");
                     }
                     return ACK_DONE;
                 }
@@ -1155,7 +1113,7 @@ public final class TcpEngine implements TimerHandler
         switch (c.state)
         {
             case ESTABLISHED:
-                state(c, TcpState.CLOSE_WAIT, "FIN received");
+                lifecycle.state(c, TcpState.CLOSE_WAIT, "FIN received");
                 peerClosed(c);
                 break;
             case FIN_WAIT_1:
@@ -1166,7 +1124,7 @@ public final class TcpEngine implements TimerHandler
                 }
                 else
                 {
-                    state(c, TcpState.CLOSING, "FIN in FIN-WAIT-1: simultaneous close");
+                    lifecycle.state(c, TcpState.CLOSING, "FIN in FIN-WAIT-1: simultaneous close");
                     peerClosed(c);
                 }
                 break;
@@ -1234,114 +1192,6 @@ public final class TcpEngine implements TimerHandler
     // Lifecycle
     // ------------------------------------------------------------------------------------------------
 
-    private void open(final TcpConnection c, final TcpHandler handler, final Listener listener)
-    {
-        c.handler = handler;
-        c.listener = listener;
-        c.passive = listener != null;
-        c.iss = reopenIssSet ? reopenIss : isn.isn(localIp, c.localPort, c.remoteIp, c.remotePort, time.now);
-        c.sndUna = c.iss;
-        c.sndNxt = c.iss + 1;
-        c.sndMax = c.sndNxt;
-        c.sndBufEnd = c.iss + 1;
-        c.sndWnd = 0;
-        c.maxSndWnd = 0;
-        c.sndShift = 0;
-        c.rcvShift = 0;
-        c.sndMss = DEFAULT_PEER_MSS;
-        c.timestamps = false;
-        c.sackPermitted = false;
-        c.tsRecent = 0;
-        // RFC 7323 §5.4 and §5.5: a secret offset per host pair, so TSval reveals no uptime yet stays monotonic from
-        // one incarnation of a 4-tuple to the next (a peer holding TIME-WAIT judges our new SYN by PAWS, RFC 6191).
-        c.tsOffset = isn.tsOffset(localIp, c.remoteIp);
-        c.lastAckSent = 0;
-        c.challengeWindowStart = time.now;
-        c.challengeAcks = 0;
-        c.lastInvalidAckNs = time.now - invalidAckIntervalNs;
-        c.rcvLimit = receiveSize;
-        c.readingPaused = false;
-        c.keepUnread = 0;
-        c.peerClosedPending = false;
-        c.finQueued = false;
-        c.finSent = false;
-        c.peerFinPending = false;
-        c.srttNs = 0;
-        c.rttvarNs = 0;
-        c.rtoNs = initialRtoNs;
-        c.rttTiming = false;
-        c.retries = 0;
-        c.handshakeTimedOut = false;
-        c.probesOut = 0;
-        c.cwnd = 0;
-        c.ssthresh = Integer.MAX_VALUE;
-        c.dupAcks = 0;
-        c.inRecovery = false;
-        c.recover = c.iss;
-        c.unackedSegments = 0;
-        c.ackNow = false;
-        c.rtxDeadline = NO_DEADLINE;
-        c.ackDeadline = NO_DEADLINE;
-        c.timeWaitDeadline = NO_DEADLINE;
-        c.timeWaitOnWheel = false;
-        c.persist = false;
-        c.keepAliveIdleNs = keepAliveIdleNs;
-        c.keepAliveIntervalNs = keepAliveIntervalNs;
-        c.keepAliveProbes = keepAliveProbes;
-        c.keepAliveSent = 0;
-        c.keepAliveDeadline = NO_DEADLINE;
-        c.noDelay = true;
-        c.wantWritable = false;
-        outOfOrder.clear(c.slot);
-        sacked.clear(c.slot);
-        c.highRxt = c.iss;
-        counters.add(StackCounter.TCP_CONNECTIONS, 1);
-    }
-
-    private void takeSynOptions(final TcpConnection c)
-    {
-        final TcpOptions options = seg.options();
-        // RFC 9293 §3.7.1: without the option the peer takes 536; never send more than either side allows.
-        final int peerMss = options.mss() == TcpOptions.ABSENT ? DEFAULT_PEER_MSS : Math.max(64, options.mss());
-        c.sndMss = Math.min(peerMss, ourMss);
-        // RFC 7323 §2.2: scaling only when both SYNs carry the option.
-        c.windowScaling = options.windowScale() != TcpOptions.ABSENT;
-        if (c.windowScaling)
-        {
-            c.sndShift = options.windowScale();
-            c.rcvShift = ourWindowShift;
-        }
-        // RFC 2018 §2: SACK blocks only to a peer whose SYN carried SACK-permitted.
-        c.sackPermitted = sackEnabled && options.sackPermitted();
-        // RFC 7323 §3.2: timestamps only when both SYNs carry the option; then every segment carries 12 more
-        // option bytes, so a full segment holds 12 fewer data bytes.
-        if (timestampsEnabled && options.hasTimestamps())
-        {
-            c.timestamps = true;
-            c.tsRecent = options.tsVal();
-            c.sndMss -= TcpOptions.TIMESTAMPS_LENGTH;
-        }
-        c.cwnd = initialWindow(c);
-    }
-
-    /** RFC 6928 initial window: min(10 MSS, max(2 MSS, 14600)). */
-    private static long initialWindow(final TcpConnection c)
-    {
-        return Math.min(10L * c.sndMss, Math.max(2L * c.sndMss, 14600));
-    }
-
-    private void established(final TcpConnection c)
-    {
-        counters.increment(StackCounter.TCP_ESTABLISHED);
-        if (c.cwnd == 0)
-        {
-            c.cwnd = initialWindow(c);
-        }
-        rtt.established(c);
-        timer.keepAliveRestart(c);
-        c.handler.onOpen(c);
-    }
-
     void keepAlive(final TcpConnection c, final long idleNs, final long intervalNs, final int probes)
     {
         if (!StackConfig.validKeepAlive(idleNs, intervalNs, probes))
@@ -1387,7 +1237,7 @@ public final class TcpEngine implements TimerHandler
         {
             counters.increment(StackCounter.TCP_KEEPALIVE_TIMEOUTS);
             out.sendRst(c.remoteIp, c.remotePort, c.localPort, c.sndNxt, 0, TcpHeader.RST);
-            finish(c, CloseReason.TIMEOUT, "keep-alive: no answer to the probes");
+            lifecycle.finish(c, CloseReason.TIMEOUT, "keep-alive: no answer to the probes");
             return;
         }
         // RFC 9293 §3.8.4: <SEQ=SND.UNA-1><ACK=RCV.NXT><CTL=ACK>, outside the peer's window, so it must answer.
@@ -1432,7 +1282,7 @@ public final class TcpEngine implements TimerHandler
         }
         counters.increment(StackCounter.TCP_FIN_WAIT_2_TIMEOUTS);
         out.sendRst(c.remoteIp, c.remotePort, c.localPort, c.sndNxt, 0, TcpHeader.RST);
-        finish(c, CloseReason.TIMEOUT, "FIN-WAIT-2 timeout: the peer's FIN never came");
+        lifecycle.finish(c, CloseReason.TIMEOUT, "FIN-WAIT-2 timeout: the peer's FIN never came");
     }
 
     private void enterTimeWait(final TcpConnection c, final String reason)
@@ -1454,11 +1304,11 @@ public final class TcpEngine implements TimerHandler
         {
             // One entry per connection in TIME-WAIT, 2 × capacity in all: only entries left by TIME-WAITs that ended
             // early (reset, evicted, reopened) and were followed by many more can fill it. Free at once.
-            state(c, TcpState.TIME_WAIT, reason);
+            lifecycle.state(c, TcpState.TIME_WAIT, reason);
             out.sendAck(c);
-            if (handOverUnread(c))
+            if (lifecycle.handOverUnread(c))
             {
-                finish(c, CloseReason.NORMAL, "TIME-WAIT queue full");
+                lifecycle.finish(c, CloseReason.NORMAL, "TIME-WAIT queue full");
             }
             return;
         }
@@ -1466,105 +1316,12 @@ public final class TcpEngine implements TimerHandler
         c.rtxDeadline = NO_DEADLINE;
         c.ackDeadline = NO_DEADLINE;
         c.keepAliveDeadline = NO_DEADLINE;
-        state(c, TcpState.TIME_WAIT, reason);
+        lifecycle.state(c, TcpState.TIME_WAIT, reason);
         counters.add(StackCounter.TCP_TIME_WAIT, 1);
         timer.rearm(c);
-        if (handOverUnread(c))
+        if (lifecycle.handOverUnread(c))
         {
-            notifyClosed(c, CloseReason.NORMAL);
-        }
-    }
-
-    /**
-     * Before a normal end is reported: bytes the application still holds unread (paused, or kept with
-     * keepUnread) are handed over now — keepUnread and pauseReading no longer hold them back, the application
-     * must copy what it keeps — followed by onPeerClosed if it was still owed. A close never loses data.
-     *
-     * @return false when a callback ended the connection meanwhile (nothing more to report).
-     */
-    private boolean handOverUnread(final TcpConnection c)
-    {
-        if (c.handler == null || (c.readSeq == ConnectionBuffers.dataEnd(c) && !c.peerClosedPending))
-        {
-            return true;
-        }
-        final int gen = c.generation;
-        c.readingPaused = false;
-        c.finalDelivery = true;
-        buffers.deliverStored(c);
-        c.finalDelivery = false;
-        return c.generation == gen && c.state != TcpState.CLOSED;
-    }
-
-    /** Ends a connection the application knows: tells it why, then frees the slot. */
-    private void finish(final TcpConnection c, final CloseReason reason, final String why)
-    {
-        final boolean toldOpen = c.state.isSynchronized() || c.state == TcpState.SYN_SENT
-            || (c.state == TcpState.SYN_RECEIVED && !c.passive);
-        final TcpHandler handler = c.handler;
-        state(c, TcpState.CLOSED, why);
-        if (toldOpen && handler != null)
-        {
-            handler.onClosed(c, reason);
-        }
-        free(c);
-    }
-
-    private void notifyClosed(final TcpConnection c, final CloseReason reason)
-    {
-        final TcpHandler handler = c.handler;
-        c.handler = null;
-        if (handler != null)
-        {
-            handler.onClosed(c, reason);
-        }
-    }
-
-    /** Frees a connection without telling the application (it never saw it, or was told already). */
-    private void release(final TcpConnection c)
-    {
-        state(c, TcpState.CLOSED, "deleted");
-        free(c);
-    }
-
-    private void free(final TcpConnection c)
-    {
-        c.corked = false;
-        if (c.listener != null)
-        {
-            c.listener.embryonic--;
-            c.listener = null;
-        }
-        c.rtxDeadline = NO_DEADLINE;
-        c.ackDeadline = NO_DEADLINE;
-        c.timeWaitDeadline = NO_DEADLINE;
-        c.timeWaitOnWheel = false;
-        c.keepAliveDeadline = NO_DEADLINE;
-        timer.rearm(c);
-        c.handler = null;
-        outOfOrder.clear(c.slot);
-        counters.add(StackCounter.TCP_CONNECTIONS, -1);
-        counters.increment(StackCounter.TCP_CLOSED);
-        table.release(c);
-    }
-
-    private void state(final TcpConnection c, final TcpState next, final String reason)
-    {
-        final TcpState from = c.state;
-        if (from == next)
-        {
-            return;
-        }
-        if (from == TcpState.TIME_WAIT)
-        {
-            counters.add(StackCounter.TCP_TIME_WAIT, -1);
-        }
-        stateCounts[from.ordinal()]--;
-        stateCounts[next.ordinal()]++;
-        c.state = next;
-        if (stateListener != null)
-        {
-            stateListener.onStateChange(c, from, next, reason);
+            lifecycle.notifyClosed(c, CloseReason.NORMAL);
         }
     }
 
@@ -1592,7 +1349,7 @@ public final class TcpEngine implements TimerHandler
                 if (c.timeWaitDeadline - now <= 0)
                 {
                     // RFC 9293 §3.10.8: the 2MSL timeout deletes the TCB.
-                    release(c);
+                    lifecycle.release(c);
                 }
                 else
                 {
@@ -1624,7 +1381,7 @@ public final class TcpEngine implements TimerHandler
         {
             if (c.timeWaitOnWheel && c.timeWaitDeadline - now <= 0)
             {
-                release(c); // RFC 9293 §3.10.8: the restarted 2MSL timeout deletes the TCB
+                lifecycle.release(c); // RFC 9293 §3.10.8: the restarted 2MSL timeout deletes the TCB
             }
             else
             {
@@ -1706,7 +1463,7 @@ public final class TcpEngine implements TimerHandler
             {
                 counters.increment(StackCounter.TCP_ZERO_WINDOW_TIMEOUTS);
                 out.sendRst(c.remoteIp, c.remotePort, c.localPort, c.sndNxt, 0, TcpHeader.RST);
-                finish(c, CloseReason.TIMEOUT, "zero-window probes unanswered");
+                lifecycle.finish(c, CloseReason.TIMEOUT, "zero-window probes unanswered");
                 return;
             }
             c.probesOut++;
@@ -1755,14 +1512,14 @@ public final class TcpEngine implements TimerHandler
         counters.increment(StackCounter.TCP_TIMEOUTS);
         if (c.state == TcpState.SYN_RECEIVED && c.passive)
         {
-            release(c);
+            lifecycle.release(c);
             return;
         }
         if (c.state != TcpState.SYN_SENT)
         {
             out.sendRst(c.remoteIp, c.remotePort, c.localPort, c.sndNxt, 0, TcpHeader.RST);
         }
-        finish(c, CloseReason.TIMEOUT, "retransmission limit reached");
+        lifecycle.finish(c, CloseReason.TIMEOUT, "retransmission limit reached");
     }
 
     /**
