@@ -36,8 +36,6 @@ public final class TcpEngine implements TimerHandler
     private static final int ACK_DROP = 2;
     /** What a new incarnation's ISS adds to the SND.NXT of the TIME-WAIT it reopens (Linux: 65535 + 2). */
     private static final int REOPEN_ISS_GAP = 65537;
-    /** Probes a FIN-WAIT-2 that heard nothing for finWait2Timeout sends, one RTO apart, before it gives up. */
-    private static final int FIN_WAIT_2_PROBES = 3;
 
     private final IpOutput ip;
     private final StackCounters counters;
@@ -49,10 +47,7 @@ public final class TcpEngine implements TimerHandler
     private final boolean rstOnFullTable;
     private int segGeneration;
     private final int challengeAckLimit;
-    private final long twoMslNs;
     private final long initialRtoNs;
-    private final int synRetries;
-    private final int dataRetries;
     private final long delayedAckNs;
     private final long invalidAckIntervalNs;
     private final long finWait2TimeoutNs;
@@ -61,7 +56,7 @@ public final class TcpEngine implements TimerHandler
     /** Smallest path MTU a fragmentation-needed report may set (Linux's min_pmtu). */
     static final int MIN_PATH_MTU = 552;
     private final Int2ObjectHashMap<Listener> listeners = new Int2ObjectHashMap<>();
-    private final TimerWheel timers;
+    private final TimerWheel wheel;
     private final RttEstimator rtt;
     private final TimeWaitQueue timeWait;
     private final OutOfOrderRanges outOfOrder;
@@ -72,6 +67,7 @@ public final class TcpEngine implements TimerHandler
     private final SegmentOutput out;
     private final LossRecovery loss;
     private final ConnectionLifecycle lifecycle;
+    private final TcpTimers timers;
     private final IsnGenerator isn;
     private final TcpHeader seg = new TcpHeader();
     private LocalPortFilter localPortFilter;
@@ -113,29 +109,28 @@ public final class TcpEngine implements TimerHandler
         this.listenBacklog = config.listenBacklog();
         this.rstOnFullTable = config.rstOnFullTable();
         this.challengeAckLimit = config.challengeAckLimit();
-        this.twoMslNs = 2 * config.mslNs();
         this.initialRtoNs = config.initialRtoNs();
-        this.synRetries = config.synRetries();
-        this.dataRetries = config.dataRetries();
         this.delayedAckNs = config.delayedAckNs();
         this.invalidAckIntervalNs = config.invalidAckIntervalNs();
         this.finWait2TimeoutNs = config.finWait2TimeoutNs();
         final int capacity = config.maxConnections();
         table = new ConnectionTable(this, capacity);
         // One timer per connection at most, identified by its slot; deadlines are exact, the tick only bounds work.
-        timers = new TimerWheel(capacity, Long.highestOneBit(Math.max(1024, config.timerTickNs())), time.now);
-        rtt = new RttEstimator(timers, initialRtoNs, config.minRtoNs(), config.maxRtoNs());
+        wheel = new TimerWheel(capacity, Long.highestOneBit(Math.max(1024, config.timerTickNs())), time.now);
+        rtt = new RttEstimator(wheel, initialRtoNs, config.minRtoNs(), config.maxRtoNs());
         timeWait = new TimeWaitQueue(2 * capacity);
         outOfOrder = new OutOfOrderRanges(capacity, config.outOfOrderSegments());
         // What the peer reported holding beyond SND.UNA (its SACK blocks): at most 4 per ACK, kept merged.
         sacked = new OutOfOrderRanges(capacity, 2 * TcpOptions.MAX_SACK_BLOCKS);
         isn = new IsnGenerator(config.isnSecret());
         buffers = new ConnectionBuffers(capacity, config.sendBufferSize(), receiveSize);
-        timer = new ConnectionTimer(timers, time);
+        timer = new ConnectionTimer(wheel, time);
         out = new SegmentOutput(config, ip, counters, time, table, buffers, outOfOrder, timer, ourMss, ourWindowShift);
         loss = new LossRecovery(counters, time, sacked, out, rtt);
         lifecycle = new ConnectionLifecycle(config, counters, time, table, isn, timeWait, outOfOrder, sacked, buffers,
             timer, rtt, ourMss, ourWindowShift);
+        timers = new TcpTimers(
+            config, counters, time, table, wheel, timeWait, buffers, timer, rtt, out, loss, lifecycle);
         nextEphemeral = EPHEMERAL_FIRST + (int)((config.isnSecret() >>> 17) & (EPHEMERAL_COUNT - 1));
     }
 
@@ -277,7 +272,7 @@ public final class TcpEngine implements TimerHandler
     /** @return timers scheduled on the wheel (zero when every connection is idle or gone). */
     public long timersScheduled()
     {
-        return timers.count();
+        return wheel.count();
     }
 
     /** @return TIME-WAIT entries waiting for expiry, stale ones included. */
@@ -394,6 +389,11 @@ public final class TcpEngine implements TimerHandler
         {
             lifecycle.finish(c, CloseReason.ABORTED, "ABORT");
         }
+    }
+
+    void keepAlive(final TcpConnection c, final long idleNs, final long intervalNs, final int probes)
+    {
+        timers.keepAlive(c, idleNs, intervalNs, probes);
     }
 
     void resumeReading(final TcpConnection c)
@@ -671,7 +671,7 @@ public final class TcpEngine implements TimerHandler
             && segSeq + segLen == c.rcvNxt)
         {
             c.ackNow = true;
-            enterTimeWait(c, "FIN retransmitted in TIME-WAIT: 2MSL restarted");
+            timers.enterTimeWait(c, "FIN retransmitted in TIME-WAIT: 2MSL restarted");
             return DropReason.NONE;
         }
         // A retransmitted SYN in SYN-RECEIVED: our SYN-ACK was lost; answer with it again.
@@ -976,7 +976,7 @@ public final class TcpEngine implements TimerHandler
             case CLOSING:
                 if (finAcked)
                 {
-                    enterTimeWait(c, "ACK of FIN in CLOSING");
+                    timers.enterTimeWait(c, "ACK of FIN in CLOSING");
                     return ACK_DONE;
                 }
                 break;
@@ -1120,7 +1120,7 @@ public final class TcpEngine implements TimerHandler
                 if (c.finSent && SeqNum.gt(c.sndUna, c.finSeq))
                 {
                     peerClosed(c);
-                    enterTimeWait(c, "FIN in FIN-WAIT-1 with our FIN acknowledged");
+                    timers.enterTimeWait(c, "FIN in FIN-WAIT-1 with our FIN acknowledged");
                 }
                 else
                 {
@@ -1130,7 +1130,7 @@ public final class TcpEngine implements TimerHandler
                 break;
             case FIN_WAIT_2:
                 peerClosed(c);
-                enterTimeWait(c, "FIN in FIN-WAIT-2");
+                timers.enterTimeWait(c, "FIN in FIN-WAIT-2");
                 break;
             default:
                 break;
@@ -1192,139 +1192,6 @@ public final class TcpEngine implements TimerHandler
     // Lifecycle
     // ------------------------------------------------------------------------------------------------
 
-    void keepAlive(final TcpConnection c, final long idleNs, final long intervalNs, final int probes)
-    {
-        if (!StackConfig.validKeepAlive(idleNs, intervalNs, probes))
-        {
-            throw new IllegalArgumentException("keep-alive needs idle >= 0, and with idle > 0 an interval > 0 and"
-                + " at least 1 probe: " + idleNs + " ns, " + intervalNs + " ns, " + probes);
-        }
-        c.keepAliveIdleNs = idleNs;
-        c.keepAliveIntervalNs = intervalNs;
-        c.keepAliveProbes = probes;
-        c.keepAliveDeadline = NO_DEADLINE;
-        if (c.state == TcpState.ESTABLISHED || c.state == TcpState.CLOSE_WAIT)
-        {
-            timer.keepAliveRestart(c);
-        }
-        timer.rearm(c);
-    }
-
-    private void keepAliveTimeout(final TcpConnection c)
-    {
-        if (c.state == TcpState.FIN_WAIT_2)
-        {
-            finWait2Timeout(c);
-            return;
-        }
-        if (c.state != TcpState.ESTABLISHED && c.state != TcpState.CLOSE_WAIT)
-        {
-            return;
-        }
-        if (c.keepAliveSent == 0 && time.now - c.lastHeardNs < c.keepAliveIdleNs)
-        {
-            c.keepAliveDeadline = c.lastHeardNs + c.keepAliveIdleNs; // heard from the peer since: not idle yet
-            return;
-        }
-        if (c.sndUna != c.sndMax || c.sndBufEnd != c.sndNxt)
-        {
-            // Data in flight or waiting: the retransmission timer already watches the peer (RFC 1122: probes
-            // only on an idle connection).
-            c.keepAliveDeadline = time.now + c.keepAliveIdleNs;
-            return;
-        }
-        if (c.keepAliveSent >= c.keepAliveProbes)
-        {
-            counters.increment(StackCounter.TCP_KEEPALIVE_TIMEOUTS);
-            out.sendRst(c.remoteIp, c.remotePort, c.localPort, c.sndNxt, 0, TcpHeader.RST);
-            lifecycle.finish(c, CloseReason.TIMEOUT, "keep-alive: no answer to the probes");
-            return;
-        }
-        // RFC 9293 §3.8.4: <SEQ=SND.UNA-1><ACK=RCV.NXT><CTL=ACK>, outside the peer's window, so it must answer.
-        c.keepAliveSent++;
-        counters.increment(StackCounter.TCP_KEEPALIVE_PROBES);
-        out.writeSegment(c, c.sndUna - 1, TcpHeader.ACK, 0);
-        c.keepAliveDeadline = time.now + c.keepAliveIntervalNs;
-    }
-
-    /**
-     * FIN-WAIT-2 bounded as Linux bounds it (tcp_fin_timeout): our FIN is acknowledged but the peer's FIN has not
-     * come, and the peer has sent nothing for finWait2Timeout — reset, and tell the application TIMEOUT.
-     */
-    private void finWait2Timeout(final TcpConnection c)
-    {
-        if (finWait2TimeoutNs == 0)
-        {
-            return;
-        }
-        if (time.now - c.lastHeardNs < finWait2TimeoutNs)
-        {
-            c.keepAliveSent = 0;
-            c.keepAliveDeadline = c.lastHeardNs + finWait2TimeoutNs; // heard from the peer since: wait on
-            return;
-        }
-        if (c.readingPaused || buffers.receiveWindow(c) == 0)
-        {
-            // The silence is ours: the application is not reading and the peer only probes our shut window, its
-            // probes backing off past the timeout. Not a silent peer: wait on.
-            c.keepAliveDeadline = time.now + finWait2TimeoutNs;
-            return;
-        }
-        if (c.keepAliveSent < FIN_WAIT_2_PROBES)
-        {
-            // Silent for the whole timeout, yet a live peer may only be waiting out its backed-off persist timer on a
-            // window it believes shut (our update lost; seen under loss). Probe as keep-alive does (RFC 9293
-            // §3.8.4: <SEQ=SND.UNA-1><ACK=RCV.NXT>, carrying our window) before giving up: a live peer answers.
-            c.keepAliveSent++;
-            out.writeSegment(c, c.sndUna - 1, TcpHeader.ACK, 0);
-            c.keepAliveDeadline = time.now + c.rtoNs;
-            return;
-        }
-        counters.increment(StackCounter.TCP_FIN_WAIT_2_TIMEOUTS);
-        out.sendRst(c.remoteIp, c.remotePort, c.localPort, c.sndNxt, 0, TcpHeader.RST);
-        lifecycle.finish(c, CloseReason.TIMEOUT, "FIN-WAIT-2 timeout: the peer's FIN never came");
-    }
-
-    private void enterTimeWait(final TcpConnection c, final String reason)
-    {
-        final long deadline = time.now + twoMslNs;
-        if (c.state == TcpState.TIME_WAIT)
-        {
-            // RFC 9293 §3.6.1: a retransmitted FIN restarts 2MSL. The connection keeps its one queue entry: the later
-            // deadline is taken when that entry comes due (the rest then runs on the wheel), so a FIN storm from one
-            // peer appends nothing and cannot crowd other connections out of TIME-WAIT.
-            c.timeWaitDeadline = deadline;
-            if (c.timeWaitOnWheel)
-            {
-                timer.rearm(c);
-            }
-            return;
-        }
-        if (!timeWait.offer(c, deadline))
-        {
-            // One entry per connection in TIME-WAIT, 2 × capacity in all: only entries left by TIME-WAITs that ended
-            // early (reset, evicted, reopened) and were followed by many more can fill it. Free at once.
-            lifecycle.state(c, TcpState.TIME_WAIT, reason);
-            out.sendAck(c);
-            if (lifecycle.handOverUnread(c))
-            {
-                lifecycle.finish(c, CloseReason.NORMAL, "TIME-WAIT queue full");
-            }
-            return;
-        }
-        c.timeWaitDeadline = deadline;
-        c.rtxDeadline = NO_DEADLINE;
-        c.ackDeadline = NO_DEADLINE;
-        c.keepAliveDeadline = NO_DEADLINE;
-        lifecycle.state(c, TcpState.TIME_WAIT, reason);
-        counters.add(StackCounter.TCP_TIME_WAIT, 1);
-        timer.rearm(c);
-        if (lifecycle.handOverUnread(c))
-        {
-            lifecycle.notifyClosed(c, CloseReason.NORMAL);
-        }
-    }
-
     // ------------------------------------------------------------------------------------------------
     // Timers: RFC 6298 retransmission, persist, delayed ACK on the wheel; TIME-WAIT in its FIFO
     // ------------------------------------------------------------------------------------------------
@@ -1338,31 +1205,7 @@ public final class TcpEngine implements TimerHandler
     public int poll(final long now)
     {
         time.now = now;
-        int work = 0;
-        while (timeWait.headExpired(now))
-        {
-            final TcpConnection c = table.slot(timeWait.headSlot());
-            final boolean live = c.generation == timeWait.headGeneration() && c.state == TcpState.TIME_WAIT;
-            timeWait.poll();
-            if (live)
-            {
-                if (c.timeWaitDeadline - now <= 0)
-                {
-                    // RFC 9293 §3.10.8: the 2MSL timeout deletes the TCB.
-                    lifecycle.release(c);
-                }
-                else
-                {
-                    // 2MSL was restarted by a retransmitted FIN (§3.6.1): the rest of it runs on the wheel.
-                    c.timeWaitOnWheel = true;
-                    timer.rearm(c);
-                }
-            }
-            work++;
-        }
-        // Costs O(1) when nothing is due: polled on every duty cycle, so a timer fires at its deadline.
-        work += timers.poll(now, this, Integer.MAX_VALUE);
-        return work;
+        return timers.poll(now, this);
     }
 
     /**
@@ -1374,152 +1217,7 @@ public final class TcpEngine implements TimerHandler
     @Override
     public void onExpiry(final int slot, final long now)
     {
-        final TcpConnection c = table.slot(slot);
-        c.timerDeadline = NO_DEADLINE;
-        time.now = now;
-        if (c.state == TcpState.TIME_WAIT)
-        {
-            if (c.timeWaitOnWheel && c.timeWaitDeadline - now <= 0)
-            {
-                lifecycle.release(c); // RFC 9293 §3.10.8: the restarted 2MSL timeout deletes the TCB
-            }
-            else
-            {
-                timer.rearm(c);
-            }
-            return;
-        }
-        if (c.ackDeadline - now <= 0)
-        {
-            c.ackDeadline = NO_DEADLINE;
-            c.ackNow = true;
-        }
-        if (c.rtxDeadline - now <= 0)
-        {
-            c.rtxDeadline = NO_DEADLINE;
-            retransmitTimeout(c);
-        }
-        if (c.keepAliveDeadline - now <= 0 && c.state != TcpState.CLOSED)
-        {
-            c.keepAliveDeadline = NO_DEADLINE;
-            keepAliveTimeout(c);
-        }
-        if (c.state != TcpState.CLOSED)
-        {
-            out.output(c);
-        }
-    }
-
-    private void retransmitTimeout(final TcpConnection c)
-    {
-        switch (c.state)
-        {
-            case SYN_SENT:
-            case SYN_RECEIVED:
-                if (c.retries >= synRetries)
-                {
-                    timeout(c);
-                    return;
-                }
-                c.retries++;
-                c.handshakeTimedOut = true;
-                rtt.backoff(c);
-                counters.increment(StackCounter.TCP_RETRANSMITS);
-                out.sendSyn(c, c.state == TcpState.SYN_SENT ? TcpHeader.SYN : TcpHeader.SYN | TcpHeader.ACK);
-                timer.armRetransmit(c);
-                return;
-            case TIME_WAIT:
-            case CLOSED:
-                return;
-            default:
-                break;
-        }
-        if (!c.persist && c.sndWnd == 0 && c.sndUna != c.sndMax)
-        {
-            // RFC 9293 §3.8.6.1, MUST-35 / SHLD-17: the peer shut its window with data in flight. What the timer
-            // resends from now on are zero-window probes, not retransmissions: they never count toward dataRetries,
-            // only toward the unanswered-probe limit. What lay beyond the window starts again from SND.UNA once it
-            // opens (the peer may have dropped it), as after any timeout; cwnd stays, this is no congestion.
-            c.persist = true;
-            c.sndNxt = c.sndUna;
-            c.rttTiming = false;
-        }
-        if (c.persist && c.sndWnd > 0 && c.sndUna == c.sndMax && c.sndBufEnd != c.sndNxt)
-        {
-            // The SWS override timeout (RFC 9293 §3.8.6.2.1): the window stayed open but small with nothing in
-            // flight; send what fits rather than wait for ever.
-            c.persist = false;
-            final int unsent = c.sndBufEnd - c.sndNxt;
-            final int length = (int)Math.min(Math.min(unsent, c.sndMss), Math.min(c.sndWnd, c.cwnd));
-            out.sendData(c, c.sndNxt, length, TcpHeader.ACK | (length == unsent ? TcpHeader.PSH : 0));
-            timer.rearm(c);
-            return;
-        }
-        if (c.persist)
-        {
-            // RFC 9293 §3.8.6.1: probe the zero window with one byte. A peer that answers may keep its window shut
-            // for ever (MUST-35); one that stays silent for dataRetries probes is gone (Linux: tcp_retries2).
-            if (c.probesOut >= dataRetries)
-            {
-                counters.increment(StackCounter.TCP_ZERO_WINDOW_TIMEOUTS);
-                out.sendRst(c.remoteIp, c.remotePort, c.localPort, c.sndNxt, 0, TcpHeader.RST);
-                lifecycle.finish(c, CloseReason.TIMEOUT, "zero-window probes unanswered");
-                return;
-            }
-            c.probesOut++;
-            rtt.backoff(c);
-            if (c.sndUna != c.sndMax)
-            {
-                // Sent before: resend its first byte (or the FIN alone, when only the FIN is unacknowledged).
-                if (c.sndBufEnd != c.sndUna)
-                {
-                    out.writeSegment(c, c.sndUna, TcpHeader.ACK, 1);
-                }
-                else
-                {
-                    loss.retransmitFirst(c);
-                }
-            }
-            else if (c.sndBufEnd != c.sndNxt)
-            {
-                // A byte of new data, but SND.NXT stays: a receiver with a zero window drops it (Linux does), and
-                // advancing past it would leave a hole that only an RTO fills once the window opens. If the peer
-                // keeps it, its ACK of SND.NXT + 1 is taken as sending it (processAck).
-                out.writeSegment(c, c.sndNxt, TcpHeader.ACK, 1);
-            }
-            c.rtxDeadline = time.now + c.rtoNs;
-            return;
-        }
-        if (c.sndUna == c.sndMax)
-        {
-            return;
-        }
-        if (c.retries >= dataRetries)
-        {
-            timeout(c);
-            return;
-        }
-        c.retries++;
-        // RFC 6298 §5.5-5.6: the congestion response, back off, resend from SND.UNA.
-        loss.retransmitTimeout(c);
-        rtt.backoff(c);
-        c.sndNxt = c.sndUna;
-        c.rtxDeadline = time.now + c.rtoNs;
-    }
-
-    private void timeout(final TcpConnection c)
-    {
-        counters.increment(StackCounter.TCP_TIMEOUTS);
-        if (c.state == TcpState.SYN_RECEIVED && c.passive)
-        {
-            lifecycle.release(c);
-            return;
-        }
-        if (c.state != TcpState.SYN_SENT)
-        {
-            out.sendRst(c.remoteIp, c.remotePort, c.localPort, c.sndNxt, 0, TcpHeader.RST);
-        }
-        lifecycle.finish(c, CloseReason.TIMEOUT, "retransmission limit reached");
+        timers.onExpiry(slot, now);
     }
 
     /**
