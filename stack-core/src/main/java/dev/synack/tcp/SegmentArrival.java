@@ -1,0 +1,850 @@
+package dev.synack.tcp;
+
+import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Int2ObjectHashMap;
+
+import dev.synack.api.CloseReason;
+import dev.synack.stack.StackConfig;
+import dev.synack.stat.DropReason;
+import dev.synack.stat.StackCounter;
+import dev.synack.stat.StackCounters;
+
+/**
+ * Segment arrival, in the order of RFC 9293 §3.10.7: CLOSED (§3.10.7.1), LISTEN (§3.10.7.2), SYN-SENT (§3.10.7.3),
+ * and SYN-RECEIVED with the synchronized states (§3.10.7.4, steps one to eight: acceptability and trimming to the
+ * window, RST, SYN, ACK, text, FIN), with RFC 5961's challenge ACKs, RFC 7323's PAWS and TS.Recent, and the
+ * reopening of a TIME-WAIT by a new SYN (RFC 6191). What the ACK does to the congestion window is
+ * {@link LossRecovery}'s; what goes out in answer is {@link SegmentOutput}'s.
+ * <p>
+ * Stack thread only; never allocates.
+ */
+final class SegmentArrival
+{
+    private static final long NO_DEADLINE = TcpConnection.NO_DEADLINE;
+    private static final int ACK_CONTINUE = 0;
+    private static final int ACK_DONE = 1;
+    private static final int ACK_DROP = 2;
+    /** What a new incarnation's ISS adds to the SND.NXT of the TIME-WAIT it reopens (Linux: 65535 + 2). */
+    private static final int REOPEN_ISS_GAP = 65537;
+
+    private final StackCounters counters;
+    private final TcpTime time;
+    private final ConnectionTable table;
+    private final Int2ObjectHashMap<Listener> listeners;
+    private final OutOfOrderRanges outOfOrder;
+    private final ConnectionBuffers buffers;
+    private final ConnectionTimer timer;
+    private final RttEstimator rtt;
+    private final SegmentOutput out;
+    private final LossRecovery loss;
+    private final ConnectionLifecycle lifecycle;
+    private final TcpTimers timers;
+    private final int localIp;
+    private final int receiveSize;
+    private final boolean rstOnFullTable;
+    private final int challengeAckLimit;
+    private final long delayedAckNs;
+    private final long invalidAckIntervalNs;
+    private final long finWait2TimeoutNs;
+
+    private final TcpHeader seg = new TcpHeader();
+    private int segGeneration;
+    // The segment being processed (RFC 9293 §3.10.7 names: SEG.SEQ, SEG.ACK, SEG.LEN, SEG.WND).
+    private int segSeq;
+    private int segAck;
+    private int segFlags;
+    private int segWnd;
+    private int segLen;
+    private int dataOffset;
+    private int dataLength;
+    private boolean segFin;
+    /** RFC 7323 §4.3: the segment's TSval may become TS.Recent once the segment is accepted. */
+    private boolean segTsRecent;
+    private MutableDirectBuffer segBuffer;
+
+    SegmentArrival(
+        final StackConfig config, final StackCounters counters, final TcpTime time, final ConnectionTable table,
+        final Int2ObjectHashMap<Listener> listeners, final OutOfOrderRanges outOfOrder, final ConnectionBuffers buffers,
+        final ConnectionTimer timer, final RttEstimator rtt, final SegmentOutput out, final LossRecovery loss,
+        final ConnectionLifecycle lifecycle, final TcpTimers timers)
+    {
+        this.counters = counters;
+        this.time = time;
+        this.table = table;
+        this.listeners = listeners;
+        this.outOfOrder = outOfOrder;
+        this.buffers = buffers;
+        this.timer = timer;
+        this.rtt = rtt;
+        this.out = out;
+        this.loss = loss;
+        this.lifecycle = lifecycle;
+        this.timers = timers;
+        this.localIp = config.ip();
+        this.receiveSize = buffers.receiveSize();
+        this.rstOnFullTable = config.rstOnFullTable();
+        this.challengeAckLimit = config.challengeAckLimit();
+        this.delayedAckNs = config.delayedAckNs();
+        this.invalidAckIntervalNs = config.invalidAckIntervalNs();
+        this.finWait2TimeoutNs = config.finWait2TimeoutNs();
+    }
+
+    /**
+     * Processes one segment addressed to us.
+     *
+     * @param buffer the frame's buffer.
+     * @param offset where the TCP header starts.
+     * @param length the segment length.
+     * @param sourceIp the sender.
+     * @return why it was dropped, or {@link DropReason#NONE} when it was processed.
+     */
+    DropReason onSegment(final MutableDirectBuffer buffer, final int offset, final int length, final int sourceIp)
+    {
+        final DropReason reason = seg.wrapChecked(buffer, offset, length, sourceIp, localIp);
+        if (reason != DropReason.NONE)
+        {
+            return reason;
+        }
+        counters.increment(StackCounter.TCP_SEGMENTS_IN);
+        segBuffer = buffer;
+        segSeq = seg.seq();
+        segAck = seg.ack();
+        segFlags = seg.flags();
+        segWnd = seg.window();
+        dataOffset = seg.payloadOffset();
+        dataLength = seg.payloadLength();
+        segFin = (segFlags & TcpHeader.FIN) != 0;
+        segLen = dataLength + ((segFlags & TcpHeader.SYN) != 0 ? 1 : 0) + (segFin ? 1 : 0);
+        final int remotePort = seg.sourcePort();
+        final int localPort = seg.destinationPort();
+        if (remotePort == 0 || localPort == 0)
+        {
+            return DropReason.TCP_UNACCEPTABLE;
+        }
+
+        final TcpConnection c = table.find(sourceIp, remotePort, localPort);
+        if (c == null)
+        {
+            final Listener listener = listeners.get(localPort);
+            return listener == null ? closed(sourceIp, remotePort, localPort) : listen(listener, sourceIp, remotePort);
+        }
+        segGeneration = c.generation;
+        if (c.state == TcpState.SYN_SENT)
+        {
+            return synSent(c);
+        }
+        if (c.state == TcpState.TIME_WAIT && has(TcpHeader.SYN) && !has(TcpHeader.RST | TcpHeader.ACK))
+        {
+            final Listener listener = listeners.get(localPort);
+            if (listener != null && reopensTimeWait(c))
+            {
+                if (listener.embryonic >= listener.backlog)
+                {
+                    // The TIME-WAIT is released only for a SYN the listener takes: kept, the peer's SYN retry finds it.
+                    counters.increment(StackCounter.TCP_TABLE_FULL);
+                    return DropReason.NONE;
+                }
+                // RFC 9293 §3.6.1, RFC 6191: the new incarnation's ISS lies above all the old one sent (as Linux:
+                // SND.NXT + 65537), so the peer's TIME-WAIT, if it holds one too, takes our SYN-ACK as new.
+                lifecycle.reopenIss(c.sndNxt + REOPEN_ISS_GAP);
+                lifecycle.release(c);
+                final DropReason result = listen(listener, sourceIp, remotePort);
+                lifecycle.reopenIssDone();
+                return result;
+            }
+        }
+        final DropReason result = synchronizedArrival(c);
+        if (!gone(c))
+        {
+            out.output(c);
+        }
+        return result;
+    }
+
+    /**
+     * RFC 9293 §3.10.7.4 note, RFC 6191 §2: may this SYN reopen a 4-tuple held in TIME-WAIT? With timestamps on the
+     * old incarnation and in the SYN, when its TSval is above TS.Recent; otherwise when its SEQ lies above RCV.NXT.
+     * Either way none of the old incarnation's duplicates can be taken for the new one.
+     */
+    private boolean reopensTimeWait(final TcpConnection c)
+    {
+        final TcpOptions options = seg.options();
+        if (c.timestamps && options.hasTimestamps())
+        {
+            return SeqNum.gt(options.tsVal(), c.tsRecent);
+        }
+        return SeqNum.gt(segSeq, c.rcvNxt);
+    }
+
+    /**
+     * @return whether the connection this segment arrived for has ended — a callback may have aborted it, and
+     *     even reused its slot for a new connection (the free list is LIFO) — so processing must stop.
+     */
+    private boolean gone(final TcpConnection c)
+    {
+        return c.state == TcpState.CLOSED || c.generation != segGeneration;
+    }
+
+    private boolean has(final int flags)
+    {
+        return (segFlags & flags) != 0;
+    }
+
+    /** RFC 9293 §3.10.7.1: CLOSED — no connection and no listener. */
+    private DropReason closed(final int remoteIp, final int remotePort, final int localPort)
+    {
+        if (has(TcpHeader.RST))
+        {
+            return DropReason.TCP_RST_TO_CLOSED;
+        }
+        if (has(TcpHeader.ACK))
+        {
+            out.sendRst(remoteIp, remotePort, localPort, segAck, 0, TcpHeader.RST);
+        }
+        else
+        {
+            out.sendRst(remoteIp, remotePort, localPort, 0, segSeq + segLen, TcpHeader.RST | TcpHeader.ACK);
+        }
+        return DropReason.NONE;
+    }
+
+    /** RFC 9293 §3.10.7.2: LISTEN. */
+    private DropReason listen(final Listener listener, final int remoteIp, final int remotePort)
+    {
+        if (has(TcpHeader.RST))
+        {
+            return DropReason.TCP_UNACCEPTABLE;
+        }
+        if (has(TcpHeader.ACK))
+        {
+            // An ACK to a listener (a stale or forged handshake completion): <SEQ=SEG.ACK><CTL=RST>.
+            out.sendRst(remoteIp, remotePort, listener.port, segAck, 0, TcpHeader.RST);
+            return DropReason.NONE;
+        }
+        if (!has(TcpHeader.SYN))
+        {
+            return DropReason.TCP_UNACCEPTABLE;
+        }
+        final TcpConnection c = listener.embryonic < listener.backlog
+            ? lifecycle.allocate(remoteIp, remotePort, listener.port) : null;
+        if (c == null)
+        {
+            counters.increment(StackCounter.TCP_TABLE_FULL);
+            if (rstOnFullTable)
+            {
+                out.sendRst(remoteIp, remotePort, listener.port, 0, segSeq + segLen, TcpHeader.RST | TcpHeader.ACK);
+            }
+            return DropReason.NONE;
+        }
+        lifecycle.open(c, listener.handler, listener);
+        listener.embryonic++;
+        counters.increment(StackCounter.TCP_PASSIVE_OPENS);
+        // RCV.NXT = SEG.SEQ + 1, IRS = SEG.SEQ; text in the SYN is not queued: the peer retransmits it.
+        c.irs = segSeq;
+        c.rcvNxt = segSeq + 1;
+        c.readSeq = c.rcvNxt;
+        c.rcvAdv = c.rcvNxt;
+        lifecycle.takeSynOptions(c, seg.options());
+        c.sndWnd = segWnd;
+        c.sndWl1 = segSeq;
+        c.sndWl2 = c.iss;
+        lifecycle.state(c, TcpState.SYN_RECEIVED, "SYN in LISTEN");
+        out.sendSyn(c, TcpHeader.SYN | TcpHeader.ACK);
+        timer.armRetransmit(c);
+        timer.rearm(c);
+        return DropReason.NONE;
+    }
+
+    /** RFC 9293 §3.10.7.3: SYN-SENT. */
+    private DropReason synSent(final TcpConnection c)
+    {
+        final boolean ackAcceptable = SeqNum.lt(c.iss, segAck) && SeqNum.le(segAck, c.sndNxt);
+        if (has(TcpHeader.ACK) && !ackAcceptable)
+        {
+            // An ACK for something we never sent (e.g. an old duplicate's SYN-ACK, §3.5): <SEQ=SEG.ACK><CTL=RST>.
+            if (!has(TcpHeader.RST))
+            {
+                out.sendRst(c.remoteIp, c.remotePort, c.localPort, segAck, 0, TcpHeader.RST);
+            }
+            return DropReason.TCP_UNACCEPTABLE;
+        }
+        if (has(TcpHeader.RST))
+        {
+            if (!ackAcceptable)
+            {
+                return DropReason.TCP_UNACCEPTABLE;
+            }
+            counters.increment(StackCounter.TCP_RESETS_RECEIVED);
+            lifecycle.finish(c, CloseReason.REFUSED, "RST in SYN-SENT: connection refused");
+            return DropReason.NONE;
+        }
+        if (!has(TcpHeader.SYN))
+        {
+            return DropReason.TCP_UNACCEPTABLE;
+        }
+        c.irs = segSeq;
+        c.rcvNxt = segSeq + 1;
+        c.readSeq = c.rcvNxt;
+        c.rcvAdv = c.rcvNxt;
+        lifecycle.takeSynOptions(c, seg.options());
+        if (has(TcpHeader.ACK))
+        {
+            c.sndUna = segAck;
+            rtt.sample(c, segAck, time.now);
+            c.retries = 0;
+            updateWindow(c, segWnd, segSeq, segAck);
+            c.rtxDeadline = NO_DEADLINE;
+            // Our SYN is acknowledged: ESTABLISHED; <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>.
+            lifecycle.state(c, TcpState.ESTABLISHED, "SYN-ACK in SYN-SENT");
+            c.ackNow = true;
+            lifecycle.established(c);
+        }
+        else
+        {
+            // Simultaneous open (§3.5, figure 8): SYN-RECEIVED, <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>.
+            c.sndWnd = segWnd;
+            c.sndWl1 = segSeq;
+            lifecycle.state(c, TcpState.SYN_RECEIVED, "SYN in SYN-SENT: simultaneous open");
+            out.sendSyn(c, TcpHeader.SYN | TcpHeader.ACK);
+            timer.armRetransmit(c);
+        }
+        if (!gone(c))
+        {
+            out.output(c);
+        }
+        return DropReason.NONE;
+    }
+
+    /** RFC 9293 §3.10.7.4: SYN-RECEIVED and the synchronized states, steps one to eight. */
+    private DropReason synchronizedArrival(final TcpConnection c)
+    {
+        // Any segment on the 4-tuple, acceptable or not, shows the peer is not silent (the FIN-WAIT-2 timeout).
+        c.lastHeardNs = time.now;
+        // RFC 7323 §3.2: once both SYNs carried timestamps, every segment but a RST carries them; one that does not
+        // is dropped silently (a RST is judged by the usual rules).
+        if (c.timestamps && !seg.options().hasTimestamps() && !has(TcpHeader.RST))
+        {
+            return DropReason.TCP_NO_TIMESTAMPS;
+        }
+        // Retransmitted FIN while in TIME-WAIT (§3.6.1): ACK it again and restart the 2MSL timer.
+        if (c.state == TcpState.TIME_WAIT && segFin && !has(TcpHeader.RST | TcpHeader.SYN)
+            && segSeq + segLen == c.rcvNxt)
+        {
+            c.ackNow = true;
+            timers.enterTimeWait(c, "FIN retransmitted in TIME-WAIT: 2MSL restarted");
+            return DropReason.NONE;
+        }
+        // A retransmitted SYN in SYN-RECEIVED: our SYN-ACK was lost; answer with it again.
+        if (c.state == TcpState.SYN_RECEIVED && has(TcpHeader.SYN) && !has(TcpHeader.ACK | TcpHeader.RST)
+            && segSeq == c.irs)
+        {
+            out.sendSyn(c, TcpHeader.SYN | TcpHeader.ACK);
+            // RFC 6298 §3 (Karn): the SYN-ACK went out twice, so the ACK that completes the handshake may answer
+            // either; it gives no RTT sample.
+            c.rttTiming = false;
+            counters.increment(StackCounter.TCP_RETRANSMITS);
+            return DropReason.NONE;
+        }
+
+        // Simultaneous open (§3.5 figure 8): the peer's SYN-ACK repeats the SYN we already took; the SYN
+        // occupies IRS, below RCV.NXT, so drop it from the segment and process the rest (its ACK).
+        if (c.state == TcpState.SYN_RECEIVED && has(TcpHeader.SYN) && has(TcpHeader.ACK) && !has(TcpHeader.RST)
+            && segSeq == c.irs)
+        {
+            segFlags &= ~TcpHeader.SYN;
+            segSeq++;
+            segLen--;
+        }
+
+        // RFC 7323 §5.3 R1 (PAWS), before the sequence check: a timestamp older than TS.Recent marks an old
+        // duplicate from an earlier wrap of the sequence space; ACK it and drop it (a RST is judged as usual).
+        final TcpOptions options = seg.options();
+        if (c.timestamps && options.hasTimestamps() && !has(TcpHeader.RST)
+            && SeqNum.lt(options.tsVal(), c.tsRecent))
+        {
+            invalidAck(c);
+            return DropReason.TCP_PAWS;
+        }
+
+        // First: check the sequence number.
+        final int window = SeqNum.max(c.rcvAdv, c.rcvNxt + buffers.receiveWindow(c)) - c.rcvNxt;
+        if (!acceptable(c, window))
+        {
+            if (window == 0 && segSeq == c.rcvNxt)
+            {
+                // §3.10.7.4: a zero window still takes valid ACKs, URGs and RSTs; the text is dropped.
+                dataLength = 0;
+                segFin = false;
+                c.ackNow = true;
+            }
+            else
+            {
+                if (!has(TcpHeader.RST))
+                {
+                    invalidAck(c); // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
+                }
+                return DropReason.TCP_UNACCEPTABLE;
+            }
+        }
+        // RFC 7323 §4.3 (R3): a segment that starts at or before Last.ACK.sent may refresh TS.Recent — judged here,
+        // on SEG.SEQ as sent, but taken only once the RST, SYN and ACK checks have accepted the segment.
+        segTsRecent = c.timestamps && options.hasTimestamps() && SeqNum.le(segSeq, c.lastAckSent)
+            && SeqNum.ge(options.tsVal(), c.tsRecent);
+        // RFC 5961 §3.2 judges a RST by the sequence number it was sent with, before trimming moves it.
+        final int rstSeq = segSeq;
+        trimToWindow(c, window);
+        timer.keepAliveRestart(c);
+
+        // Second: the RST bit (RFC 5961 §3.2: only an exact RCV.NXT match resets; others get a challenge ACK).
+        if (has(TcpHeader.RST))
+        {
+            if (rstSeq != c.rcvNxt)
+            {
+                challengeAck(c);
+                return DropReason.TCP_UNACCEPTABLE;
+            }
+            counters.increment(StackCounter.TCP_RESETS_RECEIVED);
+            switch (c.state)
+            {
+                case SYN_RECEIVED:
+                    if (c.passive)
+                    {
+                        // §3.10.7.4: a passive open returns to LISTEN — the listener stays, the embryo goes.
+                        lifecycle.release(c);
+                        return DropReason.NONE;
+                    }
+                    lifecycle.finish(c, CloseReason.REFUSED, "RST in SYN-RECEIVED: connection refused");
+                    return DropReason.NONE;
+                case ESTABLISHED:
+                case FIN_WAIT_1:
+                case FIN_WAIT_2:
+                case CLOSE_WAIT:
+                    lifecycle.finish(c, CloseReason.RESET, "RST: connection reset");
+                    return DropReason.NONE;
+                case CLOSING:
+                case LAST_ACK:
+                    // §3.10.7.4: CLOSING, LAST-ACK — enter CLOSED, delete the TCB; the user has not heard the end yet.
+                    lifecycle.finish(c, CloseReason.RESET, "RST in CLOSING or LAST-ACK: connection reset");
+                    return DropReason.NONE;
+                default:
+                    // TIME-WAIT: delete the TCB (the user was told of the normal end on entering TIME-WAIT).
+                    lifecycle.release(c);
+                    return DropReason.NONE;
+            }
+        }
+
+        // Fourth: the SYN bit (RFC 5961 §4.2: challenge ACK in every synchronized state and SYN-RECEIVED).
+        if (has(TcpHeader.SYN))
+        {
+            challengeAck(c);
+            return DropReason.TCP_UNACCEPTABLE;
+        }
+
+        // Fifth: the ACK field.
+        if (!has(TcpHeader.ACK))
+        {
+            return DropReason.TCP_UNACCEPTABLE;
+        }
+        if (c.state == TcpState.SYN_RECEIVED)
+        {
+            if (SeqNum.lt(c.sndUna, segAck) && SeqNum.le(segAck, c.sndMax))
+            {
+                // Third step of the handshake: ESTABLISHED.
+                if (c.listener != null)
+                {
+                    c.listener.embryonic--;
+                    c.listener = null;
+                }
+                c.retries = 0;
+                c.rtxDeadline = NO_DEADLINE;
+                updateWindow(c, segWnd << c.sndShift, segSeq, segAck);
+                lifecycle.state(c, TcpState.ESTABLISHED, "ACK of SYN in SYN-RECEIVED");
+                lifecycle.established(c);
+                if (gone(c))
+                {
+                    return DropReason.NONE;
+                }
+                if (c.finQueued && c.state == TcpState.ESTABLISHED)
+                {
+                    // A CLOSE issued in SYN-RECEIVED (§3.10.4) takes effect now.
+                    lifecycle.state(c, TcpState.FIN_WAIT_1, "CLOSE queued in SYN-RECEIVED");
+                }
+            }
+            else
+            {
+                // Not an ACK of our SYN (§3.5 old duplicate handling): <SEQ=SEG.ACK><CTL=RST>.
+                out.sendRst(c.remoteIp, c.remotePort, c.localPort, segAck, 0, TcpHeader.RST);
+                return DropReason.TCP_UNACCEPTABLE;
+            }
+        }
+        final int ackResult = processAck(c);
+        if (ackResult == ACK_DROP)
+        {
+            return DropReason.TCP_UNACCEPTABLE;
+        }
+        if (ackResult == ACK_DONE || gone(c))
+        {
+            return DropReason.NONE;
+        }
+
+        // RFC 9293 §3.10.7.4 steps 7 and 8 — in CLOSE-WAIT, CLOSING, LAST-ACK and TIME-WAIT the peer's FIN came
+        // already: text and a further FIN are ignored; RCV.NXT and the FIN's place stay where the first FIN put them.
+        if (ConnectionBuffers.finReceived(c))
+        {
+            return dataLength > 0 || segFin ? DropReason.TCP_AFTER_FIN : DropReason.NONE;
+        }
+
+        // Sixth (URG) is ignored; seventh: the segment text (ESTABLISHED, FIN-WAIT-1, FIN-WAIT-2).
+        if (dataLength > 0)
+        {
+            receiveText(c);
+            if (gone(c))
+            {
+                return DropReason.NONE;
+            }
+        }
+
+        // Eighth: the FIN bit (a FIN received while processing the text, from beyond a hole, moved the state on).
+        if (segFin && !ConnectionBuffers.finReceived(c))
+        {
+            final int finSeq = segSeq + dataLength;
+            if (finSeq == c.rcvNxt)
+            {
+                receiveFin(c);
+            }
+            else if (SeqNum.gt(finSeq, c.rcvNxt))
+            {
+                c.peerFinPending = true;
+                c.peerFinSeq = finSeq;
+            }
+        }
+        return DropReason.NONE;
+    }
+
+    /** §3.10.7.4 first step: the four cases of segment acceptability. */
+    private boolean acceptable(final TcpConnection c, final int window)
+    {
+        final int rcvNxt = c.rcvNxt;
+        if (segLen == 0)
+        {
+            // The right edge itself is taken for a bare ACK, as Linux does: a peer whose window we filled
+            // exactly sends its ACKs there.
+            return window == 0 ? segSeq == rcvNxt : SeqNum.inWindow(rcvNxt, segSeq, rcvNxt + window + 1);
+        }
+        return window != 0 && (SeqNum.inWindow(rcvNxt, segSeq, rcvNxt + window)
+            || SeqNum.inWindow(rcvNxt, segSeq + segLen - 1, rcvNxt + window));
+    }
+
+    /** Cuts off what lies before RCV.NXT or beyond the window, so only new, fitting text remains. */
+    private void trimToWindow(final TcpConnection c, final int window)
+    {
+        if (has(TcpHeader.SYN))
+        {
+            // RFC 5961 §4: a SYN in a synchronized state is challenged whatever its sequence number — never trimmed
+            // off (that would take a blind SYN's text below RCV.NXT as if it were the next bytes of the stream).
+            return;
+        }
+        if (SeqNum.lt(segSeq, c.rcvNxt))
+        {
+            final int skip = c.rcvNxt - segSeq;
+            final int cut = Math.min(skip, dataLength);
+            dataOffset += cut;
+            dataLength -= cut;
+            segSeq += cut;
+            if (skip > cut)
+            {
+                segFin = false;
+                segSeq = c.rcvNxt;
+            }
+        }
+        final int right = SeqNum.min(c.rcvNxt + window, c.readSeq + receiveSize);
+        if (SeqNum.gt(segSeq + dataLength, right))
+        {
+            dataLength = Math.max(0, right - segSeq);
+            segFin = false;
+        }
+    }
+
+    /** §3.10.7.4 fifth step for ESTABLISHED and the closing states. */
+    private int processAck(final TcpConnection c)
+    {
+        if (c.persist && segAck == c.sndMax + 1 && c.sndNxt == c.sndMax && c.sndBufEnd != c.sndMax)
+        {
+            // The peer kept the byte of new data our zero-window probe carried (RFC 9293 §3.8.6.1): it counts as sent.
+            c.sndNxt = segAck;
+            c.sndMax = segAck;
+        }
+        // RFC 5961 §5.2: SEG.ACK must lie in [SND.UNA - MAX.SND.WND, SND.NXT]; else a challenge ACK.
+        if (SeqNum.gt(segAck, c.sndMax))
+        {
+            invalidAck(c); // RFC 9293 §3.10.7.4: an ACK of something not yet sent — send an ACK, drop the segment
+            return ACK_DROP;
+        }
+        if (SeqNum.lt(segAck, c.sndUna - (int)Math.min(c.maxSndWnd, Integer.MAX_VALUE)))
+        {
+            challengeAck(c);
+            return ACK_DROP;
+        }
+        if (segTsRecent)
+        {
+            // RFC 7323 §4.3 (and Linux since 2013): the ACK is acceptable, so the segment is; only now may its TSval
+            // become TS.Recent. A blind segment with a bad ACK, RST or SYN never poisons PAWS for the genuine peer.
+            c.tsRecent = seg.options().tsVal();
+        }
+        c.probesOut = 0; // the peer answers: zero-window probes count toward the limit only while it is silent
+        final int scaledWindow = segWnd << c.sndShift;
+        if (c.sackPermitted)
+        {
+            loss.takeSackBlocks(c, seg.options());
+        }
+        if (SeqNum.gt(segAck, c.sndUna))
+        {
+            loss.newAck(c, segAck);
+        }
+        // RFC 5681 §2: a duplicate ACK carries no data, judged on the segment as sent, not as trimmed to our window.
+        else if (segAck == c.sndUna && seg.payloadLength() == 0 && !segFin && c.sndMax != c.sndUna
+            && scaledWindow == c.sndWnd && c.sndWnd != 0)
+        {
+            loss.duplicateAck(c, segAck);
+        }
+        // SND.WL1 < SEG.SEQ, or SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK: take the window.
+        if (SeqNum.lt(c.sndWl1, segSeq) || (c.sndWl1 == segSeq && SeqNum.le(c.sndWl2, segAck)))
+        {
+            updateWindow(c, scaledWindow, segSeq, segAck);
+            if (c.persist && scaledWindow != 0)
+            {
+                c.persist = false;
+                c.rtxDeadline = c.sndUna == c.sndMax ? NO_DEADLINE : time.now + c.rtoNs;
+            }
+        }
+        notifyWritable(c);
+        if (gone(c))
+        {
+            return ACK_DONE;
+        }
+        final boolean finAcked = c.finSent && SeqNum.gt(segAck, c.finSeq);
+        switch (c.state)
+        {
+            case FIN_WAIT_1:
+                if (finAcked)
+                {
+                    lifecycle.state(c, TcpState.FIN_WAIT_2, "ACK of FIN in FIN-WAIT-1");
+                    // The idle timer now bounds FIN-WAIT-2: a peer that never sends its FIN cannot hold the slot.
+                    c.keepAliveDeadline = finWait2TimeoutNs > 0 ? time.now + finWait2TimeoutNs : NO_DEADLINE;
+                }
+                break;
+            case CLOSING:
+                if (finAcked)
+                {
+                    timers.enterTimeWait(c, "ACK of FIN in CLOSING");
+                    return ACK_DONE;
+                }
+                break;
+            case LAST_ACK:
+                if (finAcked)
+                {
+                    if (lifecycle.handOverUnread(c))
+                    {
+                        lifecycle.finish(c, CloseReason.NORMAL, "ACK of FIN in LAST-ACK");
+                    }
+                    return ACK_DONE;
+                }
+                break;
+            default:
+                break;
+        }
+        return ACK_CONTINUE;
+    }
+
+    /**
+     * Tells the application it may send again. Called only once SND.WND has been taken from the segment too:
+     * between the SND.UNA update and the window update the usable window is SND.UNA(new) + SND.WND(old), which
+     * lies past the peer's right edge whenever the peer's window shrank as its ACK advanced.
+     */
+    private void notifyWritable(final TcpConnection c)
+    {
+        if (c.wantWritable && buffers.sendCapacity(c) > 0 && c.handler != null)
+        {
+            c.wantWritable = false;
+            c.handler.onWritable(c);
+        }
+    }
+
+    private void updateWindow(final TcpConnection c, final long window, final int seq, final int ack)
+    {
+        c.sndWnd = window;
+        c.sndWl1 = seq;
+        c.sndWl2 = ack;
+        if (window > c.maxSndWnd)
+        {
+            c.maxSndWnd = window;
+        }
+    }
+
+    private void receiveText(final TcpConnection c)
+    {
+        final int end = segSeq + dataLength;
+        if (segSeq == c.rcvNxt)
+        {
+            // RFC 9293 §3.8.6.3 / RFC 1122: ACK at least every second full-sized segment, else delay.
+            // Decided before delivery, so a reply the application sends from onData carries the ACK.
+            c.unackedSegments++;
+            if (c.unackedSegments >= 2 || delayedAckNs == 0)
+            {
+                c.ackNow = true;
+            }
+            else if (c.ackDeadline == NO_DEADLINE)
+            {
+                c.ackDeadline = time.now + delayedAckNs;
+            }
+            if (!c.readingPaused && c.readSeq == c.rcvNxt)
+            {
+                // READ.SEQ moves only after onData returns: a segment the application sends from onData must
+                // not advertise room for bytes it may yet hand back with keepUnread (the window cannot shrink).
+                c.rcvNxt = end;
+                final int gen = c.generation;
+                c.delivering = true;
+                c.handler.onData(c, segBuffer, dataOffset, dataLength);
+                c.delivering = false;
+                if (c.state == TcpState.CLOSED || c.generation != gen)
+                {
+                    return; // aborted in onData (and the slot perhaps reused by a connect from it)
+                }
+                c.readSeq = end;
+                if (c.keepUnread > 0)
+                {
+                    // The application took only part: the rest goes to the receive ring, reading pauses.
+                    final int kept = Math.min(c.keepUnread, dataLength);
+                    c.keepUnread = 0;
+                    final int at = dataOffset + dataLength - kept;
+                    buffers.storeBytes(c, end - kept, segBuffer, at, kept);
+                    c.readSeq = end - kept;
+                    c.readingPaused = true;
+                }
+            }
+            else
+            {
+                storeText(c);
+                c.rcvNxt = end;
+            }
+            if (outOfOrder.count(c.slot) > 0)
+            {
+                final int next = outOfOrder.advance(c.slot, c.rcvNxt);
+                if (next != c.rcvNxt)
+                {
+                    c.rcvNxt = next;
+                    c.ackNow = true; // RFC 5681 §4.2: ACK at once when a hole is filled.
+                }
+            }
+            buffers.deliverStored(c);
+            if (c.state == TcpState.CLOSED)
+            {
+                return;
+            }
+            if (c.peerFinPending && c.peerFinSeq == c.rcvNxt)
+            {
+                c.peerFinPending = false;
+                receiveFin(c);
+            }
+        }
+        else
+        {
+            // Out of order: keep it (bounded) and send a duplicate ACK so the sender can fast-retransmit.
+            if (outOfOrder.add(c.slot, segSeq, end))
+            {
+                storeText(c);
+                c.sackRecent = segSeq;
+            }
+            c.ackNow = true;
+        }
+    }
+
+    private void storeText(final TcpConnection c)
+    {
+        buffers.storeBytes(c, segSeq, segBuffer, dataOffset, dataLength);
+    }
+
+    /** §3.10.7.4 eighth step. */
+    private void receiveFin(final TcpConnection c)
+    {
+        c.peerFinSeq = c.rcvNxt;
+        c.rcvNxt = c.rcvNxt + 1;
+        c.ackNow = true;
+        switch (c.state)
+        {
+            case ESTABLISHED:
+                lifecycle.state(c, TcpState.CLOSE_WAIT, "FIN received");
+                peerClosed(c);
+                break;
+            case FIN_WAIT_1:
+                if (c.finSent && SeqNum.gt(c.sndUna, c.finSeq))
+                {
+                    peerClosed(c);
+                    timers.enterTimeWait(c, "FIN in FIN-WAIT-1 with our FIN acknowledged");
+                }
+                else
+                {
+                    lifecycle.state(c, TcpState.CLOSING, "FIN in FIN-WAIT-1: simultaneous close");
+                    peerClosed(c);
+                }
+                break;
+            case FIN_WAIT_2:
+                peerClosed(c);
+                timers.enterTimeWait(c, "FIN in FIN-WAIT-2");
+                break;
+            default:
+                break;
+        }
+    }
+
+    /** End of stream reaches the application only after every byte before it (it may still hold some). */
+    private void peerClosed(final TcpConnection c)
+    {
+        if (c.readSeq == c.peerFinSeq)
+        {
+            c.handler.onPeerClosed(c);
+        }
+        else
+        {
+            c.peerClosedPending = true;
+        }
+    }
+
+    /**
+     * The ACK that answers an invalid segment (out of window, PAWS, an ACK of unsent data). One without text (or
+     * with a SYN) is answered at most once per invalidAckInterval per connection, as Linux's tcp_invalid_ratelimit:
+     * two ends that disagree on the window would otherwise ACK each other in a loop, and a forged flood would turn
+     * into as many ACKs. A segment with text always is: it is no part of an ACK loop, and its sender needs the ACK.
+     */
+    private void invalidAck(final TcpConnection c)
+    {
+        if ((segLen == 0 || has(TcpHeader.SYN)) && time.now - c.lastInvalidAckNs < invalidAckIntervalNs)
+        {
+            counters.increment(StackCounter.TCP_INVALID_ACKS_SUPPRESSED);
+            return;
+        }
+        c.lastInvalidAckNs = time.now;
+        c.ackNow = true;
+    }
+
+    private void challengeAck(final TcpConnection c)
+    {
+        // RFC 5961 §7: a cap on challenge ACKs per second, so a flood of blind RSTs/SYNs cannot turn the stack into
+        // an ACK amplifier. Per connection, not stack-wide: a shared counter is the CVE-2016-5696 side channel (an
+        // off-path attacker counts the challenge ACKs on its own connection to learn what a spoofed segment on
+        // another one did).
+        if (time.now - c.challengeWindowStart >= 1_000_000_000L)
+        {
+            c.challengeWindowStart = time.now;
+            c.challengeAcks = 0;
+        }
+        if (c.challengeAcks >= challengeAckLimit)
+        {
+            counters.increment(StackCounter.TCP_CHALLENGE_ACKS_SUPPRESSED);
+            return;
+        }
+        c.challengeAcks++;
+        counters.increment(StackCounter.TCP_CHALLENGE_ACKS);
+        c.ackNow = true;
+    }
+}
