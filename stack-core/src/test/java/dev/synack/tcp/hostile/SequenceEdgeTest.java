@@ -5,8 +5,9 @@ import static dev.synack.tcp.hostile.HostileLink.ascii;
 import static dev.synack.test.Seg.seg;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -71,7 +72,7 @@ class SequenceEdgeTest
         }
         for (int i = 0; i < 3; i++)
         {
-            link.peer.send(seg().ack(link.stackNxt).seq(x1 + i * 1400).data(java.util.Arrays.copyOfRange(stream,
+            link.peer.send(seg().ack(link.stackNxt).seq(x1 + i * 1400).data(Arrays.copyOfRange(stream,
                 i * 1400, (i + 1) * 1400)));
         }
         link.peer.advanceMs(40);
@@ -82,12 +83,12 @@ class SequenceEdgeTest
         assertEquals(0, link.app.data.size());
         link.c.resumeReading();
         link.peer.expect(seg().ack(x1 + SMALL).seq(link.stackNxt).win(SMALL));
-        link.peer.send(seg().ack(link.stackNxt).seq(x1 + SMALL).data(java.util.Arrays.copyOfRange(stream, SMALL,
+        link.peer.send(seg().ack(link.stackNxt).seq(x1 + SMALL).data(Arrays.copyOfRange(stream, SMALL,
             stream.length)));
         link.accepted(stream);
         link.peer.advanceMs(40);
         link.peer.expect(seg().ack(link.peerNxt).seq(link.stackNxt));
-        assertEquals(new String(stream, java.nio.charset.StandardCharsets.US_ASCII), link.app.data.toString());
+        assertEquals(new String(stream, StandardCharsets.US_ASCII), link.app.data.toString());
         assertEquals(0, link.count(DropReason.TCP_UNACCEPTABLE), "trimmed, never dropped");
         link.assertKeepsEveryByte();
     }
@@ -275,6 +276,6 @@ class SequenceEdgeTest
         assertEquals(CloseReason.RESET, link.app.closeReason);
         assertNull(link.tcp.connection(link.app.handle));
         assertEquals(0, link.count(DropReason.TCP_NO_TIMESTAMPS));
-        assertTrue(link.count(StackCounter.TCP_RESETS_RECEIVED) == 1);
+        assertEquals(1, link.count(StackCounter.TCP_RESETS_RECEIVED));
     }
 }

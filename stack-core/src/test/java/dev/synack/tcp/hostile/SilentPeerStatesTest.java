@@ -18,6 +18,7 @@ import dev.synack.api.CloseReason;
 import dev.synack.stat.StackCounter;
 import dev.synack.tcp.TcpHeader;
 import dev.synack.tcp.TcpState;
+import dev.synack.test.RawPeer;
 import dev.synack.test.RecordingHandler;
 import dev.synack.test.Seg;
 
@@ -55,7 +56,7 @@ class SilentPeerStatesTest
         final HostileLink link = new HostileLink(HostileLink.config());
         final RecordingHandler app = link.app;
         final long start = link.peer.clock.nanoTime();
-        final long handle = link.tcp.connect(dev.synack.test.RawPeer.PEER_IP, 5000, app);
+        final long handle = link.tcp.connect(RawPeer.PEER_IP, 5000, app);
         final Seg syn = link.peer.expect(seg().syn());
         final List<Seg> sent = silentUntilGone(link, handle, 300);
         assertEquals(6, sent.size(), sent.toString());
