@@ -81,13 +81,15 @@ public final class TcpEngine implements TimerHandler
     private final OutOfOrderRanges sacked;
     private final UnsafeBuffer slab;
     private final IsnGenerator isn;
+    /** RFC 4987 §3.6: SYN cookies for a full listener; null when configured off. */
+    private final CookieHandshake cookies;
     private final TcpHeader seg = new TcpHeader();
     private final int[] stateCounts = new int[TcpState.values().length];
     private StateListener stateListener;
     private LocalPortFilter localPortFilter;
     private long now;
     private int nextEphemeral;
-    /** Set while a SYN reopens a TIME-WAIT: the ISS the new incarnation takes instead of a fresh one. */
+    /** Set while a SYN reopens a TIME-WAIT, or a cookie rebuilds its entry: the ISS to take instead of a fresh one. */
     private int reopenIss;
     private boolean reopenIssSet;
 
@@ -154,6 +156,8 @@ public final class TcpEngine implements TimerHandler
         sacked = new OutOfOrderRanges(capacity, 2 * TcpOptions.MAX_SACK_BLOCKS);
         slab = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(capacity * (sendSize + receiveSize)));
         isn = new IsnGenerator(config.isnSecret());
+        cookies = config.synCookies() ? new CookieHandshake(ip, counters, isn, ourMss, ourWindowShift, receiveSize,
+            timestampsEnabled, sackEnabled) : null;
         nextEphemeral = EPHEMERAL_FIRST + (int)((config.isnSecret() >>> 17) & (EPHEMERAL_COUNT - 1));
         corked = new int[2 * capacity]; // a slot freed and reused within one batch may be listed twice
     }
@@ -596,6 +600,10 @@ public final class TcpEngine implements TimerHandler
         }
         if (has(TcpHeader.ACK))
         {
+            if (cookies != null && !has(TcpHeader.SYN) && cookies.expected(listener, now))
+            {
+                return cookieAck(listener, remoteIp, remotePort);
+            }
             // An ACK to a listener (a stale or forged handshake completion): <SEQ=SEG.ACK><CTL=RST>.
             sendRst(remoteIp, remotePort, listener.port, segAck, 0, TcpHeader.RST);
             return DropReason.NONE;
@@ -608,6 +616,11 @@ public final class TcpEngine implements TimerHandler
             ? allocate(remoteIp, remotePort, listener.port) : null;
         if (c == null)
         {
+            if (cookies != null)
+            {
+                cookies.synAck(listener, remoteIp, seg, now); // RFC 4987 §3.6: a SYN-ACK that keeps no state
+                return DropReason.NONE;
+            }
             counters.increment(StackCounter.TCP_TABLE_FULL);
             if (rstOnFullTable)
             {
@@ -617,6 +630,7 @@ public final class TcpEngine implements TimerHandler
         }
         open(c, listener.handler, listener);
         listener.embryonic++;
+        c.handshakeRetries = listener.synAckRetries(synRetries);
         counters.increment(StackCounter.TCP_PASSIVE_OPENS);
         // RCV.NXT = SEG.SEQ + 1, IRS = SEG.SEQ; text in the SYN is not queued: the peer retransmits it.
         c.irs = segSeq;
@@ -632,6 +646,42 @@ public final class TcpEngine implements TimerHandler
         armRetransmit(c);
         rearm(c);
         return DropReason.NONE;
+    }
+
+    /**
+     * RFC 4987 §3.6: an ACK to a listener whose SEG.ACK - 1 is one of our cookies stands for the SYN-RECEIVED entry
+     * the listener had no room for. The entry is rebuilt from the cookie and the ACK then processed in it (§3.10.7.4),
+     * which takes the connection to ESTABLISHED with any text the ACK carries. A bad cookie gets the RST any ACK to
+     * a listener gets.
+     */
+    private DropReason cookieAck(final Listener listener, final int remoteIp, final int remotePort)
+    {
+        if (!cookies.accept(remoteIp, listener.port, seg, now))
+        {
+            sendRst(remoteIp, remotePort, listener.port, segAck, 0, TcpHeader.RST);
+            return DropReason.NONE;
+        }
+        final TcpConnection c = allocate(remoteIp, remotePort, listener.port);
+        if (c == null)
+        {
+            // No slot: the cookie stays good, and the peer's retransmission brings it back.
+            counters.increment(StackCounter.TCP_TABLE_FULL);
+            return DropReason.NONE;
+        }
+        reopenIss = segAck - 1;
+        reopenIssSet = true;
+        open(c, listener.handler, null); // not an embryo of the listener: it leaves SYN-RECEIVED with this ACK
+        reopenIssSet = false;
+        counters.increment(StackCounter.TCP_PASSIVE_OPENS);
+        cookies.restore(c);
+        segGeneration = c.generation;
+        state(c, TcpState.SYN_RECEIVED, "SYN cookie in ACK to LISTEN");
+        final DropReason result = synchronizedArrival(c);
+        if (!gone(c))
+        {
+            output(c);
+        }
+        return result;
     }
 
     /** RFC 9293 §3.10.7.3: SYN-SENT. */
@@ -1421,6 +1471,7 @@ public final class TcpEngine implements TimerHandler
         c.rtoNs = initialRtoNs;
         c.rttTiming = false;
         c.retries = 0;
+        c.handshakeRetries = synRetries;
         c.handshakeTimedOut = false;
         c.probesOut = 0;
         c.cwnd = 0;
@@ -2270,7 +2321,7 @@ public final class TcpEngine implements TimerHandler
         {
             case SYN_SENT:
             case SYN_RECEIVED:
-                if (c.retries >= synRetries)
+                if (c.retries >= c.handshakeRetries)
                 {
                     timeout(c);
                     return;
