@@ -70,7 +70,7 @@ public enum StackCounter
     TCP_TABLE_FULL("TCP SYNs refused: table or backlog full"),
     /** SYNs answered with a SYN cookie because the listener's backlog or the table was full (RFC 4987 §3.6). */
     TCP_SYN_COOKIES_SENT("TCP SYN cookies sent"),
-    /** ACKs to a listener whose SYN cookie was valid: connections opened without a SYN-RECEIVED entry. */
+    /** ACKs to a listener that carried a valid SYN cookie: connections opened without a SYN-RECEIVED entry. */
     TCP_SYN_COOKIES_ACCEPTED("TCP SYN cookies accepted"),
     /** ACKs to a listener checked as SYN cookies and found invalid (forged, stale or mangled): answered with RST. */
     TCP_SYN_COOKIES_REJECTED("TCP SYN cookies rejected"),

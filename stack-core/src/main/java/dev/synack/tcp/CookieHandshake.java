@@ -181,6 +181,8 @@ final class CookieHandshake
         {
             c.timestamps = true;
             c.tsRecent = tsRecent;
+            // RFC 7323 §4.3: our cookie SYN-ACK acknowledged IRS + 1; later segments from there update TS.Recent.
+            c.lastAckSent = c.rcvNxt;
             c.sndMss -= TcpOptions.TIMESTAMPS_LENGTH;
         }
     }

@@ -82,6 +82,20 @@ class SynCookieTest
     }
 
     @Test
+    void aCookieConnectionTakesTsRecentFromTheSegmentsThatFollow()
+    {
+        fullBacklog();
+        final Seg synAck = peer.send(seg().syn().seq(X).mss(1460).ts(100, 0)).expect(seg().syn().ack(X + 1));
+        final int y = synAck.seq;
+        // --> <SEQ=X+1><ACK=cookie+1><CTL=ACK><TS=101,ts>: ESTABLISHED
+        peer.send(seg().ack(y + 1).seq(X + 1).ts(101, synAck.tsVal)).expectNothing();
+        // --> <SEQ=X+1><ACK=cookie+1><TS=200,ts><DATA=4>  <-- <SEQ=cookie+1><ACK=X+5><TS=..,200> (RFC 7323 §4.3)
+        peer.send(seg().ack(y + 1).seq(X + 1).ts(200, synAck.tsVal).data("more".getBytes()));
+        peer.advanceMs(40);
+        assertEquals(200, (int)peer.expect(seg().ack(X + 5).seq(y + 1)).tsEcr);
+    }
+
+    @Test
     void withoutTimestampsACookieCarriesOnlyTheMssRoundedDown()
     {
         fullBacklog();
