@@ -43,6 +43,7 @@ public final class StackConfig
     private long invalidAckIntervalNs = TimeUnit.MILLISECONDS.toNanos(500);
     private long timerTickNs = TimeUnit.MILLISECONDS.toNanos(1);
     private boolean rstOnFullTable = true;
+    private boolean synCookies = true;
     private boolean evictTimeWait = true;
     private boolean timestamps = true;
     private boolean sack = true;
@@ -443,7 +444,8 @@ public final class StackConfig
     }
 
     /**
-     * @param retries SYN / SYN-ACK retransmissions before giving up.
+     * @param retries SYN / SYN-ACK retransmissions before giving up (default 6: 127 s at a 1 s initial RTO). A
+     *     SYN-RECEIVED connection made while more than half its listener's backlog is taken gets at most 2.
      * @return this.
      */
     public StackConfig synRetries(final int retries)
@@ -525,6 +527,29 @@ public final class StackConfig
     public StackConfig rstOnFullTable(final boolean rst)
     {
         this.rstOnFullTable = rst;
+        return this;
+    }
+
+    /** @return whether a listener with a full backlog (or a full table) answers SYNs with SYN cookies. */
+    public boolean synCookies()
+    {
+        return synCookies;
+    }
+
+    /**
+     * SYN cookies (RFC 4987 §3.6; on by default, as Linux's tcp_syncookies=1): when a listener's backlog of
+     * SYN-RECEIVED connections or the connection table is full, a SYN is answered with a SYN-ACK whose ISS encodes
+     * the peer's MSS (rounded down to 536, 1300, 1440 or 1460) under a keyed hash, and no state is kept; the ACK that
+     * completes the handshake opens the connection. Window scale and SACK-permitted ride in the low bits of our
+     * timestamp, so a peer that sent no timestamps gets a connection without either. Off, a full backlog refuses
+     * the SYN as {@link #rstOnFullTable} says, and a flood of spoofed SYNs shuts out every genuine client.
+     *
+     * @param on whether a full listener answers with SYN cookies.
+     * @return this.
+     */
+    public StackConfig synCookies(final boolean on)
+    {
+        this.synCookies = on;
         return this;
     }
 

@@ -70,6 +70,12 @@ public enum StackCounter
     TCP_KEEPALIVE_PROBES("TCP keep-alive probes sent"),
     /** SYNs refused because the connection table or a backlog was full. */
     TCP_TABLE_FULL("TCP SYNs refused: table or backlog full"),
+    /** SYNs answered with a SYN cookie because the listener's backlog or the table was full (RFC 4987 §3.6). */
+    TCP_SYN_COOKIES_SENT("TCP SYN cookies sent"),
+    /** ACKs to a listener that carried a valid SYN cookie: connections opened without a SYN-RECEIVED entry. */
+    TCP_SYN_COOKIES_ACCEPTED("TCP SYN cookies accepted"),
+    /** ACKs to a listener checked as SYN cookies and found invalid (forged, stale or mangled): answered with RST. */
+    TCP_SYN_COOKIES_REJECTED("TCP SYN cookies rejected"),
     /** TIME-WAIT connections ended before 2MSL to make room for a new connection in a full table. */
     TCP_TIME_WAIT_EVICTED("TCP TIME-WAITs evicted for room"),
     /** Connections currently in use (all states but CLOSED). */

@@ -35,6 +35,7 @@ final class ConnectionLifecycle
     private final boolean evictTimeWait;
     private final boolean timestampsEnabled;
     private final boolean sackEnabled;
+    private final int synRetries;
     private final long initialRtoNs;
     private final long keepAliveIdleNs;
     private final long keepAliveIntervalNs;
@@ -42,7 +43,7 @@ final class ConnectionLifecycle
     private final long invalidAckIntervalNs;
     private final int[] stateCounts = new int[TcpState.values().length];
     private StateListener stateListener;
-    /** Set while a SYN reopens a TIME-WAIT: the ISS the new incarnation takes instead of a fresh one. */
+    /** Set while a SYN reopens a TIME-WAIT, or a cookie rebuilds its entry: the ISS to take instead of a fresh one. */
     private int reopenIss;
     private boolean reopenIssSet;
 
@@ -69,6 +70,7 @@ final class ConnectionLifecycle
         this.evictTimeWait = config.evictTimeWait();
         this.timestampsEnabled = config.timestamps();
         this.sackEnabled = config.sack();
+        this.synRetries = config.synRetries();
         this.initialRtoNs = config.initialRtoNs();
         this.keepAliveIdleNs = config.keepAliveIdleNs();
         this.keepAliveIntervalNs = config.keepAliveIntervalNs();
@@ -161,6 +163,7 @@ final class ConnectionLifecycle
         c.rtoNs = initialRtoNs;
         c.rttTiming = false;
         c.retries = 0;
+        c.handshakeRetries = synRetries;
         c.handshakeTimedOut = false;
         c.probesOut = 0;
         c.cwnd = 0;

@@ -46,6 +46,9 @@ final class SegmentArrival
     private final long delayedAckNs;
     private final long invalidAckIntervalNs;
     private final long finWait2TimeoutNs;
+    private final int synRetries;
+    /** RFC 4987 §3.6: SYN cookies for a full listener; null when configured off. */
+    private final CookieHandshake cookies;
 
     private final TcpHeader seg = new TcpHeader();
     private int segGeneration;
@@ -66,7 +69,7 @@ final class SegmentArrival
         final StackConfig config, final StackCounters counters, final TcpTime time, final ConnectionTable table,
         final Int2ObjectHashMap<Listener> listeners, final OutOfOrderRanges outOfOrder, final ConnectionBuffers buffers,
         final ConnectionTimer timer, final RttEstimator rtt, final SegmentOutput out, final LossRecovery loss,
-        final ConnectionLifecycle lifecycle, final TcpTimers timers)
+        final ConnectionLifecycle lifecycle, final TcpTimers timers, final CookieHandshake cookies)
     {
         this.counters = counters;
         this.time = time;
@@ -87,6 +90,8 @@ final class SegmentArrival
         this.delayedAckNs = config.delayedAckNs();
         this.invalidAckIntervalNs = config.invalidAckIntervalNs();
         this.finWait2TimeoutNs = config.finWait2TimeoutNs();
+        this.synRetries = config.synRetries();
+        this.cookies = cookies;
     }
 
     /**
@@ -217,6 +222,10 @@ final class SegmentArrival
         }
         if (has(TcpHeader.ACK))
         {
+            if (cookies != null && !has(TcpHeader.SYN) && cookies.expected(listener, time.now))
+            {
+                return cookieAck(listener, remoteIp, remotePort);
+            }
             // An ACK to a listener (a stale or forged handshake completion): <SEQ=SEG.ACK><CTL=RST>.
             out.sendRst(remoteIp, remotePort, listener.port, segAck, 0, TcpHeader.RST);
             return DropReason.NONE;
@@ -229,6 +238,11 @@ final class SegmentArrival
             ? lifecycle.allocate(remoteIp, remotePort, listener.port) : null;
         if (c == null)
         {
+            if (cookies != null)
+            {
+                cookies.synAck(listener, remoteIp, seg, time.now); // RFC 4987 §3.6: a SYN-ACK that keeps no state
+                return DropReason.NONE;
+            }
             counters.increment(StackCounter.TCP_TABLE_FULL);
             if (rstOnFullTable)
             {
@@ -238,6 +252,7 @@ final class SegmentArrival
         }
         lifecycle.open(c, listener.handler, listener);
         listener.embryonic++;
+        c.handshakeRetries = listener.synAckRetries(synRetries);
         counters.increment(StackCounter.TCP_PASSIVE_OPENS);
         // RCV.NXT = SEG.SEQ + 1, IRS = SEG.SEQ; text in the SYN is not queued: the peer retransmits it.
         c.irs = segSeq;
@@ -253,6 +268,42 @@ final class SegmentArrival
         timer.armRetransmit(c);
         timer.rearm(c);
         return DropReason.NONE;
+    }
+
+    /**
+     * RFC 4987 §3.6: an ACK to a listener whose SEG.ACK - 1 is one of our cookies stands for the SYN-RECEIVED entry
+     * the listener had no room for. The entry is rebuilt from the cookie and the ACK then processed in it (§3.10.7.4),
+     * which takes the connection to ESTABLISHED with any text the ACK carries. A bad cookie gets the RST any ACK to
+     * a listener gets.
+     */
+    private DropReason cookieAck(final Listener listener, final int remoteIp, final int remotePort)
+    {
+        if (!cookies.accept(remoteIp, listener.port, seg, time.now))
+        {
+            out.sendRst(remoteIp, remotePort, listener.port, segAck, 0, TcpHeader.RST);
+            return DropReason.NONE;
+        }
+        final TcpConnection c = lifecycle.allocate(remoteIp, remotePort, listener.port);
+        if (c == null)
+        {
+            // No slot: the cookie stays good, and the peer's retransmission brings it back.
+            counters.increment(StackCounter.TCP_TABLE_FULL);
+            return DropReason.NONE;
+        }
+        lifecycle.reopenIss(segAck - 1);
+        // not an embryo of the listener: it leaves SYN-RECEIVED with this ACK
+        lifecycle.open(c, listener.handler, null);
+        lifecycle.reopenIssDone();
+        counters.increment(StackCounter.TCP_PASSIVE_OPENS);
+        cookies.restore(c);
+        segGeneration = c.generation;
+        lifecycle.state(c, TcpState.SYN_RECEIVED, "SYN cookie in ACK to LISTEN");
+        final DropReason result = synchronizedArrival(c);
+        if (!gone(c))
+        {
+            out.output(c);
+        }
+        return result;
     }
 
     /** RFC 9293 §3.10.7.3: SYN-SENT. */

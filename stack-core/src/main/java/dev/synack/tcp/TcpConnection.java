@@ -92,6 +92,8 @@ public final class TcpConnection
     int rttSeq;
     long rttStartNs;
     int retries;
+    /** SYN (or SYN-ACK) retransmissions before the handshake gives up: fewer for a listener under pressure. */
+    int handshakeRetries;
     /** The retransmission timer expired during the handshake (RFC 6298 §5.7). */
     boolean handshakeTimedOut;
     /** Zero-window probes sent since the peer last sent an acceptable ACK (Linux: icsk_probes_out). */

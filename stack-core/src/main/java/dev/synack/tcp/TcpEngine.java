@@ -86,12 +86,15 @@ public final class TcpEngine implements TimerHandler
         final RttEstimator rtt = new RttEstimator(wheel, config.initialRtoNs(), config.minRtoNs(), config.maxRtoNs());
         out = new SegmentOutput(config, ip, counters, time, table, buffers, outOfOrder, timer, ourMss, ourWindowShift);
         final LossRecovery loss = new LossRecovery(counters, time, sacked, out, rtt);
-        lifecycle = new ConnectionLifecycle(config, counters, time, table, new IsnGenerator(config.isnSecret()),
+        final IsnGenerator isn = new IsnGenerator(config.isnSecret());
+        lifecycle = new ConnectionLifecycle(config, counters, time, table, isn,
             timeWait, outOfOrder, sacked, buffers, timer, rtt, ourMss, ourWindowShift);
         timers = new TcpTimers(
             config, counters, time, table, wheel, timeWait, buffers, timer, rtt, out, loss, lifecycle);
         arrival = new SegmentArrival(
-            config, counters, time, table, listeners, outOfOrder, buffers, timer, rtt, out, loss, lifecycle, timers);
+            config, counters, time, table, listeners, outOfOrder, buffers, timer, rtt, out, loss, lifecycle, timers,
+            config.synCookies() ? new CookieHandshake(ip, counters, isn, ourMss, ourWindowShift, receiveSize,
+                config.timestamps(), config.sack()) : null);
         nextEphemeral = EPHEMERAL_FIRST + (int)((config.isnSecret() >>> 17) & (EPHEMERAL_COUNT - 1));
     }
 

@@ -146,7 +146,7 @@ final class TcpTimers
         {
             case SYN_SENT:
             case SYN_RECEIVED:
-                if (c.retries >= synRetries)
+                if (c.retries >= c.handshakeRetries)
                 {
                     timeout(c);
                     return;

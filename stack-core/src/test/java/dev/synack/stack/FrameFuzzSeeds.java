@@ -124,9 +124,10 @@ final class FrameFuzzSeeds
             setup(ISS).frames(5).synFrom(50_001).synFrom(50_002).synFrom(50_003).synFrom(50_004).synFrom(50_005).end(),
             t ->
             {
-                // Frames.config() has room for 4 connections: ours and 3 embryos; the rest are refused with RST.
+                // Frames.config() has room for 4 connections: ours and 3 embryos; the rest get SYN cookies, no state.
                 assertEquals(3, t.tcp().connectionsIn(TcpState.SYN_RECEIVED));
-                assertEquals(2, t.stack.counters.get(StackCounter.TCP_TABLE_FULL));
+                assertEquals(2, t.stack.counters.get(StackCounter.TCP_SYN_COOKIES_SENT));
+                assertEquals(0, t.stack.counters.get(StackCounter.TCP_TABLE_FULL));
             });
         add(seeds, "raw-garbage-and-a-truncated-frame",
             setup(ISS).frames(2).raw(13).connection(TcpHeader.ACK, SEQ_EXACT, 0, 0, MANGLE_TRUNCATE).truncate(40).end(),

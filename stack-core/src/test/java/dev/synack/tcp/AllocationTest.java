@@ -1,6 +1,7 @@
 package dev.synack.tcp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
 import java.util.concurrent.TimeUnit;
@@ -12,7 +13,10 @@ import org.junit.jupiter.api.Test;
 import dev.synack.api.CloseReason;
 import dev.synack.api.TcpHandler;
 import dev.synack.memwire.FaultPlan;
+import dev.synack.stat.StackCounter;
+import dev.synack.test.SpoofedSyns;
 import dev.synack.test.StackPair;
+import dev.synack.wire.MacAddress;
 
 /**
  * Zero allocation on the stack thread in steady state: 100,000 full connection cycles and 1,000,000
@@ -51,6 +55,43 @@ class AllocationTest
         }
         assertEquals(0, work.failures, work.firstFailure);
         assertEquals(0, bytes, "bytes allocated over 100,000 connection cycles");
+    }
+
+    @Test
+    void synCookieHandshakesUnderASpoofedFloodAllocateNothing()
+    {
+        // B serves with a backlog of 1 that a flood of 4 spoofed SYNs a millisecond keeps full: every SYN of the
+        // flood and nearly every client's is answered with a cookie, and the clients' ACKs open their connections.
+        final StackPair pair = StackPair.resolved(
+            StackPair.configA().maxConnections(1024).msl(1, TimeUnit.MILLISECONDS),
+            StackPair.configB().maxConnections(1024).msl(1, TimeUnit.MILLISECONDS).listenBacklog(1)
+                .gateway("198.18.0.1"), FaultPlan.none(), FaultPlan.none());
+        final EchoWorkload work = new EchoWorkload(pair, 16, 400_000, 64, 43);
+        final SpoofedSyns flood = new SpoofedSyns(3, MacAddress.parse(StackPair.B_MAC),
+            MacAddress.parse(StackPair.A_MAC), StackPair.B_IP, 7);
+        runUnderFlood(work, flood, 20_000);
+        final long acceptedBefore = pair.b.counters.get(StackCounter.TCP_SYN_COOKIES_ACCEPTED);
+        final int before = work.completed;
+        final long sentBefore = flood.sent;
+        final long start = allocated();
+        runUnderFlood(work, flood, before + 20_000);
+        final long bytes = allocated() - start;
+        final long accepted = pair.b.counters.get(StackCounter.TCP_SYN_COOKIES_ACCEPTED) - acceptedBefore;
+        System.out.printf("SYN cookie cycles: %,d cycles, %,d by cookie, %,d spoofed SYNs, %,d bytes allocated%n",
+            work.completed - before, accepted, flood.sent - sentBefore, bytes);
+        assertEquals(0, work.failures, work.firstFailure);
+        assertTrue(accepted > (work.completed - before) / 2, "cycles that opened by a cookie: " + accepted);
+        assertEquals(0, bytes, "bytes allocated over 20,000 connection cycles through SYN cookies");
+    }
+
+    private static void runUnderFlood(final EchoWorkload work, final SpoofedSyns flood, final int untilCompleted)
+    {
+        while (work.completed + work.failures < untilCompleted)
+        {
+            work.topUp();
+            flood.queue(work.pair.b.rx, 4);
+            work.pair.advance(MS, MS);
+        }
     }
 
     private static void run(final EchoWorkload work, final int untilCompleted)
