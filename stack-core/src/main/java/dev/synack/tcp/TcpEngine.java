@@ -542,15 +542,18 @@ public final class TcpEngine implements TimerHandler
 
     /**
      * RFC 9293 §3.10.7.4 note, RFC 6191 §2: may this SYN reopen a 4-tuple held in TIME-WAIT? With timestamps on the
-     * old incarnation and in the SYN, when its TSval is above TS.Recent; otherwise when its SEQ lies above RCV.NXT.
-     * Either way none of the old incarnation's duplicates can be taken for the new one.
+     * old incarnation and in the SYN, when its TSval is above TS.Recent, or equal to it (a reconnect within the
+     * peer's clock tick: PAWS, RFC 7323 §5.3, lets it pass) with its SEQ above RCV.NXT, as Linux judges it;
+     * otherwise when its SEQ lies above RCV.NXT. Either way none of the old incarnation's duplicates can be taken
+     * for the new one.
      */
     private boolean reopensTimeWait(final TcpConnection c)
     {
         final TcpOptions options = seg.options();
         if (c.timestamps && options.hasTimestamps())
         {
-            return SeqNum.gt(options.tsVal(), c.tsRecent);
+            final int tsVal = options.tsVal();
+            return SeqNum.gt(tsVal, c.tsRecent) || (tsVal == c.tsRecent && SeqNum.gt(segSeq, c.rcvNxt));
         }
         return SeqNum.gt(segSeq, c.rcvNxt);
     }
@@ -1627,6 +1630,7 @@ public final class TcpEngine implements TimerHandler
             // One entry per connection in TIME-WAIT, 2 × capacity in all: only entries left by TIME-WAITs that ended
             // early (reset, evicted, reopened) and were followed by many more can fill it. Free at once.
             state(c, TcpState.TIME_WAIT, reason);
+            counters.add(StackCounter.TCP_TIME_WAIT, 1); // leaving TIME-WAIT in finish() takes it off again
             sendAck(c);
             if (handOverUnread(c))
             {
