@@ -168,15 +168,18 @@ final class SegmentArrival
 
     /**
      * RFC 9293 §3.10.7.4 note, RFC 6191 §2: may this SYN reopen a 4-tuple held in TIME-WAIT? With timestamps on the
-     * old incarnation and in the SYN, when its TSval is above TS.Recent; otherwise when its SEQ lies above RCV.NXT.
-     * Either way none of the old incarnation's duplicates can be taken for the new one.
+     * old incarnation and in the SYN, when its TSval is above TS.Recent, or equal to it (a reconnect within the
+     * peer's clock tick: PAWS, RFC 7323 §5.3, lets it pass) with its SEQ above RCV.NXT, as Linux judges it;
+     * otherwise when its SEQ lies above RCV.NXT. Either way none of the old incarnation's duplicates can be taken
+     * for the new one.
      */
     private boolean reopensTimeWait(final TcpConnection c)
     {
         final TcpOptions options = seg.options();
         if (c.timestamps && options.hasTimestamps())
         {
-            return SeqNum.gt(options.tsVal(), c.tsRecent);
+            final int tsVal = options.tsVal();
+            return SeqNum.gt(tsVal, c.tsRecent) || (tsVal == c.tsRecent && SeqNum.gt(segSeq, c.rcvNxt));
         }
         return SeqNum.gt(segSeq, c.rcvNxt);
     }

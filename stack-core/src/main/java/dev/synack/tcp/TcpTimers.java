@@ -365,6 +365,7 @@ final class TcpTimers
             // One entry per connection in TIME-WAIT, 2 × capacity in all: only entries left by TIME-WAITs that ended
             // early (reset, evicted, reopened) and were followed by many more can fill it. Free at once.
             lifecycle.state(c, TcpState.TIME_WAIT, reason);
+            counters.add(StackCounter.TCP_TIME_WAIT, 1); // leaving TIME-WAIT in finish() takes it off again
             out.sendAck(c);
             if (lifecycle.handOverUnread(c))
             {

@@ -152,6 +152,62 @@ class TimeWaitTest
     }
 
     @Test
+    void withTimestampsASynWithTheSameTsValAboveRcvNxtReopensTimeWait()
+    {
+        final RawPeer server = new RawPeer(RawPeer.config());
+        final RecordingHandler app = new RecordingHandler();
+        final TcpEngine engine = server.stack.agent.tcp();
+        final int y = passiveIntoTimeWait(server, app, 40000, true);
+        // A Linux client reconnecting within the millisecond of its last segment: <SEQ=X+100><CTL=SYN><TS=200,0>.
+        // TSval 200 = TS.Recent passes PAWS (RFC 7323 §5.3), so the SEQ above RCV.NXT decides (RFC 6191 §2, as
+        // Linux's tcp_timewait_state_process): reopened, no challenge ACK, no RST and SYN retry from the client.
+        server.send(seg().syn().seq(X + 100).mss(1460).ts(200, 0))
+            .expect(seg().syn().ack(X + 101).seq(y + 2 + 65537));
+        assertEquals(0, engine.connectionsIn(TcpState.TIME_WAIT));
+        assertEquals(1, engine.connectionsIn(TcpState.SYN_RECEIVED));
+    }
+
+    @Test
+    void withTimestampsASynWithTheSameTsValAtOrBelowRcvNxtDoesNotReopenTimeWait()
+    {
+        final RawPeer server = new RawPeer(RawPeer.config());
+        final RecordingHandler app = new RecordingHandler();
+        final TcpEngine engine = server.stack.agent.tcp();
+        passiveIntoTimeWait(server, app, 40000, true);
+        // <SEQ=X+2><CTL=SYN><TS=200,0>: neither a newer TSval nor a SEQ above RCV.NXT (X+2): may be an old duplicate.
+        server.send(seg().syn().seq(X + 2).mss(1460).ts(200, 0));
+        assertEquals(1, engine.connectionsIn(TcpState.TIME_WAIT));
+        assertEquals(0, engine.connectionsIn(TcpState.SYN_RECEIVED));
+    }
+
+    @Test
+    void theTimeWaitGaugeCountsNoConnectionFreedAtOnceWhenTheQueueIsFull()
+    {
+        // Eight TIME-WAITs ended early by the peer's RST leave their eight entries in the queue of 8 until 2MSL.
+        for (int i = 0; i < 8; i++)
+        {
+            cycleIntoTimeWait(5000 + i);
+            peer.send(seg().rst().seq(X + 2)).expectNothing();
+            assertEquals(0, tcp.connectionsIn(TcpState.TIME_WAIT));
+            assertEquals(0, peer.stack.counters.get(StackCounter.TCP_TIME_WAIT));
+        }
+        assertEquals(8, tcp.timeWaitQueued());
+        // The ninth close finds the queue full: the connection is freed at once, never in TIME-WAIT for the gauge.
+        final long handle = tcp.connect(RawPeer.PEER_IP, 5008, new RecordingHandler());
+        peer.peerPort = 5008;
+        final Seg syn = peer.expect(seg().syn());
+        peer.stackPort = syn.srcPort;
+        final int y = syn.seq;
+        peer.send(seg().syn().ack(y + 1).seq(X).mss(1460)).expect(seg().ack(X + 1).seq(y + 1));
+        tcp.connection(handle).close();
+        peer.expect(seg().fin().ack(X + 1).seq(y + 1));
+        peer.send(seg().fin().ack(y + 2).seq(X + 1)).expect(seg().ack(X + 2).seq(y + 2));
+        assertNull(tcp.connection(handle));
+        assertEquals(0, tcp.connectionsIn(TcpState.TIME_WAIT));
+        assertEquals(0, peer.stack.counters.get(StackCounter.TCP_TIME_WAIT), "the TIME-WAIT gauge");
+    }
+
+    @Test
     void timeWaitIsKeptWhenTheListenerCannotTakeTheNewSyn()
     {
         final RawPeer server = new RawPeer(RawPeer.config().listenBacklog(1));

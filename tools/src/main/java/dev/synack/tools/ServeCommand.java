@@ -50,9 +50,9 @@ final class ServeCommand implements Callable<Integer>, Cli.Checked
         + " [--gateway IP] [--queue N] [--queues N]" + System.lineSeparator()
         + "                [--mode skb|drv] [--zero-copy] [--http PORT] [--echo PORT] [--seconds N]"
         + " [--counters FILE]" + System.lineSeparator()
-        + "                [--busy-spin] [--cpu N] [--max-connections N]";
-    /** Per-connection send and receive buffer (bytes). */
-    static final int BUFFER_BYTES = 16 * 1024;
+        + "                [--busy-spin] [--cpu N] [--max-connections N] [--buffer-kib N]";
+    /** Per-connection send and receive buffer (KiB) unless --buffer-kib says otherwise. */
+    static final int DEFAULT_BUFFER_KIB = 16;
     /** The largest IP packet synack sends (a 1514-byte frame, MSS 1460) even on a jumbo-MTU interface. */
     static final int MAX_MTU = SynackBuilder.MAX_MTU;
 
@@ -96,6 +96,9 @@ final class ServeCommand implements Callable<Integer>, Cli.Checked
     private Integer cpuOption;
     @Option(names = "--max-connections", paramLabel = "N", description = "connection table size (default 4096)")
     private Integer maxConnectionsOption;
+    @Option(names = "--buffer-kib", paramLabel = "N", description = "each connection's send and receive buffer in KiB,"
+        + " a power of two (default 16); the receive buffer is the largest window synack offers")
+    private Integer bufferKibOption;
     private String dev;
     private String namespace;
     private String ip;
@@ -113,6 +116,7 @@ final class ServeCommand implements Callable<Integer>, Cli.Checked
     private boolean busySpin;
     private int cpu;
     private int maxConnections;
+    private int bufferBytes;
 
     /**
      * @param out where the status and the counters go.
@@ -217,6 +221,12 @@ final class ServeCommand implements Callable<Integer>, Cli.Checked
         this.busySpin = busySpinFlag;
         this.cpu = Cli.intIn("serve", "--cpu", cpuOption, -1, 0, 1023);
         this.maxConnections = Cli.intIn("serve", "--max-connections", maxConnectionsOption, 4096, 1, 1 << 20);
+        final int bufferKib = Cli.intIn("serve", "--buffer-kib", bufferKibOption, DEFAULT_BUFFER_KIB, 1, 1 << 20);
+        if ((bufferKib & (bufferKib - 1)) != 0)
+        {
+            throw new UsageException("serve: --buffer-kib must be a power of two, not " + bufferKib);
+        }
+        this.bufferBytes = bufferKib * 1024;
         try
         {
             builder().validate(); // what the embedding checks beyond the options above (e.g. the buffer slab)
@@ -260,7 +270,7 @@ final class ServeCommand implements Callable<Integer>, Cli.Checked
         final SynackBuilder builder = Synack.builder().device(dev).namespace(namespace)
             .queues(IntStream.range(queue, queue + queues).toArray())
             .address(ip + "/" + prefixLength).xdpMode(mode).zeroCopy(zeroCopy).connections(maxConnections)
-            .bufferBytes(BUFFER_BYTES, BUFFER_BYTES).channels(0, 1024);
+            .bufferBytes(bufferBytes, bufferBytes).channels(0, 1024);
         if (mac != null)
         {
             builder.mac(MacAddress.toString(mac));
@@ -411,7 +421,7 @@ final class ServeCommand implements Callable<Integer>, Cli.Checked
         out.println("  route   " + (gateway == null ? "on-link only (no --gateway)" : "default via " + gateway));
         out.println("  serving " + (httpPort == 0 ? "" : "HTTP/1.1 on :" + httpPort + " (HttpResponder)")
             + (httpPort != 0 && echoPort != 0 ? ", " : "") + (echoPort == 0 ? "" : "echo on :" + echoPort
-            + " (EchoServer)") + "; up to " + maxConnections + " connections, " + BUFFER_BYTES / 1024
+            + " (EchoServer)") + "; up to " + maxConnections + " connections, " + bufferBytes / 1024
             + " KiB buffers each way");
         final String cpus = queues == 1 ? "CPU " + cpu : "CPUs " + cpu + ".." + (cpu + queues - 1);
         out.println("  thread  " + stack.threads() + (cpu < 0 ? ", not pinned" : stack.pinned()

@@ -16,6 +16,10 @@ import java.util.Arrays;
  *   another thread), half-closes, reads the echo to EOF and checks every byte;</li>
  *   <li>{@code loop HOST PORT COUNT SIZE}: COUNT sequential connections, each sending SIZE bytes, reading the
  *   echo, half-closing and waiting for EOF;</li>
+ *   <li>{@code reconnect HOST PORT COUNT SIZE}: COUNT sequential connections all from one local port (bound with
+ *   SO_REUSEADDR), each sending SIZE bytes and reading the echo and the server's FIN (the server closes first and
+ *   holds TIME-WAIT) before closing; prints the slowest connect and how many took longer than
+ *   {@link #SYN_RETRY_MS} (the kernel's first SYN retransmission comes after 1 s);</li>
  *   <li>{@code server PORT}: an echo server (one thread per connection) that half-closes after the peer's
  *   FIN; prints "listening" once bound.</li>
  * </ul>
@@ -23,6 +27,9 @@ import java.util.Arrays;
  */
 public final class KernelPeer
 {
+    /** A connect slower than this waited for a SYN retransmission (Linux's initial RTO is 1 s). */
+    static final long SYN_RETRY_MS = 500;
+
     private KernelPeer()
     {
     }
@@ -38,6 +45,8 @@ public final class KernelPeer
         {
             case "bulk" -> bulk(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]));
             case "loop" -> loop(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]),
+                Integer.parseInt(args[4]));
+            case "reconnect" -> reconnect(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]),
                 Integer.parseInt(args[4]));
             case "server" -> server(Integer.parseInt(args[1]));
             default -> throw new IllegalArgumentException(args[0]);
@@ -141,6 +150,67 @@ public final class KernelPeer
         final double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf("OK loop %d connections in %.3f s (%.0f connections/s)%n", count, seconds,
             count / seconds);
+    }
+
+    private static void reconnect(final String host, final int port, final int count, final int size)
+        throws Exception
+    {
+        final long start = System.nanoTime();
+        final byte[] message = new byte[size];
+        final byte[] echo = new byte[size];
+        int localPort = 0;
+        long slowest = 0;
+        int slow = 0;
+        int busy = 0;
+        for (int c = 0; c < count; c++)
+        {
+            for (int i = 0; i < size; i++)
+            {
+                message[i] = pattern(c + i);
+            }
+            final Socket socket = new Socket();
+            try (socket)
+            {
+                socket.setReuseAddress(true);
+                socket.bind(new InetSocketAddress(localPort));
+                localPort = socket.getLocalPort();
+                final long connectStart = System.nanoTime();
+                socket.connect(new InetSocketAddress(host, port), 5000);
+                final long connectNs = System.nanoTime() - connectStart;
+                slowest = Math.max(slowest, connectNs);
+                if (connectNs > SYN_RETRY_MS * 1_000_000)
+                {
+                    slow++;
+                    System.out.printf("connection %d: connect took %.1f ms%n", c, connectNs / 1e6);
+                }
+                socket.setSoTimeout(5000);
+                socket.getOutputStream().write(message);
+                new DataInputStream(socket.getInputStream()).readFully(echo);
+                if (!Arrays.equals(message, echo))
+                {
+                    throw new IllegalStateException("connection " + c + ": echo differs");
+                }
+                if (socket.getInputStream().read() != -1)
+                {
+                    throw new IllegalStateException("connection " + c + ": data after the echo, no FIN");
+                }
+            }
+            catch (final java.net.BindException ex)
+            {
+                // the previous incarnation is still in LAST-ACK here (our FIN not yet ACKed): not a SYN retry
+                busy++;
+                c--;
+                Thread.sleep(1);
+            }
+            catch (final IOException ex)
+            {
+                throw new IllegalStateException("connection " + c + " of " + count + ": " + ex, ex);
+            }
+        }
+        final double seconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf("OK reconnect %d connections from port %d in %.3f s: slowest connect %.2f ms, %d over %d ms,"
+            + " %d waits for the previous incarnation's LAST-ACK%n", count, localPort, seconds, slowest / 1e6, slow,
+            SYN_RETRY_MS, busy);
     }
 
     private static void server(final int port) throws Exception

@@ -71,13 +71,16 @@ final class Lab implements AutoCloseable
 
     static Lab up(final String prefix, final boolean bare)
     {
+        return bare ? up(prefix, "--bare") : up(prefix, new String[0]);
+    }
+
+    /** @param flags lab-net's flags: {@code --bare}, {@code --kernel}, {@code --bridge}, {@code --queues N}. */
+    static Lab up(final String prefix, final String... flags)
+    {
         final Lab lab = new Lab(prefix + ProcessHandle.current().pid());
         run(List.of(script().toString(), "down", lab.name));
         final List<String> command = new ArrayList<>(List.of(script().toString(), "up", lab.name));
-        if (bare)
-        {
-            command.add("--bare");
-        }
+        command.addAll(List.of(flags));
         for (final String line : run(command).split("\n"))
         {
             final int eq = line.indexOf('=');
@@ -107,6 +110,12 @@ final class Lab implements AutoCloseable
     String devB()
     {
         return values.get("dev_b");
+    }
+
+    /** @return the bridge's namespace between the two ends ({@code --bridge} only). */
+    String nsM()
+    {
+        return values.get("ns_m");
     }
 
     /** @return a command prefixed with {@code ip netns exec <ns_b>}. */
@@ -195,10 +204,16 @@ final class Lab implements AutoCloseable
     /** A Java command line running {@code mainClass} with this JVM's class path. */
     static List<String> java(final Class<?> mainClass, final String... args)
     {
+        return java(mainClass.getName(), args);
+    }
+
+    /** A Java command line running the class named {@code mainClass} with this JVM's class path. */
+    static List<String> java(final String mainClass, final String... args)
+    {
         final List<String> command = new ArrayList<>(List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-Xmx256m",
-            "-cp", System.getProperty("java.class.path"), mainClass.getName()));
+            "-cp", System.getProperty("java.class.path"), mainClass));
         command.addAll(List.of(args));
         return command;
     }

@@ -14,6 +14,8 @@ import java.nio.channels.SocketChannel;
  *   <li>{@code server [block|epoll|spin]}: {@link KernelEchoServer}, ONE thread on ports 7 and 80 that echoes
  *   whatever arrives and closes on the peer's FIN — the counterpart of synack's echo and cycle listeners.</li>
  *   <li>{@code http PORT}: {@link KernelHttpServer}, the counterpart of synack's HTTP responder.</li>
+ *   <li>{@code bulk HOST PORT BYTES}: {@link KernelBulkClient}, one connection echoing BYTES through an echo server
+ *   (synack's or {@code server block}'s), every byte checked, with its throughput (tools/bin/echo-loss).</li>
  *   <li>{@code client HOST SECONDS RUNS [block|epoll|spin]}: {@link KernelClient}, ONE thread doing synack's four
  *   workloads per run, printing {@code result WORKLOAD RUN RATE} lines and at the end
  *   {@code latency WORKLOAD P50 P99 P99.9 MAX COUNT} (ns) for the keep-alive workloads 2 and 3.</li>
@@ -35,7 +37,8 @@ public final class KernelTcp
     }
 
     /**
-     * @param args {@code server [WAIT]}, {@code http PORT} or {@code client HOST SECONDS RUNS [WAIT]}.
+     * @param args {@code server [WAIT]}, {@code http PORT}, {@code bulk HOST PORT BYTES} or
+     *     {@code client HOST SECONDS RUNS [WAIT]}.
      * @throws Exception when the workload fails: the parent reports it.
      */
     public static void main(final String[] args) throws Exception
@@ -48,6 +51,10 @@ public final class KernelTcp
         {
             KernelHttpServer.serve(Integer.parseInt(args[1]), System.out);
         }
+        else if (args.length == 4 && args[0].equals("bulk"))
+        {
+            KernelBulkClient.run(args[1], Integer.parseInt(args[2]), Long.parseLong(args[3]), System.out);
+        }
         else if (args.length >= 4 && args.length <= 5 && args[0].equals("client"))
         {
             final KernelWait wait = args.length == 5 ? KernelWait.parse(args[4]) : KernelWait.EPOLL;
@@ -56,7 +63,7 @@ public final class KernelTcp
         else
         {
             System.err.println("usage: KernelTcp server [block|epoll|spin] | KernelTcp http PORT"
-                + " | KernelTcp client HOST SECONDS RUNS [block|epoll|spin]");
+                + " | KernelTcp bulk HOST PORT BYTES | KernelTcp client HOST SECONDS RUNS [block|epoll|spin]");
             System.exit(2);
         }
     }
