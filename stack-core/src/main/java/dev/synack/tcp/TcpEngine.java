@@ -79,7 +79,7 @@ public final class TcpEngine implements TimerHandler
     private final TimeWaitQueue timeWait;
     private final OutOfOrderRanges outOfOrder;
     private final OutOfOrderRanges sacked;
-    private final UnsafeBuffer slab;
+    private final ConnectionBuffers buffers;
     private final IsnGenerator isn;
     private final TcpHeader seg = new TcpHeader();
     private final int[] stateCounts = new int[TcpState.values().length];
@@ -152,7 +152,7 @@ public final class TcpEngine implements TimerHandler
         outOfOrder = new OutOfOrderRanges(capacity, config.outOfOrderSegments());
         // What the peer reported holding beyond SND.UNA (its SACK blocks): at most 4 per ACK, kept merged.
         sacked = new OutOfOrderRanges(capacity, 2 * TcpOptions.MAX_SACK_BLOCKS);
-        slab = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(capacity * (sendSize + receiveSize)));
+        buffers = new ConnectionBuffers(capacity, sendSize, receiveSize);
         isn = new IsnGenerator(config.isnSecret());
         nextEphemeral = EPHEMERAL_FIRST + (int)((config.isnSecret() >>> 17) & (EPHEMERAL_COUNT - 1));
         corked = new int[2 * capacity]; // a slot freed and reused within one batch may be listed twice
@@ -348,7 +348,8 @@ public final class TcpEngine implements TimerHandler
         }
         if (accepted > 0)
         {
-            final int base = c.slot * (sendSize + receiveSize);
+            final UnsafeBuffer slab = buffers.buffer(c.slot);
+            final int base = buffers.sendOffset(c.slot);
             final int mask = sendSize - 1;
             final int pos = (c.sndBufEnd - c.iss - 1) & mask;
             final int first = Math.min(accepted, sendSize - pos);
@@ -1235,7 +1236,8 @@ public final class TcpEngine implements TimerHandler
     private void storeBytes(
         final TcpConnection c, final int seq, final DirectBuffer source, final int offset, final int length)
     {
-        final int base = c.slot * (sendSize + receiveSize) + sendSize;
+        final UnsafeBuffer slab = buffers.buffer(c.slot);
+        final int base = buffers.receiveOffset(c.slot);
         final int pos = (seq - c.irs - 1) & (receiveSize - 1);
         final int first = Math.min(length, receiveSize - pos);
         slab.putBytes(base + pos, source, offset, first);
@@ -1252,7 +1254,8 @@ public final class TcpEngine implements TimerHandler
         while ((!c.readingPaused || c.finalDelivery) && c.readSeq != dataEnd(c) && c.generation == gen
             && c.state != TcpState.CLOSED)
         {
-            final int base = c.slot * (sendSize + receiveSize) + sendSize;
+            final UnsafeBuffer slab = buffers.buffer(c.slot);
+            final int base = buffers.receiveOffset(c.slot);
             final int pos = (c.readSeq - c.irs - 1) & (receiveSize - 1);
             final int length = Math.min(dataEnd(c) - c.readSeq, receiveSize - pos);
             final int from = c.readSeq;
@@ -2072,7 +2075,8 @@ public final class TcpEngine implements TimerHandler
         }
         if (length > 0)
         {
-            final int base = c.slot * (sendSize + receiveSize);
+            final UnsafeBuffer slab = buffers.buffer(c.slot);
+            final int base = buffers.sendOffset(c.slot);
             final int pos = (seq - c.iss - 1) & (sendSize - 1);
             final int first = Math.min(length, sendSize - pos);
             final int payload = at + TcpHeader.MIN_HEADER_LENGTH + optionsLength;
