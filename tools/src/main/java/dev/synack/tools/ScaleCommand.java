@@ -23,8 +23,8 @@ import dev.synack.workload.ScaleRun;
  * Not thread-safe; runs once on the calling thread.
  */
 @Command(name = "scale", mixinStandardHelpOptions = true, versionProvider = Version.class,
-    description = {"open N concurrent connections between two synack stacks over the memory wire, exchange bytes on a",
-        "sample, hold them, close them all, and check both connection tables end empty; time and memory per connection"})
+    description = {"open N concurrent connections between two synack stacks over the memory wire, exchange bytes",
+        "on a sample, hold them, close them all, and check both tables end empty; time and memory per connection"})
 public final class ScaleCommand implements Callable<Integer>, Cli.Checked
 {
     static final String USAGE = "usage: synack scale [--connections N] [--buffer BYTES] [--sample N] [--hold-s N]";
