@@ -716,6 +716,10 @@ public final class StackConfig
         require(rings <= MAX_RING_CHUNK_BYTES, "sendBufferSize + receiveBufferSize = " + rings
             + " bytes exceeds the 1 GiB ring chunk: lower one of them");
         require(outOfOrderSegments >= 0, "outOfOrderSegments must not be negative");
+        // Every connection's ranges sit in one flat int array per bound (TcpEngine's OutOfOrderRanges).
+        final long ranges = (long)maxConnections * outOfOrderSegments;
+        require(ranges <= Integer.MAX_VALUE - 8, "maxConnections × outOfOrderSegments = " + ranges
+            + " ranges exceeds one array: lower one of them");
         require(reassemblySlots >= 0 && reassemblySlots <= 1024, "reassemblySlots must be 0..1024: " + reassemblySlots);
         require(reassemblyTimeoutNs > 0, "reassemblyTimeout must be positive: " + reassemblyTimeoutNs + " ns");
         require(mslNs > 0, "msl must be positive");

@@ -40,6 +40,17 @@ class StackConfigTest
     }
 
     @Test
+    void outOfOrderRangesPastWhatOneArrayHoldsAreRefusedNotOverflowed()
+    {
+        // 4,194,304 × 1,024 ranges = 2^32 ints: the flat array's int size would wrap to 0.
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> valid()
+            .maxConnections(1 << 22).outOfOrderSegments(1024).validate());
+        assertTrue(ex.getMessage().contains("outOfOrderSegments") && ex.getMessage().contains("lower"),
+            ex.getMessage());
+        valid().maxConnections(1 << 22).outOfOrderSegments(16).validate();
+    }
+
+    @Test
     void otherNonsenseIsRefused()
     {
         assertThrows(IllegalArgumentException.class, () -> valid().maxConnections(0).validate());
