@@ -43,6 +43,8 @@ public final class TcpEngine implements TimerHandler
     private static final int FIN_WAIT_2_PROBES = 3;
     /** RFC 6298 §5.7: the RTO data starts with after the handshake's retransmission timer expired. */
     private static final long RTO_AFTER_SYN_TIMEOUT_NS = 3_000_000_000L;
+    /** TIME-WAITs one poll may end: a burst closed together is spread over duty cycles, not one long stall. */
+    static final int TIME_WAIT_EXPIRIES_PER_POLL = 1024;
 
     private final IpOutput ip;
     private final StackCounters counters;
@@ -2197,7 +2199,7 @@ public final class TcpEngine implements TimerHandler
     {
         this.now = now;
         int work = 0;
-        while (timeWait.headExpired(now))
+        while (work < TIME_WAIT_EXPIRIES_PER_POLL && timeWait.headExpired(now))
         {
             final TcpConnection c = table.slot(timeWait.headSlot());
             final boolean live = c.generation == timeWait.headGeneration() && c.state == TcpState.TIME_WAIT;
