@@ -170,12 +170,12 @@ public final class ScaleRun
         final RingBuffer bTx = ring();
         final StackCounters aCounters = StackCounters.onHeap("client: ");
         final StackCounters bCounters = StackCounters.onHeap("server: ");
+        final long directBefore = quietDirectUsed();
         final long heapBefore = heapUsed();
-        final long directBefore = directUsed();
         a = new StackAgent(clientConfig, aRx, aTx, clock, aCounters);
         b = new StackAgent(serverConfig, bRx, bTx, clock, bCounters);
+        report.directBytes = quietDirectUsed() - directBefore;
         report.heapBytes = heapUsed() - heapBefore;
-        report.directBytes = directUsed() - directBefore;
         a.neighbours().addStatic(SERVER_IP, MacAddress.parse(SERVER_MAC));
         b.neighbours().addStatic(CLIENT_IP, MacAddress.parse(CLIENT_MAC));
         wire = new MemoryWire(aTx, aRx, bTx, bRx, clock, FaultPlan.none(), FaultPlan.none(),
@@ -361,6 +361,35 @@ public final class ScaleRun
             System.gc();
         }
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    /**
+     * The direct pool once garbage direct buffers (earlier runs', other tests' in the same JVM) are freed: a GC finds
+     * them, the cleaner thread frees them a little later, so read until two reads a moment apart agree.
+     */
+    private static long quietDirectUsed()
+    {
+        System.gc();
+        long used = directUsed();
+        for (int i = 0; i < 100; i++)
+        {
+            try
+            {
+                Thread.sleep(20);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            final long again = directUsed();
+            if (again == used)
+            {
+                break;
+            }
+            used = again;
+        }
+        return used;
     }
 
     private static long directUsed()
