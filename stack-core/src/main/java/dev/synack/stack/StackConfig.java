@@ -14,6 +14,9 @@ import dev.synack.wire.MacAddress;
  */
 public final class StackConfig
 {
+    /** The largest direct chunk of connection rings (TcpEngine's ConnectionBuffers). */
+    private static final long MAX_RING_CHUNK_BYTES = 1L << 30;
+
     private String name = "synack";
     private long mac = -1L;
     private int ip;
@@ -732,11 +735,16 @@ public final class StackConfig
             "sendBufferSize must be a power of two >= 1024: " + sendBufferSize);
         require(isPowerOfTwo(receiveBufferSize) && receiveBufferSize >= 1024 && receiveBufferSize <= (1 << 30),
             "receiveBufferSize must be a power of two in 1024..2^30: " + receiveBufferSize);
-        // One direct slab holds every connection's two rings, and a ByteBuffer stops below 2 GiB.
-        final long slab = (long)maxConnections * ((long)sendBufferSize + receiveBufferSize);
-        require(slab < Integer.MAX_VALUE, "maxConnections × (sendBufferSize + receiveBufferSize) = " + slab
-            + " bytes exceeds the 2 GiB buffer slab: lower one of them");
+        // The rings live in direct chunks of at most 1 GiB (a ByteBuffer stops below 2 GiB); one connection's two
+        // rings must fit in one chunk. The total may pass 2 GiB: a million connections at 1 KiB each way do.
+        final long rings = (long)sendBufferSize + receiveBufferSize;
+        require(rings <= MAX_RING_CHUNK_BYTES, "sendBufferSize + receiveBufferSize = " + rings
+            + " bytes exceeds the 1 GiB ring chunk: lower one of them");
         require(outOfOrderSegments >= 0, "outOfOrderSegments must not be negative");
+        // Every connection's ranges sit in one flat int array per bound (TcpEngine's OutOfOrderRanges).
+        final long ranges = (long)maxConnections * outOfOrderSegments;
+        require(ranges <= Integer.MAX_VALUE - 8, "maxConnections × outOfOrderSegments = " + ranges
+            + " ranges exceeds one array: lower one of them");
         require(reassemblySlots >= 0 && reassemblySlots <= 1024, "reassemblySlots must be 0..1024: " + reassemblySlots);
         require(reassemblyTimeoutNs > 0, "reassemblyTimeout must be positive: " + reassemblyTimeoutNs + " ns");
         require(mslNs > 0, "msl must be positive");

@@ -17,6 +17,9 @@ import dev.synack.timer.TimerWheel;
  */
 final class TcpTimers
 {
+    /** TIME-WAITs one poll may end: a burst closed together is spread over duty cycles, not one long stall. */
+    static final int TIME_WAIT_EXPIRIES_PER_POLL = 1024;
+
     private static final long NO_DEADLINE = TcpConnection.NO_DEADLINE;
     /** Probes a FIN-WAIT-2 that heard nothing for finWait2Timeout sends, one RTO apart, before it gives up. */
     private static final int FIN_WAIT_2_PROBES = 3;
@@ -33,7 +36,6 @@ final class TcpTimers
     private final LossRecovery loss;
     private final ConnectionLifecycle lifecycle;
     private final long twoMslNs;
-    private final int synRetries;
     private final int dataRetries;
     private final long finWait2TimeoutNs;
 
@@ -55,7 +57,6 @@ final class TcpTimers
         this.loss = loss;
         this.lifecycle = lifecycle;
         this.twoMslNs = 2 * config.mslNs();
-        this.synRetries = config.synRetries();
         this.dataRetries = config.dataRetries();
         this.finWait2TimeoutNs = config.finWait2TimeoutNs();
     }
@@ -70,7 +71,7 @@ final class TcpTimers
     int poll(final long now, final TimerHandler engine)
     {
         int work = 0;
-        while (timeWait.headExpired(now))
+        while (work < TIME_WAIT_EXPIRIES_PER_POLL && timeWait.headExpired(now))
         {
             final TcpConnection c = table.slot(timeWait.headSlot());
             final boolean live = c.generation == timeWait.headGeneration() && c.state == TcpState.TIME_WAIT;

@@ -22,13 +22,32 @@ class StackConfigTest
     }
 
     @Test
-    void connectionsTimesBuffersPastTheTwoGibSlabIsRefusedNotOverflowed()
+    void aMillionConnectionsAtTheSmallestRingsFitThoughTheirRingsPassTwoGib()
     {
-        // 16,384 × (64 KiB + 64 KiB) = 2 GiB: the slab's int size would wrap negative.
+        // 1,048,576 × (1 KiB + 1 KiB) = 2 GiB: more than one direct buffer holds, so the rings live in chunks.
+        valid().maxConnections(1 << 20).sendBufferSize(1024).receiveBufferSize(1024).validate();
+        valid().maxConnections(16_384).sendBufferSize(65_536).receiveBufferSize(65_536).validate();
+    }
+
+    @Test
+    void oneConnectionsRingsPastAChunkAreRefusedNotOverflowed()
+    {
+        // One slot's two rings must fit in one 1 GiB chunk; 2^30 + 2^30 would wrap an int negative.
         final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> valid()
-            .maxConnections(16_384).sendBufferSize(65_536).receiveBufferSize(65_536).validate());
-        assertTrue(ex.getMessage().contains("2 GiB") && ex.getMessage().contains("lower"), ex.getMessage());
-        valid().maxConnections(16_383).sendBufferSize(65_536).receiveBufferSize(65_536).validate();
+            .maxConnections(1).sendBufferSize(1 << 30).receiveBufferSize(1 << 30).validate());
+        assertTrue(ex.getMessage().contains("1 GiB") && ex.getMessage().contains("lower"), ex.getMessage());
+        valid().maxConnections(1).sendBufferSize(1 << 29).receiveBufferSize(1 << 29).validate();
+    }
+
+    @Test
+    void outOfOrderRangesPastWhatOneArrayHoldsAreRefusedNotOverflowed()
+    {
+        // 4,194,304 × 1,024 ranges = 2^32 ints: the flat array's int size would wrap to 0.
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> valid()
+            .maxConnections(1 << 22).outOfOrderSegments(1024).validate());
+        assertTrue(ex.getMessage().contains("outOfOrderSegments") && ex.getMessage().contains("lower"),
+            ex.getMessage());
+        valid().maxConnections(1 << 22).outOfOrderSegments(16).validate();
     }
 
     @Test

@@ -18,9 +18,9 @@ import dev.synack.tools.capture.PcapCommand;
 
 /**
  * The {@code synack} command line: {@code demo}, {@code stat}, {@code pcap}, {@code ladder}, {@code http-lab},
- * {@code serve}, {@code completion}, {@code help}; {@code --help} on each, {@code --version}. Read by picocli and
- * configured by {@link Cli}. Exit codes: 0 done, 1 failed while running, 2 wrong arguments, a feature not available
- * here, or a capture or result file that cannot be read or written (with the reason, in one line).
+ * {@code serve}, {@code scale}, {@code completion}, {@code help}; {@code --help} on each, {@code --version}. Read by
+ * picocli and configured by {@link Cli}. Exit codes: 0 done, 1 failed while running, 2 wrong arguments, a feature not
+ * available here, or a capture or result file that cannot be read or written (with the reason, in one line).
  * <p>
  * Run through {@code tools/bin/synack}, which adds the JVM flags Agrona needs.
  */
@@ -65,6 +65,7 @@ public final class Main
         add(cli, new LadderCommand(out), LadderCommand.USAGE);
         add(cli, new HttpLabCommand(out, err), HttpLabCommand.USAGE);
         add(cli, new ServeCommand(out), ServeCommand.USAGE);
+        add(cli, new ScaleCommand(out), ScaleCommand.USAGE);
         add(cli, new CompletionCommand(out), CompletionCommand.USAGE);
         cli.addSubcommand("help", new CommandLine.HelpCommand());
         cli.getHelpSectionMap().put(UsageMessageSpec.SECTION_KEY_COMMAND_LIST, help -> commandList(cli));

@@ -25,7 +25,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class CliTest
 {
-    private static final String[] COMMANDS = {"demo", "stat", "pcap", "ladder", "http-lab", "serve", "completion"};
+    private static final String[] COMMANDS =
+        {"demo", "stat", "pcap", "ladder", "http-lab", "serve", "scale", "completion"};
 
     @TempDir
     Path dir;
@@ -46,7 +47,7 @@ class CliTest
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"demo", "stat", "pcap", "ladder", "http-lab", "serve", "completion"})
+    @ValueSource(strings = {"demo", "stat", "pcap", "ladder", "http-lab", "serve", "scale", "completion"})
     void everyCommandHasHelp(final String command)
     {
         assertEquals(0, cli.runFresh(command, "--help"), cli.err());
@@ -111,7 +112,7 @@ class CliTest
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"demo", "stat", "pcap", "ladder", "http-lab", "serve", "completion"})
+    @ValueSource(strings = {"demo", "stat", "pcap", "ladder", "http-lab", "serve", "scale", "completion"})
     void anUnknownFlagIsOneLineOnEveryCommand(final String command)
     {
         assertEquals("synack: " + command + ": unknown option --no-such-flag (see 'synack " + command + " --help')",
@@ -141,6 +142,10 @@ class CliTest
             failsInOneLine("demo", "extra"));
         assertEquals("synack: stat: needs exactly one counters file, got 0 (see 'synack stat --help')",
             failsInOneLine("stat"));
+        assertEquals("synack: scale: --buffer must be a power of two, not 3000 (see 'synack scale --help')",
+            failsInOneLine("scale", "--buffer", "3000"));
+        assertEquals("synack: scale: --sample must be in 0..10, not 11 (see 'synack scale --help')",
+            failsInOneLine("scale", "--connections", "10", "--sample", "11"));
     }
 
     @Test
