@@ -46,6 +46,8 @@ public enum StackCounter
     TCP_RESETS_RECEIVED("TCP RSTs accepted"),
     /** Challenge ACKs sent (RFC 5961). */
     TCP_CHALLENGE_ACKS("TCP challenge ACKs sent"),
+    /** Passive SYN-RECEIVED embryos returned to LISTEN by a new SYN in their window (RFC 9293 §3.10.7.4). */
+    TCP_SYN_IN_SYN_RECEIVED("TCP SYN-RECEIVED returned to LISTEN by a SYN"),
     /** Challenge ACKs not sent because the per-second limit was reached (RFC 5961 §7). */
     TCP_CHALLENGE_ACKS_SUPPRESSED("TCP challenge ACKs over the limit"),
     /** ACKs not sent in answer to invalid segments (out of window, PAWS, unsent ACK) within invalidAckInterval. */

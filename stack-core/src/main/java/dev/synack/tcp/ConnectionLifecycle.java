@@ -211,6 +211,7 @@ final class ConnectionLifecycle
         {
             c.timestamps = true;
             c.tsRecent = options.tsVal();
+            c.tsRecentAtNs = time.now;
             c.sndMss -= TcpOptions.TIMESTAMPS_LENGTH;
         }
         c.cwnd = initialWindow(c);

@@ -26,6 +26,8 @@ final class SegmentArrival
     private static final int ACK_DROP = 2;
     /** What a new incarnation's ISS adds to the SND.NXT of the TIME-WAIT it reopens (Linux: 65535 + 2). */
     private static final int REOPEN_ISS_GAP = 65537;
+    /** RFC 7323 §5.5: how long TS.Recent stays valid on an idle connection (Linux: TCP_PAWS_24DAYS). */
+    private static final long PAWS_IDLE_NS = 24L * 24 * 3600 * 1_000_000_000L;
 
     private final StackCounters counters;
     private final TcpTime time;
@@ -299,6 +301,7 @@ final class SegmentArrival
         lifecycle.reopenIssDone();
         counters.increment(StackCounter.TCP_PASSIVE_OPENS);
         cookies.restore(c);
+        c.tsRecentAtNs = time.now;
         segGeneration = c.generation;
         lifecycle.state(c, TcpState.SYN_RECEIVED, "SYN cookie in ACK to LISTEN");
         final DropReason result = synchronizedArrival(c);
@@ -413,7 +416,10 @@ final class SegmentArrival
         // RFC 7323 §5.3 R1 (PAWS), before the sequence check: a timestamp older than TS.Recent marks an old
         // duplicate from an earlier wrap of the sequence space; ACK it and drop it (a RST is judged as usual).
         final TcpOptions options = seg.options();
-        if (c.timestamps && options.hasTimestamps() && !has(TcpHeader.RST)
+        // RFC 7323 §5.5: after 24 days idle the peer's clock may have moved 2^31 ticks on, so TS.Recent is no
+        // longer valid: PAWS does not judge the segment, and its TSval is taken whatever it is.
+        final boolean tsRecentValid = time.now - c.tsRecentAtNs < PAWS_IDLE_NS;
+        if (c.timestamps && options.hasTimestamps() && !has(TcpHeader.RST) && tsRecentValid
             && SeqNum.lt(options.tsVal(), c.tsRecent))
         {
             invalidAck(c);
@@ -443,7 +449,7 @@ final class SegmentArrival
         // RFC 7323 §4.3 (R3): a segment that starts at or before Last.ACK.sent may refresh TS.Recent — judged here,
         // on SEG.SEQ as sent, but taken only once the RST, SYN and ACK checks have accepted the segment.
         segTsRecent = c.timestamps && options.hasTimestamps() && SeqNum.le(segSeq, c.lastAckSent)
-            && SeqNum.ge(options.tsVal(), c.tsRecent);
+            && (!tsRecentValid || SeqNum.ge(options.tsVal(), c.tsRecent));
         // RFC 5961 §3.2 judges a RST by the sequence number it was sent with, before trimming moves it.
         final int rstSeq = segSeq;
         trimToWindow(c, window);
@@ -487,9 +493,16 @@ final class SegmentArrival
             }
         }
 
-        // Fourth: the SYN bit (RFC 5961 §4.2: challenge ACK in every synchronized state and SYN-RECEIVED).
+        // Fourth: the SYN bit. SYN-RECEIVED of a passive OPEN returns to LISTEN (§3.10.7.4): the embryo goes, the
+        // listener stays and the application never hears. Elsewhere RFC 5961 §4.2: a challenge ACK.
         if (has(TcpHeader.SYN))
         {
+            if (c.state == TcpState.SYN_RECEIVED && c.passive)
+            {
+                counters.increment(StackCounter.TCP_SYN_IN_SYN_RECEIVED);
+                lifecycle.release(c);
+                return DropReason.NONE;
+            }
             challengeAck(c);
             return DropReason.TCP_UNACCEPTABLE;
         }
@@ -582,8 +595,10 @@ final class SegmentArrival
         if (segLen == 0)
         {
             // The right edge itself is taken for a bare ACK, as Linux does: a peer whose window we filled
-            // exactly sends its ACKs there.
-            return window == 0 ? segSeq == rcvNxt : SeqNum.inWindow(rcvNxt, segSeq, rcvNxt + window + 1);
+            // exactly sends its ACKs there. Not for a RST: RFC 5961 §3.2 drops one outside
+            // RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND silently.
+            final int edge = has(TcpHeader.RST) ? 0 : 1;
+            return window == 0 ? segSeq == rcvNxt : SeqNum.inWindow(rcvNxt, segSeq, rcvNxt + window + edge);
         }
         return window != 0 && (SeqNum.inWindow(rcvNxt, segSeq, rcvNxt + window)
             || SeqNum.inWindow(rcvNxt, segSeq + segLen - 1, rcvNxt + window));
@@ -644,6 +659,7 @@ final class SegmentArrival
             // RFC 7323 §4.3 (and Linux since 2013): the ACK is acceptable, so the segment is; only now may its TSval
             // become TS.Recent. A blind segment with a bad ACK, RST or SYN never poisons PAWS for the genuine peer.
             c.tsRecent = seg.options().tsVal();
+            c.tsRecentAtNs = time.now;
         }
         c.probesOut = 0; // the peer answers: zero-window probes count toward the limit only while it is silent
         final int scaledWindow = segWnd << c.sndShift;

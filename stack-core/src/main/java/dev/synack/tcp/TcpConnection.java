@@ -48,6 +48,8 @@ public final class TcpConnection
     // RFC 7323 timestamps: negotiated when both SYNs carry the option.
     boolean timestamps;
     int tsRecent;
+    /** When TS.Recent was last taken: idle past 24 days, it is no longer valid (RFC 7323 §5.5). */
+    long tsRecentAtNs;
     int tsOffset;
     int lastAckSent;
     /** When the last ACK answering an invalid segment left (Linux: last_oow_ack_time). */

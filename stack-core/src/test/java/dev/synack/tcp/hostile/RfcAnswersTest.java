@@ -15,10 +15,12 @@ import dev.synack.stat.StackCounter;
 import dev.synack.tcp.TcpState;
 
 /**
- * Hostile cases where synack's answer differs from the RFC's. These fail until the engine is fixed; each states what
- * synack does now, what the RFC text says, and where. Kept apart so the rest of the suite stays green.
+ * Three hostile cases where synack's answer once differed from the RFC's (found by this suite, each seen failing
+ * before its fix): TS.Recent never invalidated after 24 days idle, a RST on the window's right edge challenged, a
+ * SYN in a passive SYN-RECEIVED challenged instead of returning the embryo to LISTEN. The "synack today" lines
+ * record what it did before.
  */
-class HostileFindingsTest
+class RfcAnswersTest
 {
     @Test
     void pawsStopsRejectingOnceTheConnectionHasBeenIdleMoreThan24Days()
@@ -29,7 +31,7 @@ class HostileFindingsTest
         // Keep-alive is off by default, so nothing else refreshes TS.Recent.
         // 25 days of silence, then --> <SEQ=RCV.NXT><TS=TS.Recent+2160000000><DATA="after 25 days"> (the peer's 1 ms
         // clock moved on 25 days, past 2^31 ticks: "older" in modular order): it must be accepted, TS.Recent taken.
-        // synack today: drops it as PAWS (TCP_PAWS) for ever; the connection is frozen.
+        // synack before the fix: drops it as PAWS (TCP_PAWS) for ever; the connection is frozen.
         final HostileLink link = HostileLink.establishedWithTimestamps();
         link.peerWrites("before");
         link.peer.clock.advance(25, TimeUnit.DAYS);
@@ -53,8 +55,8 @@ class HostileFindingsTest
         // silently drop the segment"; the window is RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND (RFC 9293 §3.4), so
         // SEG.SEQ = RCV.NXT+RCV.WND is outside. With a 4096-byte window: --> <SEQ=RCV.NXT+4096><CTL=RST> -->
         // nothing sent, counted unacceptable, no challenge ACK.
-        // synack today: TcpEngine.acceptable takes the right edge itself for every zero-length segment (meant for
-        // bare ACKs, "as Linux does"), so this RST is in its window and draws a challenge ACK (Linux does the same).
+        // synack before the fix: acceptable() took the right edge itself for every zero-length segment (meant for
+        // bare ACKs, "as Linux does"), so this RST was in its window and drew a challenge ACK (Linux does the same).
         final HostileLink link = new HostileLink(HostileLink.config().receiveBufferSize(4096))
             .open(seg().syn().seq(X).mss(1460));
         assertEquals(4096, link.c.rcvWnd());
@@ -72,7 +74,7 @@ class HostileFindingsTest
         // for the synchronized states, which SYN-RECEIVED is not.)
         // --> <SEQ=X><CTL=SYN>  <-- <SEQ=Y><ACK=X+1><CTL=SYN,ACK>  --> <SEQ=X+100><CTL=SYN> (in the window, not a
         // retransmission of the first): the embryo is deleted, the listener stays, the application never hears.
-        // synack today: answers with a challenge ACK <SEQ=Y+1><ACK=X+1> and keeps the SYN-RECEIVED embryo
+        // synack before the fix: answers with a challenge ACK <SEQ=Y+1><ACK=X+1> and keeps the SYN-RECEIVED embryo
         // (TcpEngine.synchronizedArrival, "RFC 5961 §4.2: challenge ACK in every synchronized state and
         // SYN-RECEIVED"). More robust against blind SYNs, but not what RFC 9293 says; Linux resets the embryo.
         final HostileLink link = new HostileLink(HostileLink.config());
