@@ -86,9 +86,8 @@ class SynackBuilderMessagesTest
             wrong(b -> b.connections(-5), "connections -5: must be 1..4194304"),
             wrong(b -> b.bufferBytes(1000, 16384), "send buffer 1000 bytes: must be a power of two in 1024..2^30"),
             wrong(b -> b.bufferBytes(16384, 512), "receive buffer 512 bytes: must be a power of two in 1024..2^30"),
-            wrong(b -> b.connections(1 << 20).bufferBytes(1 << 16, 1 << 16), "stack config: maxConnections ×"
-                + " (sendBufferSize + receiveBufferSize) = 137438953472 bytes exceeds the 2 GiB buffer slab: lower"
-                + " one of them"),
+            wrong(b -> b.connections(1).bufferBytes(1 << 30, 1 << 30), "stack config: sendBufferSize +"
+                + " receiveBufferSize = 2147483648 bytes exceeds the 1 GiB ring chunk: lower one of them"),
             wrong(b -> b.threading(Threading.TWO_THREADS).idleStrategy(new BackoffIdleStrategy()), "idleStrategy:"
                 + " TWO_THREADS needs another IdleStrategy instance for the NIC thread (an IdleStrategy keeps"
                 + " per-thread state): give nicIdleStrategy(...)"),
