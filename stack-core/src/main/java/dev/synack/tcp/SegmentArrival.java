@@ -819,13 +819,15 @@ final class SegmentArrival
         }
         else
         {
-            // Out of order: keep it (bounded) and send a duplicate ACK so the sender can fast-retransmit.
+            // Out of order: keep it (bounded) and send a duplicate ACK at once, one per segment, even within a batch
+            // of received frames (RFC 5681 §4.2: the sender counts them), each naming this segment's block first
+            // (RFC 2018 §4), so a sender learns every hole, not the three that fit one ACK.
             if (outOfOrder.add(c.slot, segSeq, end))
             {
                 storeText(c);
                 c.sackRecent = segSeq;
             }
-            c.ackNow = true;
+            out.sendAck(c);
         }
     }
 

@@ -116,6 +116,13 @@ final class SegmentOutput
             }
             return;
         }
+        if (c.ackNow && outOfOrder.count(c.slot) > 0)
+        {
+            // While a hole is open, the owed ACK goes out bare, with its SACK blocks, ahead of any data: an ACK
+            // riding on data carries no SACK blocks, and a sender counts no data segment as a duplicate ACK
+            // (RFC 5681 §2), so it would learn of the hole only from its retransmission timer.
+            sendAck(c);
+        }
         final TcpState s = c.state;
         final boolean canSendData = s == TcpState.ESTABLISHED || s == TcpState.CLOSE_WAIT
             || s == TcpState.FIN_WAIT_1 || s == TcpState.CLOSING || s == TcpState.LAST_ACK;

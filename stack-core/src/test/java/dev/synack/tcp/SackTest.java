@@ -22,7 +22,22 @@ class SackTest
     private static final int X = 10_000;
 
     private final RawPeer peer = new RawPeer(RawPeer.config());
-    private final RecordingHandler app = new RecordingHandler();
+    /** Sent once from onData when set: an application answering what it reads. */
+    private byte[] reply;
+    private final RecordingHandler app = new RecordingHandler()
+    {
+        @Override
+        public void onData(final TcpConnection c, final org.agrona.DirectBuffer buffer, final int offset,
+            final int length)
+        {
+            super.onData(c, buffer, offset, length);
+            if (reply != null)
+            {
+                c.send(new org.agrona.concurrent.UnsafeBuffer(reply), 0, reply.length);
+                reply = null;
+            }
+        }
+    };
     private final TcpEngine tcp = peer.stack.agent.tcp();
 
     private int established(final boolean peerOffersSack)
@@ -144,5 +159,44 @@ class SackTest
         }
         // The partial ACK reveals the hole at s4 (RFC 6582): resent only now.
         peer.send(seg().ack(s(d, 4)).seq(X + 1)).expect(seg().ack(X + 1).seq(s(d, 4)).len(1000));
+    }
+
+    @Test
+    void outOfOrderSegmentsInOneBatchEachGetTheirOwnDuplicateAck()
+    {
+        final int y = established(true);
+        // 0..100 is lost; 100..200, 300..400 and 500..600 arrive in one batch of received frames. RFC 5681 §4.2: a
+        // duplicate ACK for each, each naming its own segment's block first (RFC 2018 §4) — not one ACK per batch.
+        peer.queue(data(y, 100, 100)).queue(data(y, 300, 100)).queue(data(y, 500, 100)).run();
+        final java.util.List<Seg> acks = peer.drain();
+        assertEquals(3, acks.size(), acks.toString());
+        for (final Seg ack : acks)
+        {
+            assertEquals(X + 1, (int)ack.ack, ack.toString());
+            assertEquals(0, ack.payload.length, ack.toString());
+        }
+        assertEquals(X + 101, acks.get(0).sack[0]);
+        assertEquals(X + 301, acks.get(1).sack[0]);
+        assertEquals(X + 501, acks.get(2).sack[0]);
+    }
+
+    @Test
+    void anOwedAckGoesOutBareWithItsBlocksAheadOfDataWhileAHoleIsOpen()
+    {
+        final int y = established(true);
+        peer.send(data(y, 100, 100)).expect(seg().ack(X + 1));
+        // The first hole fills, a second opens: ACK 201 is owed and SACK [300, 400) must reach the sender. The
+        // application answers with data, which carries no SACK blocks and counts as no duplicate ACK (RFC 5681 §2),
+        // so the owed ACK leaves bare, with its blocks, before it.
+        reply = new byte[50];
+        peer.queue(data(y, 300, 100)).queue(data(y, 0, 100)).run();
+        final java.util.List<Seg> sent = peer.drain();
+        final Seg bare = sent.get(sent.size() - 2);
+        assertEquals(X + 201, (int)bare.ack, sent.toString());
+        assertEquals(0, bare.payload.length, sent.toString());
+        assertArrayEquals(new int[] {X + 301, X + 401}, bare.sack, sent.toString());
+        final Seg reply = sent.get(sent.size() - 1);
+        assertEquals(50, reply.payload.length, sent.toString());
+        assertEquals(X + 201, (int)reply.ack, sent.toString());
     }
 }
