@@ -51,6 +51,7 @@ public final class StackConfig
     private boolean timestamps = true;
     private boolean sack = true;
     private int challengeAckLimit = 100;
+    private boolean rfc1337;
     private long keepAliveIdleNs;
     private long finWait2TimeoutNs = TimeUnit.SECONDS.toNanos(60);
     private long keepAliveIntervalNs = TimeUnit.SECONDS.toNanos(75);
@@ -553,6 +554,25 @@ public final class StackConfig
     public StackConfig synCookies(final boolean on)
     {
         this.synCookies = on;
+        return this;
+    }
+
+    /** @return whether a RST in TIME-WAIT is ignored (RFC 1337), not an early end of it. */
+    public boolean rfc1337()
+    {
+        return rfc1337;
+    }
+
+    /**
+     * @param ignoreRstInTimeWait true: a RST in TIME-WAIT is dropped and counted, and TIME-WAIT runs its 2MSL
+     *     (RFC 1337's fix for "TIME-WAIT assassination": an old duplicate RST ending it early lets the next
+     *     incarnation take the old one's duplicates). Default false, as Linux's {@code net.ipv4.tcp_rfc1337}: an
+     *     exact RST ends TIME-WAIT (RFC 9293 §3.10.7.4).
+     * @return this.
+     */
+    public StackConfig rfc1337(final boolean ignoreRstInTimeWait)
+    {
+        this.rfc1337 = ignoreRstInTimeWait;
         return this;
     }
 

@@ -78,6 +78,8 @@ public enum DropReason
     TCP_NO_TIMESTAMPS("TCP segment without timestamps where negotiated"),
     /** A segment for a closed port that carried RST: nothing to answer (RFC 9293 §3.10.7.1). */
     TCP_RST_TO_CLOSED("RST to a closed port"),
+    /** A RST in TIME-WAIT, ignored with {@code StackConfig.rfc1337(true)} (RFC 1337). */
+    TCP_RST_IN_TIME_WAIT("TCP RST in TIME-WAIT ignored (RFC 1337)"),
     /** Text or a FIN after the peer's FIN (CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT): ignored (RFC 9293 §3.10.7.4). */
     TCP_AFTER_FIN("TCP text or FIN after the peer's FIN"),
     /** The transmit ring had no room: a frame we meant to send was lost. */

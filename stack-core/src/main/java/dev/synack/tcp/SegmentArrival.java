@@ -49,6 +49,7 @@ final class SegmentArrival
     private final long invalidAckIntervalNs;
     private final long finWait2TimeoutNs;
     private final int synRetries;
+    private final boolean rfc1337;
     /** RFC 4987 §3.6: SYN cookies for a full listener; null when configured off. */
     private final CookieHandshake cookies;
 
@@ -93,6 +94,7 @@ final class SegmentArrival
         this.invalidAckIntervalNs = config.invalidAckIntervalNs();
         this.finWait2TimeoutNs = config.finWait2TimeoutNs();
         this.synRetries = config.synRetries();
+        this.rfc1337 = config.rfc1337();
         this.cookies = cookies;
     }
 
@@ -458,6 +460,11 @@ final class SegmentArrival
         // Second: the RST bit (RFC 5961 §3.2: only an exact RCV.NXT match resets; others get a challenge ACK).
         if (has(TcpHeader.RST))
         {
+            if (rfc1337 && c.state == TcpState.TIME_WAIT)
+            {
+                // RFC 1337: no RST assassinates TIME-WAIT; 2MSL runs on, and no challenge ACK answers it.
+                return DropReason.TCP_RST_IN_TIME_WAIT;
+            }
             if (rstSeq != c.rcvNxt)
             {
                 challengeAck(c);

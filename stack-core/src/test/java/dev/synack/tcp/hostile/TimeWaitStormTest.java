@@ -1,6 +1,7 @@
 package dev.synack.tcp.hostile;
 
 import static dev.synack.tcp.hostile.HostileLink.ascii;
+import static dev.synack.tcp.hostile.HostileLink.X;
 import static dev.synack.test.Seg.seg;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -116,8 +117,8 @@ class TimeWaitStormTest
     @Test
     void aRstExactlyAtRcvNxtEndsTimeWaitEarly()
     {
-        // RFC 9293 §3.10.7.4 second step, TIME-WAIT: <SEQ=RCV.NXT><CTL=RST> --> CLOSED, TCB deleted (synack does
-        // not follow RFC 1337's optional "ignore RSTs in TIME-WAIT", as Linux's default). Nothing sent, the
+        // RFC 9293 §3.10.7.4 second step, TIME-WAIT: <SEQ=RCV.NXT><CTL=RST> --> CLOSED, TCB deleted (by default
+        // synack, as Linux, does not apply RFC 1337's "ignore RSTs in TIME-WAIT": see the next case). Nothing sent, the
         // application (told NORMAL already) hears nothing more, counted as an accepted RST.
         final HostileLink link = inTimeWait(HostileLink.established());
         final long handle = link.c.handle();
@@ -127,6 +128,28 @@ class TimeWaitStormTest
         assertEquals(before, link.app.events);
         assertEquals(1, link.count(StackCounter.TCP_RESETS_RECEIVED));
         assertEquals(0, link.count(StackCounter.TCP_TIME_WAIT));
+        assertEquals(0, link.tcp.connectionsInUse());
+    }
+
+    @Test
+    void withRfc1337NoRstEndsTimeWaitEarly()
+    {
+        // RFC 1337 ("TIME-WAIT assassination"), StackConfig.rfc1337(true) as Linux's tcp_rfc1337=1: an exact
+        // <SEQ=RCV.NXT><CTL=RST> and an in-window <SEQ=RCV.NXT+5><CTL=RST> --> nothing sent, both dropped and
+        // counted; TIME-WAIT runs its whole 2MSL (60 s).
+        final HostileLink link = inTimeWait(new HostileLink(HostileLink.config().rfc1337(true))
+            .open(seg().syn().seq(X).mss(1460)));
+        final long handle = link.c.handle();
+        link.peer.send(seg().rst().seq(link.peerNxt)).expectNothing();
+        link.peer.send(seg().rst().seq(link.peerNxt + 5)).expectNothing();
+        assertEquals(2, link.count(DropReason.TCP_RST_IN_TIME_WAIT));
+        assertEquals(0, link.count(StackCounter.TCP_RESETS_RECEIVED));
+        assertEquals(0, link.count(StackCounter.TCP_CHALLENGE_ACKS));
+        link.peer.advanceSeconds(59);
+        assertEquals(TcpState.TIME_WAIT, link.tcp.connection(handle).state());
+        link.peer.advanceSeconds(1);
+        link.peer.advanceMs(5);
+        assertNull(link.tcp.connection(handle));
         assertEquals(0, link.tcp.connectionsInUse());
     }
 
