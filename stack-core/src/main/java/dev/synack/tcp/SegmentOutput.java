@@ -360,7 +360,11 @@ final class SegmentOutput
         }
         int field = Math.min(free >>> c.rcvShift, 0xFFFF);
         final int edge = c.rcvNxt + (field << c.rcvShift);
-        if (SeqNum.lt(edge, c.rcvAdv))
+        // Receiver-side SWS avoidance (RFC 9293 §3.8.6.2.2, MUST-39): the right edge moves on only by at least
+        // min(half the buffer, a full segment); a smaller opening is kept back, so the peer never sees a window
+        // worth only a silly segment.
+        final boolean silly = SeqNum.gt(edge, c.rcvAdv) && edge - c.rcvAdv < Math.min(c.rcvLimit / 2, ourMss);
+        if (SeqNum.lt(edge, c.rcvAdv) || silly)
         {
             // Keep the edge already offered; the scaled field rounds up, so the peer may now see an edge up to
             // 2^shift - 1 bytes further: that is the edge we accept from now on (what we offer, we take).

@@ -117,6 +117,58 @@ class FlowControlTest
     }
 
     @Test
+    void aSmallOpeningOfTheWindowIsNotAdvertised()
+    {
+        // Receiver-side SWS avoidance (RFC 9293 §3.8.6.2.2, MUST-39), buffer 4096, MSS 1000. The application pauses;
+        // 3500 bytes arrive (window 596, right edge X+1+4096). It then reads only 100: the edge could move 100 on,
+        // less than min(4096 / 2, 1000), so no window update. The peer fills the 596 it was offered:
+        // --> <SEQ=X+3501><DATA=596>  <-- <ACK=X+4097><WND=0>, not <WND=100> (a silly window). Once the application
+        // reads the rest, the whole buffer opens: <-- <ACK=X+4097><WND=4096>.
+        final int[] allow = {100};
+        final RecordingHandler app = new RecordingHandler()
+        {
+            @Override
+            public void onData(final TcpConnection connection, final DirectBuffer buffer, final int offset,
+                final int length)
+            {
+                final int take = Math.min(length, allow[0]);
+                allow[0] -= take;
+                super.onData(connection, buffer, offset, take);
+                if (take < length)
+                {
+                    connection.keepUnread(length - take);
+                }
+            }
+        };
+        final int y = established(app);
+        final TcpConnection c = app.last;
+        c.pauseReading();
+        for (int at = 0; at < 3500; at += 1000)
+        {
+            peer.send(seg().ack(y + 1).seq(X + 1 + at).data(new byte[Math.min(1000, 3500 - at)]));
+        }
+        peer.advanceMs(500);
+        final List<Seg> paused = peer.drain();
+        assertEquals(BUFFER - 3500, paused.get(paused.size() - 1).window, paused.toString());
+        c.resumeReading();
+        assertEquals(100, app.data.size());
+        peer.expectNothing(); // an opening of 100: no window update
+        peer.send(seg().ack(y + 1).seq(X + 3501).data(new byte[596]));
+        peer.advanceMs(500);
+        final List<Seg> acks = peer.drain();
+        assertEquals(X + 4097, acks.get(acks.size() - 1).ack, acks.toString());
+        for (final Seg ack : acks)
+        {
+            assertEquals(0, ack.window, "no silly window: " + acks);
+        }
+        allow[0] = Integer.MAX_VALUE;
+        c.resumeReading();
+        assertEquals(4096, app.data.size());
+        final Seg update = peer.expect(seg().ack(X + 4097));
+        assertEquals(BUFFER, update.window, update.toString());
+    }
+
+    @Test
     void resumeReadingAnnouncesAWindowThatNoSegmentCarried()
     {
         final RecordingHandler app = new RecordingHandler();
