@@ -41,17 +41,19 @@ class AllocationTest
             StackPair.configB().maxConnections(1024).msl(1, TimeUnit.MILLISECONDS), FaultPlan.none(), FaultPlan.none());
         final EchoWorkload work = new EchoWorkload(pair, 64, 400_000, 64, 42);
         run(work, 100_000);
-        // A one-off in the first window (a lazily initialised class, say) is not steady state: the
-        // assertion is on the last of two 100,000-cycle windows; both figures are printed.
-        long bytes = -1;
-        for (int window = 1; window <= 2; window++)
+        // A one-off (a lazily initialised class, a deoptimisation: 104 B was seen once in a window) is not steady
+        // state: the assertion is on the least of three 100,000-cycle windows — an allocation per cycle shows in
+        // every one. All three figures are printed.
+        long bytes = Long.MAX_VALUE;
+        for (int window = 1; window <= 3; window++)
         {
             final int before = work.completed;
             final long start = allocated();
             run(work, before + 100_000);
-            bytes = allocated() - start;
+            final long windowBytes = allocated() - start;
+            bytes = Math.min(bytes, windowBytes);
             System.out.printf("connection cycles window %d: %,d cycles, %,d bytes allocated%n", window,
-                work.completed - before, bytes);
+                work.completed - before, windowBytes);
         }
         assertEquals(0, work.failures, work.firstFailure);
         assertEquals(0, bytes, "bytes allocated over 100,000 connection cycles");
