@@ -39,7 +39,7 @@ class AllocationTest
         final StackPair pair = StackPair.resolved(
             StackPair.configA().maxConnections(1024).msl(1, TimeUnit.MILLISECONDS),
             StackPair.configB().maxConnections(1024).msl(1, TimeUnit.MILLISECONDS), FaultPlan.none(), FaultPlan.none());
-        final EchoWorkload work = new EchoWorkload(pair, 64, 400_000, 64, 42);
+        final EchoWorkload work = new EchoWorkload(pair, 64, 500_000, 64, 42);
         run(work, 100_000);
         // A one-off (a lazily initialised class, a deoptimisation: 104 B was seen once in a window) is not steady
         // state: the assertion is on the least of three 100,000-cycle windows — an allocation per cycle shows in
