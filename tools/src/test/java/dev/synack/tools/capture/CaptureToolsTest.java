@@ -35,9 +35,9 @@ class CaptureToolsTest
         "     0.100  ESTABLISHED       ◄── SYN,ACK seq=0 ack=1 win=65535 len=0 mss=1460 ws=1 ─",
         "     0.100                    ─ PSH,ACK seq=1 ack=1 win=65534 len=5 ────────────────►  ESTABLISHED",
         "     0.200                    ◄──────────────── PSH,ACK seq=1 ack=6 win=65534 len=5 ─",
-        "     0.200  FIN-WAIT-1        ─ FIN,ACK seq=6 ack=6 win=65534 len=0 ────────────────►  CLOSE-WAIT",
+        "     0.200  FIN-WAIT-1        ─ FIN,ACK seq=6 ack=6 win=65530 len=0 ────────────────►  CLOSE-WAIT",
         "     0.300  TIME-WAIT         ◄──────────────── FIN,ACK seq=6 ack=7 win=65534 len=0 ─  LAST-ACK",
-        "     0.300                    ─ ACK seq=7 ack=7 win=65534 len=0 ────────────────────►  CLOSED",
+        "     0.300                    ─ ACK seq=7 ack=7 win=65530 len=0 ────────────────────►  CLOSED",
         "");
 
     @TempDir
