@@ -16,6 +16,8 @@ import java.util.Arrays;
  *   another thread), half-closes, reads the echo to EOF and checks every byte;</li>
  *   <li>{@code loop HOST PORT COUNT SIZE}: COUNT sequential connections, each sending SIZE bytes, reading the
  *   echo, half-closing and waiting for EOF;</li>
+ *   <li>{@code connects HOST PORT COUNT SIZE}: as {@code loop}, timing each connect; prints the connect latency's
+ *   median, 99th percentile and maximum, and how many took longer than {@link #SYN_RETRY_MS};</li>
  *   <li>{@code reconnect HOST PORT COUNT SIZE}: COUNT sequential connections all from one local port (bound with
  *   SO_REUSEADDR), each sending SIZE bytes and reading the echo and the server's FIN (the server closes first and
  *   holds TIME-WAIT) before closing; prints the slowest connect and how many took longer than
@@ -45,6 +47,8 @@ public final class KernelPeer
         {
             case "bulk" -> bulk(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]));
             case "loop" -> loop(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]),
+                Integer.parseInt(args[4]));
+            case "connects" -> connects(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]),
                 Integer.parseInt(args[4]));
             case "reconnect" -> reconnect(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]),
                 Integer.parseInt(args[4]));
@@ -150,6 +154,55 @@ public final class KernelPeer
         final double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf("OK loop %d connections in %.3f s (%.0f connections/s)%n", count, seconds,
             count / seconds);
+    }
+
+    private static void connects(final String host, final int port, final int count, final int size)
+        throws Exception
+    {
+        final long start = System.nanoTime();
+        final long[] connectNs = new long[count];
+        final byte[] message = new byte[size];
+        final byte[] echo = new byte[size];
+        int slow = 0;
+        for (int c = 0; c < count; c++)
+        {
+            for (int i = 0; i < size; i++)
+            {
+                message[i] = pattern(c + i);
+            }
+            try (Socket socket = new Socket())
+            {
+                final long connectStart = System.nanoTime();
+                socket.connect(new InetSocketAddress(host, port), 10_000);
+                connectNs[c] = System.nanoTime() - connectStart;
+                if (connectNs[c] > SYN_RETRY_MS * 1_000_000)
+                {
+                    slow++;
+                    System.out.printf("connection %d: connect took %.1f ms%n", c, connectNs[c] / 1e6);
+                }
+                socket.setSoTimeout(10_000);
+                socket.getOutputStream().write(message);
+                new DataInputStream(socket.getInputStream()).readFully(echo);
+                if (!Arrays.equals(message, echo))
+                {
+                    throw new IllegalStateException("connection " + c + ": echo differs");
+                }
+                socket.shutdownOutput();
+                if (socket.getInputStream().read() != -1)
+                {
+                    throw new IllegalStateException("connection " + c + ": data after the echo");
+                }
+            }
+            catch (final IOException ex)
+            {
+                throw new IllegalStateException("connection " + c + " of " + count + ": " + ex, ex);
+            }
+        }
+        final double seconds = (System.nanoTime() - start) / 1e9;
+        Arrays.sort(connectNs);
+        System.out.printf("OK connects %d echoed in %.3f s: connect p50 %.3f ms, p99 %.3f ms, max %.3f ms, %d over %d"
+            + " ms%n", count, seconds, connectNs[count / 2] / 1e6, connectNs[(int)Math.ceil(count * 0.99) - 1] / 1e6,
+            connectNs[count - 1] / 1e6, slow, SYN_RETRY_MS);
     }
 
     private static void reconnect(final String host, final int port, final int count, final int size)
