@@ -31,11 +31,15 @@ final class LossRecovery
         this.rtt = rtt;
     }
 
-    /** SEG.ACK acknowledges new data: SND.UNA moves, and the congestion window with it. */
-    void newAck(final TcpConnection c, final int segAck)
+    /**
+     * SEG.ACK acknowledges new data: SND.UNA moves, and the congestion window with it.
+     *
+     * @param tsEcr the segment's TSecr (read only when timestamps were negotiated).
+     */
+    void newAck(final TcpConnection c, final int segAck, final int tsEcr)
     {
         final int acked = segAck - c.sndUna;
-        rtt.sample(c, segAck, time.now);
+        rtt.sample(c, segAck, tsEcr, time.now);
         c.sndUna = segAck;
         sacked.dropBelow(c.slot, segAck);
         if (SeqNum.lt(c.highRxt, segAck))

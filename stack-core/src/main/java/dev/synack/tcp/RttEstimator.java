@@ -4,7 +4,8 @@ import dev.synack.timer.TimerWheel;
 
 /**
  * RFC 6298: the round-trip time estimate (SRTT, RTTVAR) and the retransmission timeout it gives, with Karn's rule
- * (no sample from a retransmitted segment) and exponential backoff. Stack thread only; never allocates.
+ * (no sample from a retransmitted segment) and exponential backoff; with timestamps, RFC 7323 §4 RTTM samples.
+ * Stack thread only; never allocates.
  */
 final class RttEstimator
 {
@@ -24,9 +25,33 @@ final class RttEstimator
         this.maxRtoNs = maxRtoNs;
     }
 
-    /** RFC 6298 §2: one sample per round trip, never from a retransmitted segment (Karn). */
-    void sample(final TcpConnection c, final int segAck, final long now)
+    /**
+     * An ACK of new data (SND.UNA advances). With timestamps, RFC 7323 §4 (RTTM): every such ACK is a sample, now
+     * less the TSval its TSecr echoes; a retransmission carries a new TSval, so Karn's ambiguity is gone. RFC 7323
+     * §4.2: ACKs of no new data are never passed here, so their (old) TSecr gives no sample. Many samples per round
+     * trip: of RFC 7323 Appendix G's choices, Linux's — each ACK one sample with RFC 6298's standard gains (1/8,
+     * 1/4), not gains scaled by samples per window; SRTT then follows a changing path within a round trip or two.
+     * Without timestamps, RFC 6298 §2: one timed segment per round trip, never a retransmitted one (Karn).
+     *
+     * @param tsEcr the segment's TSecr; read only when timestamps were negotiated (then every segment has one).
+     */
+    void sample(final TcpConnection c, final int segAck, final int tsEcr, final long now)
     {
+        if (c.timestamps)
+        {
+            // The sample has the TSval clock's resolution (a 2^20 ns tick): a sub-tick round trip reads 0 or 1 tick,
+            // so SRTT averages to about the true value; RTTVAR is larger than the truth but the RTO's floor (200 ms
+            // by default) is far above a tick. A TSecr ahead of our clock, or older than the longest RTO, is not an
+            // echo of a segment we could still be waiting for: no sample.
+            final long ticks = SegmentOutput.tsClock(now, c.tsOffset) - tsEcr;
+            final long r = ticks << SegmentOutput.TS_TICK_SHIFT;
+            if (ticks >= 0 && r <= maxRtoNs)
+            {
+                // At least 1 ns: SRTT = RTTVAR = 0 means "no sample yet" (RFC 6298 §2.2).
+                sample(c, Math.max(1, r));
+            }
+            return;
+        }
         if (!c.rttTiming || SeqNum.lt(segAck, c.rttSeq))
         {
             return;

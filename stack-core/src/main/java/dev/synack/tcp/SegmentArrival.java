@@ -349,7 +349,7 @@ final class SegmentArrival
         if (has(TcpHeader.ACK))
         {
             c.sndUna = segAck;
-            rtt.sample(c, segAck, time.now);
+            rtt.sample(c, segAck, seg.options().tsEcr(), time.now);
             c.retries = 0;
             updateWindow(c, segWnd, segSeq, segAck);
             c.rtxDeadline = NO_DEADLINE;
@@ -676,7 +676,7 @@ final class SegmentArrival
         }
         if (SeqNum.gt(segAck, c.sndUna))
         {
-            loss.newAck(c, segAck);
+            loss.newAck(c, segAck, seg.options().tsEcr());
         }
         // RFC 5681 §2: a duplicate ACK carries no data, judged on the segment as sent, not as trimmed to our window.
         else if (segAck == c.sndUna && seg.payloadLength() == 0 && !segFin && c.sndMax != c.sndUna

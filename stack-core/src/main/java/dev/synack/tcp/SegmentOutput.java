@@ -21,6 +21,8 @@ final class SegmentOutput
 {
     private static final int OPTIONS_SYN_MAX = 8;
     private static final long NO_DEADLINE = TcpConnection.NO_DEADLINE;
+    /** Our TSval clock ticks every 2^20 ns (see {@link #tsVal}). */
+    static final int TS_TICK_SHIFT = 20;
 
     private final IpOutput ip;
     private final StackCounters counters;
@@ -346,7 +348,13 @@ final class SegmentOutput
      */
     private int tsVal(final TcpConnection c)
     {
-        return (int)(time.now >>> 20) + c.tsOffset;
+        return tsClock(time.now, c.tsOffset);
+    }
+
+    /** @return the TSval clock at {@code now} for a connection with this offset. */
+    static int tsClock(final long now, final int tsOffset)
+    {
+        return (int)(now >>> TS_TICK_SHIFT) + tsOffset;
     }
 
     /** The window field: free receive space, scaled, never moving the right edge left (RFC 9293 §3.8.6.2.2). */

@@ -179,6 +179,86 @@ class TimestampsTest
         assertEquals(2, peer.stack.counters.get(StackCounter.TCP_INVALID_ACKS_SUPPRESSED));
     }
 
+    /** 2^20 ns: one tick of our TSval clock, the resolution of an RTT sample taken from TSecr. */
+    private static final long TICK_NS = 1 << 20;
+    private static final long MS = 1_000_000;
+
+    @Test
+    void theAckOfARetransmittedSegmentGivesAnRttSampleFromItsTsEcr()
+    {
+        final int y = passiveWithTimestamps();
+        final TcpConnection c = app.last;
+        final long srttAfterHandshake = c.srttNs;
+        assertEquals(10, c.send(new UnsafeBuffer(new byte[10]), 0, 10));
+        final Seg first = peer.expect(seg().ack(X + 1).seq(y + 1).len(10));
+        // Lost: the retransmission timer resends it, with a new TSval.
+        List<Seg> resent = peer.drain();
+        while (resent.isEmpty())
+        {
+            peer.advanceMs(1);
+            resent = peer.drain();
+        }
+        final Seg again = resent.get(0);
+        assertEquals(y + 1, again.seq);
+        assertTrue(again.tsVal != first.tsVal.intValue(), "a retransmission carries a new TSval: " + again);
+        // <-- <ACK=Y+11> 50 ms later, echoing the retransmission. Karn's rule forbids a sample from it without
+        // timestamps; RFC 7323 §4 (RTTM): the echo says which transmission it answers, so it is one.
+        peer.advanceMs(50);
+        peer.send(seg().ack(y + 11).seq(X + 1).ts(102, again.tsVal)).expectNothing();
+        assertTrue(srttAfterHandshake <= 1, "the handshake took no time: SRTT " + srttAfterHandshake);
+        // RFC 6298 §2.3 after the handshake's (0 ms): SRTT = 7/8 0 + 1/8 50 ms, RTTVAR = 3/4 0 + 1/4 |0 - 50 ms|.
+        assertEquals(50 * MS / 8, c.srttNs, TICK_NS / 8, "SRTT took the 50 ms sample, to one TSval tick");
+        assertEquals(50 * MS / 4, c.rttvarNs, TICK_NS / 4, "and RTTVAR");
+    }
+
+    @Test
+    void everyAckOfNewDataIsASampleSoSrttTracksAChangingRtt()
+    {
+        final int y = passiveWithTimestamps();
+        final TcpConnection c = app.last;
+        assertEquals(4000, c.send(new UnsafeBuffer(new byte[4000]), 0, 4000));
+        final List<Seg> sent = peer.drain();
+        assertEquals(3, sent.size(), sent.toString());
+        // Each segment ACKed on its own, 10, 20 and 30 ms after it left: one sample each (Linux's choice, RFC 7323
+        // Appendix G: the standard gains, one sample per ACK) — not one per round trip.
+        int tsVal = 102;
+        for (final Seg s : sent)
+        {
+            peer.advanceMs(10);
+            peer.send(seg().ack(s.seq + s.payloadLength).seq(X + 1).ts(tsVal++, s.tsVal));
+        }
+        // RFC 6298 §2.3 over the handshake's 0 ms, then 10, 20, 30 ms: SRTT 1.25, then 3.59, then 6.89 ms.
+        assertEquals(6_895 * 1_000L, c.srttNs, TICK_NS / 2, "SRTT moved with every ACK");
+        // A path that slows to 100 ms: SRTT climbs toward it ACK by ACK.
+        long before = c.srttNs;
+        for (int i = 0; i < 8; i++)
+        {
+            assertEquals(100, c.send(new UnsafeBuffer(new byte[100]), 0, 100));
+            final Seg s = peer.expect(seg().ack(X + 1).len(100));
+            peer.advanceMs(100);
+            peer.send(seg().ack(s.seq + 100).seq(X + 1).ts(tsVal++, s.tsVal));
+            assertTrue(c.srttNs > before, "sample " + i + ": SRTT " + c.srttNs + " after " + before);
+            before = c.srttNs;
+        }
+        assertTrue(c.srttNs > 60 * MS, "SRTT near the new RTT after 8 samples: " + c.srttNs);
+    }
+
+    @Test
+    void aTsEcrOnAnAckOfNoNewDataIsNoSample()
+    {
+        final int y = passiveWithTimestamps();
+        final TcpConnection c = app.last;
+        assertEquals(10, c.send(new UnsafeBuffer(new byte[10]), 0, 10));
+        final Seg s = peer.expect(seg().ack(X + 1).len(10));
+        peer.advanceMs(20);
+        peer.send(seg().ack(y + 11).seq(X + 1).ts(102, s.tsVal));
+        final long srtt = c.srttNs;
+        // RFC 7323 §4.2: a duplicate ACK (here a window update, ACK = SND.UNA) echoes an old TSval: no sample.
+        peer.advanceMs(500);
+        peer.send(seg().ack(y + 11).seq(X + 1).win(30000).ts(103, s.tsVal));
+        assertEquals(srtt, c.srttNs);
+    }
+
     @Test
     void offByConfigurationNeitherOffersNorAccepts()
     {
