@@ -163,6 +163,7 @@ final class ConnectionLifecycle
         c.rtoNs = initialRtoNs;
         c.rttTiming = false;
         c.retries = 0;
+        c.retransmits = 0;
         c.handshakeRetries = synRetries;
         c.handshakeTimedOut = false;
         c.probesOut = 0;

@@ -173,6 +173,7 @@ final class LossRecovery
         }
         final int length = Math.min(dataEnd - from, c.sndMss);
         counters.increment(StackCounter.TCP_RETRANSMITS);
+        c.retransmits++;
         c.rttTiming = false;
         out.writeSegment(c, from, TcpHeader.ACK, length);
         c.highRxt = from + length;
@@ -209,6 +210,7 @@ final class LossRecovery
             final int length = Math.min(unacked, c.sndMss);
             final int flags = TcpHeader.ACK | (length == unacked && c.finSent ? TcpHeader.FIN : 0);
             counters.increment(StackCounter.TCP_RETRANSMITS);
+            c.retransmits++;
             c.rttTiming = false;
             out.writeSegment(c, c.sndUna, flags, length);
             c.highRxt = c.sndUna + length; // what SACK recovery resends next starts past this
@@ -216,6 +218,7 @@ final class LossRecovery
         else if (c.finSent && c.sndUna == c.finSeq)
         {
             counters.increment(StackCounter.TCP_RETRANSMITS);
+            c.retransmits++;
             out.writeSegment(c, c.finSeq, TcpHeader.FIN | TcpHeader.ACK, 0);
         }
     }

@@ -402,6 +402,7 @@ final class SegmentArrival
             // either; it gives no RTT sample.
             c.rttTiming = false;
             counters.increment(StackCounter.TCP_RETRANSMITS);
+            c.retransmits++;
             return DropReason.NONE;
         }
 

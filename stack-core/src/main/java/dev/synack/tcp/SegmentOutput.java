@@ -195,6 +195,7 @@ final class SegmentOutput
         if (SeqNum.lt(seq, c.sndMax))
         {
             counters.increment(StackCounter.TCP_RETRANSMITS);
+            c.retransmits++;
         }
         if (!writeSegment(c, seq, flags, length))
         {

@@ -94,6 +94,8 @@ public final class TcpConnection
     int rttSeq;
     long rttStartNs;
     int retries;
+    /** Every retransmission, for {@link #retransmits()}; never reset while the connection lives. */
+    long retransmits;
     /** SYN (or SYN-ACK) retransmissions before the handshake gives up: fewer for a listener under pressure. */
     int handshakeRetries;
     /** The retransmission timer expired during the handshake (RFC 6298 §5.7). */
@@ -224,6 +226,24 @@ public final class TcpConnection
     public long cwnd()
     {
         return cwnd;
+    }
+
+    /** @return the slow-start threshold in bytes (RFC 5681 §3.1); {@link Integer#MAX_VALUE} until a loss. */
+    public long ssthresh()
+    {
+        return ssthresh;
+    }
+
+    /** @return SRTT, the smoothed round-trip time (RFC 6298 §2), in ns; 0 before the first sample. */
+    public long srttNs()
+    {
+        return srttNs;
+    }
+
+    /** @return segments this connection sent again (timeouts, fast and SACK retransmits, SYNs and SYN-ACKs). */
+    public long retransmits()
+    {
+        return retransmits;
     }
 
     /** @return bytes queued in the send buffer and not yet acknowledged. */

@@ -156,6 +156,7 @@ final class TcpTimers
                 c.handshakeTimedOut = true;
                 rtt.backoff(c);
                 counters.increment(StackCounter.TCP_RETRANSMITS);
+                c.retransmits++;
                 out.sendSyn(c, c.state == TcpState.SYN_SENT ? TcpHeader.SYN : TcpHeader.SYN | TcpHeader.ACK);
                 timer.armRetransmit(c);
                 return;

@@ -93,4 +93,32 @@ class RetransmissionRulesTest
         assertFalse(c.inRecovery);
         assertEquals(ssthresh, c.ssthresh);
     }
+
+    @Test
+    void anApplicationSeesCwndSsthreshSrttRtoAndRetransmits()
+    {
+        final int y = peer.handshake(app, seg().syn().seq(X).mss(1000));
+        final TcpConnection c = app.last;
+        assertEquals(0, c.retransmits());
+        assertEquals(Integer.MAX_VALUE, c.ssthresh(), "no loss yet: slow start without a threshold");
+        c.send(new UnsafeBuffer(new byte[4000]), 0, 4000);
+        assertEquals(4, peer.drain().size());
+        // All lost. RTO (200 ms): --> <SEQ=Y+1><DATA=1000>; ssthresh = FlightSize / 2, cwnd 1 MSS (RFC 5681 §3.1).
+        peer.advanceMs(201);
+        peer.expect(seg().ack(X + 1).seq(y + 1).len(1000));
+        assertEquals(1, c.retransmits());
+        assertEquals(2000, c.ssthresh());
+        assertEquals(1000, c.cwnd());
+        assertEquals(400_000_000L, c.rtoNs(), "backed off (RFC 6298 §5.5)");
+        // <-- <ACK=Y+4001> 30 ms later: Karn, no sample; then new data ACKed 30 ms after it left is one.
+        peer.advanceMs(30);
+        peer.send(seg().ack(y + 4001).seq(X + 1));
+        c.send(new UnsafeBuffer(new byte[100]), 0, 100);
+        peer.expect(seg().ack(X + 1).seq(y + 4001).len(100));
+        peer.advanceMs(30);
+        peer.send(seg().ack(y + 4101).seq(X + 1));
+        // The handshake's sample, 0 ms on the manual clock, left SRTT at 0: this is the first (RFC 6298 §2.2).
+        assertEquals(30_000_000L, c.srttNs());
+        assertEquals(1, c.retransmits());
+    }
 }
