@@ -38,6 +38,8 @@ public enum StackCounter
     TCP_SEGMENTS_OUT("TCP segments out"),
     /** TCP segments retransmitted (RTO, fast retransmit, SYN/FIN retries). */
     TCP_RETRANSMITS("TCP retransmits"),
+    /** Duplicate segments reported to the peer as the first SACK block of an ACK (RFC 2883 D-SACK). */
+    TCP_DSACKS_SENT("TCP D-SACKs sent"),
     /** Connections whose MSS an ICMP fragmentation-needed lowered (RFC 1191). */
     TCP_PMTU_REDUCTIONS("TCP MSS lowered by path MTU"),
     /** RST segments sent. */

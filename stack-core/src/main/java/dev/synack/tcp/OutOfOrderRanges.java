@@ -95,6 +95,20 @@ final class OutOfOrderRanges
         return end[slot * perConnection + i];
     }
 
+    /** @return whether one range holds all of [s, e): text that arrives again (RFC 2883's duplicate). */
+    boolean covers(final int slot, final int s, final int e)
+    {
+        final int base = slot * perConnection;
+        for (int i = 0, n = count[slot]; i < n; i++)
+        {
+            if (SeqNum.le(start[base + i], s) && SeqNum.le(e, end[base + i]))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Forgets what lies below {@code seq}: ranges wholly below it go, one straddling it starts at it. */
     void dropBelow(final int slot, final int seq)
     {

@@ -444,6 +444,10 @@ final class SegmentArrival
             {
                 if (!has(TcpHeader.RST))
                 {
+                    if (dataLength > 0 && !has(TcpHeader.SYN) && SeqNum.le(segSeq + dataLength, c.rcvNxt))
+                    {
+                        duplicateText(c, segSeq, segSeq + dataLength);
+                    }
                     invalidAck(c); // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
                 }
                 return DropReason.TCP_UNACCEPTABLE;
@@ -830,12 +834,31 @@ final class SegmentArrival
             // Out of order: keep it (bounded) and send a duplicate ACK at once, one per segment, even within a batch
             // of received frames (RFC 5681 §4.2: the sender counts them), each naming this segment's block first
             // (RFC 2018 §4), so a sender learns every hole, not the three that fit one ACK.
-            if (outOfOrder.add(c.slot, segSeq, end))
+            if (outOfOrder.covers(c.slot, segSeq, end))
+            {
+                duplicateText(c, segSeq, end);
+                c.sackRecent = segSeq;
+            }
+            else if (outOfOrder.add(c.slot, segSeq, end))
             {
                 storeText(c);
                 c.sackRecent = segSeq;
             }
             out.sendAck(c);
+        }
+    }
+
+    /**
+     * RFC 2883 §4: text already received arrived again (wholly below RCV.NXT, or inside a held out-of-order block);
+     * with SACK, the ACK it draws names it as a D-SACK, so the sender learns the retransmission was spurious.
+     */
+    private void duplicateText(final TcpConnection c, final int start, final int end)
+    {
+        if (c.sackPermitted)
+        {
+            c.dsackPending = true;
+            c.dsackStart = start;
+            c.dsackEnd = end;
         }
     }
 

@@ -258,9 +258,12 @@ final class SegmentOutput
         final boolean firstSyn = syn && c.state == TcpState.SYN_SENT;
         final boolean useTs = firstSyn ? timestampsEnabled : c.timestamps;
         final boolean offerSack = syn && (firstSyn ? sackEnabled : c.sackPermitted);
-        // RFC 2018 §4: a pure ACK names the blocks held beyond a hole (3 fit next to timestamps, else 4).
-        final int sackBlocks = !syn && length == 0 && (flags & TcpHeader.ACK) != 0 && c.sackPermitted
-            ? Math.min(outOfOrder.count(c.slot), useTs ? 3 : TcpOptions.MAX_SACK_BLOCKS) : 0;
+        // RFC 2018 §4: a pure ACK names the blocks held beyond a hole (3 fit next to timestamps, else 4), after a
+        // duplicate's D-SACK block (RFC 2883 §4) when one is owed.
+        final boolean sackAck = !syn && length == 0 && (flags & TcpHeader.ACK) != 0 && c.sackPermitted;
+        final boolean dsack = sackAck && c.dsackPending;
+        final int sackBlocks = sackAck
+            ? Math.min((dsack ? 1 : 0) + outOfOrder.count(c.slot), useTs ? 3 : TcpOptions.MAX_SACK_BLOCKS) : 0;
         final int optionsLength = (syn ? (useScale ? OPTIONS_SYN_MAX : 4) : 0) + (offerSack ? 4 : 0)
             + (useTs ? TcpOptions.TIMESTAMPS_LENGTH : 0) + (sackBlocks > 0 ? 4 + 8 * sackBlocks : 0);
         final int segmentLength = TcpHeader.MIN_HEADER_LENGTH + optionsLength + length;
@@ -293,7 +296,7 @@ final class SegmentOutput
         }
         if (sackBlocks > 0)
         {
-            writeSackBlocks(c, out, o, sackBlocks);
+            writeSackBlocks(c, out, o, sackBlocks, dsack);
         }
         if (length > 0)
         {
@@ -305,6 +308,7 @@ final class SegmentOutput
         if ((flags & TcpHeader.ACK) != 0)
         {
             c.lastAckSent = c.rcvNxt;
+            c.dsackPending = false; // RFC 2883 §4: a duplicate is reported in one ACK at most
             // Every ACK we send acknowledges everything: nothing is owed any more.
             c.ackNow = false;
             c.unackedSegments = 0;
@@ -315,9 +319,11 @@ final class SegmentOutput
 
     /**
      * RFC 2018 §4: the first block holds the segment that arrived last (so the sender hears of it even when older
-     * blocks no longer fit), then the others in sequence order.
+     * blocks no longer fit), then the others in sequence order. RFC 2883 §4: a D-SACK comes before them all; when
+     * it duplicates held text, the block that arrived last is the one containing it, as §4 (3) asks.
      */
-    private void writeSackBlocks(final TcpConnection c, final MutableDirectBuffer out, final int at, final int blocks)
+    private void writeSackBlocks(
+        final TcpConnection c, final MutableDirectBuffer out, final int at, final int blocks, final boolean dsack)
     {
         final int slot = c.slot;
         final int held = outOfOrder.count(slot);
@@ -332,8 +338,19 @@ final class SegmentOutput
             }
         }
         int o = at + TcpOptions.writeSackHeader(out, at, blocks);
-        o += TcpOptions.writeSackBlock(out, o, outOfOrder.start(slot, first), outOfOrder.end(slot, first));
-        for (int i = 0, written = 1; i < held && written < blocks; i++)
+        int written = 0;
+        if (dsack)
+        {
+            o += TcpOptions.writeSackBlock(out, o, c.dsackStart, c.dsackEnd);
+            written++;
+            counters.increment(StackCounter.TCP_DSACKS_SENT);
+        }
+        if (held > 0 && written < blocks)
+        {
+            o += TcpOptions.writeSackBlock(out, o, outOfOrder.start(slot, first), outOfOrder.end(slot, first));
+            written++;
+        }
+        for (int i = 0; i < held && written < blocks; i++)
         {
             if (i != first)
             {

@@ -42,6 +42,10 @@ public final class TcpConnection
     // RFC 2018 SACK, receiver side: blocks in our ACKs when both SYNs carried SACK-permitted.
     boolean sackPermitted;
     int sackRecent;
+    /** RFC 2883: a duplicate [dsackStart, dsackEnd) the next ACK names as its first SACK block (a D-SACK). */
+    boolean dsackPending;
+    int dsackStart;
+    int dsackEnd;
     /** Sender side: the highest sequence number retransmitted in this recovery (RFC 6675 HighRxt). */
     int highRxt;
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
+import dev.synack.stat.StackCounter;
 import dev.synack.test.RawPeer;
 import dev.synack.test.RecordingHandler;
 import dev.synack.test.Seg;
@@ -81,6 +82,45 @@ class SackTest
         final Seg all = peer.expect(seg().ack(X + 501));
         assertEquals(0, all.sack.length, all.toString());
         assertEquals(500, app.data.size());
+    }
+
+    @Test
+    void aRetransmittedSegmentAlreadyReceivedDrawsADsack()
+    {
+        final int y = established(true);
+        peer.send(data(y, 0, 100));
+        peer.advanceMs(200);
+        peer.expect(seg().ack(X + 101));
+        // <-- 0..100 again (a spurious retransmission): --> <ACK=X+101><SACK=[X+1, X+101)>, RFC 2883 §4 (1): the
+        // duplicate range as the first block, below the cumulative ACK — the sender learns it resent needlessly.
+        final Seg dsack = peer.send(data(y, 0, 100)).expect(seg().ack(X + 101));
+        assertArrayEquals(new int[] {X + 1, X + 101}, dsack.sack, dsack.toString());
+        assertEquals(100, app.data.size(), "the duplicate's bytes were not delivered again");
+        assertEquals(1, peer.stack.counters.get(StackCounter.TCP_DSACKS_SENT));
+        // Reported once: the next ACK carries no block.
+        peer.send(data(y, 100, 100));
+        peer.advanceMs(200);
+        final Seg next = peer.expect(seg().ack(X + 201));
+        assertEquals(0, next.sack.length, next.toString());
+    }
+
+    @Test
+    void aDuplicateOfAHeldBlockDrawsADsackThenTheHeldBlocks()
+    {
+        final int y = established(true);
+        // 0..100 lost; 100..200 and 300..400 held.
+        peer.send(data(y, 100, 100)).expect(seg().ack(X + 1));
+        peer.send(data(y, 300, 100)).expect(seg().ack(X + 1));
+        // <-- 100..200 again: --> <ACK=X+1><SACK=[X+101, X+201), [X+101, X+201), [X+301, X+401)>: the D-SACK, then
+        // the block containing it (RFC 2883 §4 (3)), then the other held block.
+        final Seg dsack = peer.send(data(y, 100, 100)).expect(seg().ack(X + 1));
+        assertArrayEquals(new int[] {X + 101, X + 201, X + 101, X + 201, X + 301, X + 401}, dsack.sack,
+            dsack.toString());
+        assertEquals(1, peer.stack.counters.get(StackCounter.TCP_DSACKS_SENT));
+        // The first hole fills: ACK 201, the block beyond the other hole, and no D-SACK repeated.
+        final Seg filled = peer.send(data(y, 0, 100)).expect(seg().ack(X + 201));
+        assertArrayEquals(new int[] {X + 301, X + 401}, filled.sack, filled.toString());
+        assertEquals(200, app.data.size());
     }
 
     @Test
