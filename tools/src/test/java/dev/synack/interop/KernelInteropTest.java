@@ -81,22 +81,14 @@ class KernelInteropTest
     {
         try
         {
-            if (stack != null)
-            {
-                System.out.println("synack counters: " + stack.counters().appendNonZero(new StringBuilder()));
-                stack.close();
-            }
-        }
-        finally
-        {
             if (tshark != null)
             {
                 tshark.destroyForcibly();
             }
-            if (lab != null)
-            {
-                lab.close();
-            }
+        }
+        finally
+        {
+            Lab.closeAll(stack, lab);
         }
     }
 

@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import dev.synack.embed.SynackStack;
+
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -124,6 +126,32 @@ final class Lab implements AutoCloseable
         final List<String> all = new ArrayList<>(List.of("ip", "netns", "exec", nsB()));
         all.addAll(List.of(command));
         return all;
+    }
+
+    /**
+     * A root test's tear-down: prints the stack's non-zero counters, closes it (XDP program detached), then the
+     * lab — the lab even when the stack's close fails.
+     *
+     * @param stack the stack the test built, or null if it never started.
+     * @param lab the lab, or null if it was never made.
+     */
+    static void closeAll(final SynackStack stack, final Lab lab)
+    {
+        try
+        {
+            if (stack != null)
+            {
+                System.out.println("synack counters: " + stack.counters().appendNonZero(new StringBuilder()));
+                stack.close();
+            }
+        }
+        finally
+        {
+            if (lab != null)
+            {
+                lab.close();
+            }
+        }
     }
 
     @Override

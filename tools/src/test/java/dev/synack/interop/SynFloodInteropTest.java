@@ -67,21 +67,7 @@ class SynFloodInteropTest
     @AfterAll
     static void down()
     {
-        try
-        {
-            if (stack != null)
-            {
-                System.out.println("synack counters: " + stack.counters().appendNonZero(new StringBuilder()));
-                stack.close();
-            }
-        }
-        finally
-        {
-            if (lab != null)
-            {
-                lab.close();
-            }
-        }
+        Lab.closeAll(stack, lab);
     }
 
     @Test
