@@ -122,35 +122,7 @@ public final class KernelPeer
     private static void loop(final String host, final int port, final int count, final int size) throws Exception
     {
         final long start = System.nanoTime();
-        final byte[] message = new byte[size];
-        for (int c = 0; c < count; c++)
-        {
-            for (int i = 0; i < size; i++)
-            {
-                message[i] = pattern(c + i);
-            }
-            try (Socket socket = new Socket())
-            {
-                socket.connect(new InetSocketAddress(host, port), 5000);
-                socket.setSoTimeout(5000);
-                socket.getOutputStream().write(message);
-                final byte[] echo = new byte[size];
-                new DataInputStream(socket.getInputStream()).readFully(echo);
-                if (!Arrays.equals(message, echo))
-                {
-                    throw new IllegalStateException("connection " + c + ": echo differs");
-                }
-                socket.shutdownOutput();
-                if (socket.getInputStream().read() != -1)
-                {
-                    throw new IllegalStateException("connection " + c + ": data after the echo");
-                }
-            }
-            catch (final IOException ex)
-            {
-                throw new IllegalStateException("connection " + c + " of " + count + ": " + ex, ex);
-            }
-        }
+        echoEach(host, port, count, size, 5000);
         final double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf("OK loop %d connections in %.3f s (%.0f connections/s)%n", count, seconds,
             count / seconds);
@@ -160,33 +132,45 @@ public final class KernelPeer
         throws Exception
     {
         final long start = System.nanoTime();
-        final long[] connectNs = new long[count];
-        final byte[] message = new byte[size];
-        final byte[] echo = new byte[size];
+        final long[] connectNs = echoEach(host, port, count, size, 10_000);
+        final double seconds = (System.nanoTime() - start) / 1e9;
         int slow = 0;
         for (int c = 0; c < count; c++)
         {
-            for (int i = 0; i < size; i++)
+            if (connectNs[c] > SYN_RETRY_MS * 1_000_000)
             {
-                message[i] = pattern(c + i);
+                slow++;
+                System.out.printf("connection %d: connect took %.1f ms%n", c, connectNs[c] / 1e6);
             }
+        }
+        Arrays.sort(connectNs);
+        System.out.printf("OK connects %d echoed in %.3f s: connect p50 %.3f ms, p99 %.3f ms, max %.3f ms, %d over %d"
+            + " ms%n", count, seconds, connectNs[count / 2] / 1e6, connectNs[(int)Math.ceil(count * 0.99) - 1] / 1e6,
+            connectNs[count - 1] / 1e6, slow, SYN_RETRY_MS);
+    }
+
+    /**
+     * {@code count} connections one after another, each echoing {@code size} bytes, then closed by us first (the
+     * server must then end with nothing more).
+     *
+     * @return each connection's connect time, in order.
+     */
+    private static long[] echoEach(final String host, final int port, final int count, final int size,
+        final int timeoutMs) throws Exception
+    {
+        final long[] connectNs = new long[count];
+        final byte[] message = new byte[size];
+        final byte[] echo = new byte[size];
+        for (int c = 0; c < count; c++)
+        {
+            fill(message, c);
             try (Socket socket = new Socket())
             {
                 final long connectStart = System.nanoTime();
-                socket.connect(new InetSocketAddress(host, port), 10_000);
+                socket.connect(new InetSocketAddress(host, port), timeoutMs);
                 connectNs[c] = System.nanoTime() - connectStart;
-                if (connectNs[c] > SYN_RETRY_MS * 1_000_000)
-                {
-                    slow++;
-                    System.out.printf("connection %d: connect took %.1f ms%n", c, connectNs[c] / 1e6);
-                }
-                socket.setSoTimeout(10_000);
-                socket.getOutputStream().write(message);
-                new DataInputStream(socket.getInputStream()).readFully(echo);
-                if (!Arrays.equals(message, echo))
-                {
-                    throw new IllegalStateException("connection " + c + ": echo differs");
-                }
+                socket.setSoTimeout(timeoutMs);
+                echoOnce(socket, message, echo, c);
                 socket.shutdownOutput();
                 if (socket.getInputStream().read() != -1)
                 {
@@ -198,11 +182,28 @@ public final class KernelPeer
                 throw new IllegalStateException("connection " + c + " of " + count + ": " + ex, ex);
             }
         }
-        final double seconds = (System.nanoTime() - start) / 1e9;
-        Arrays.sort(connectNs);
-        System.out.printf("OK connects %d echoed in %.3f s: connect p50 %.3f ms, p99 %.3f ms, max %.3f ms, %d over %d"
-            + " ms%n", count, seconds, connectNs[count / 2] / 1e6, connectNs[(int)Math.ceil(count * 0.99) - 1] / 1e6,
-            connectNs[count - 1] / 1e6, slow, SYN_RETRY_MS);
+        return connectNs;
+    }
+
+    /** Connection {@code c}'s message: the pattern from {@code c}, so a byte from another connection shows. */
+    private static void fill(final byte[] message, final int c)
+    {
+        for (int i = 0; i < message.length; i++)
+        {
+            message[i] = pattern(c + i);
+        }
+    }
+
+    /** Writes the message and reads back exactly as many bytes, which must be the same. */
+    private static void echoOnce(final Socket socket, final byte[] message, final byte[] echo, final int c)
+        throws IOException
+    {
+        socket.getOutputStream().write(message);
+        new DataInputStream(socket.getInputStream()).readFully(echo);
+        if (!Arrays.equals(message, echo))
+        {
+            throw new IllegalStateException("connection " + c + ": echo differs");
+        }
     }
 
     private static void reconnect(final String host, final int port, final int count, final int size)
@@ -217,10 +218,7 @@ public final class KernelPeer
         int busy = 0;
         for (int c = 0; c < count; c++)
         {
-            for (int i = 0; i < size; i++)
-            {
-                message[i] = pattern(c + i);
-            }
+            fill(message, c);
             final Socket socket = new Socket();
             try (socket)
             {
@@ -237,12 +235,7 @@ public final class KernelPeer
                     System.out.printf("connection %d: connect took %.1f ms%n", c, connectNs / 1e6);
                 }
                 socket.setSoTimeout(5000);
-                socket.getOutputStream().write(message);
-                new DataInputStream(socket.getInputStream()).readFully(echo);
-                if (!Arrays.equals(message, echo))
-                {
-                    throw new IllegalStateException("connection " + c + ": echo differs");
-                }
+                echoOnce(socket, message, echo, c);
                 if (socket.getInputStream().read() != -1)
                 {
                     throw new IllegalStateException("connection " + c + ": data after the echo, no FIN");
