@@ -87,7 +87,7 @@ final class CookieHandshake
         final boolean useTs = timestampsEnabled && options.hasTimestamps();
         final boolean useScale = useTs && options.windowScale() != TcpOptions.ABSENT;
         final boolean offerSack = useTs && sackEnabled && options.sackPermitted();
-        final int optionsLength = 4 + (useScale ? 4 : 0) + (offerSack ? 4 : 0)
+        final int optionsLength = TcpOptions.synOptionsLength(useScale, offerSack)
             + (useTs ? TcpOptions.TIMESTAMPS_LENGTH : 0);
         final int segmentLength = TcpHeader.MIN_HEADER_LENGTH + optionsLength;
         final int at = ip.begin(remoteIp, Ipv4Header.PROTOCOL_TCP, segmentLength, now);
@@ -98,16 +98,9 @@ final class CookieHandshake
         final MutableDirectBuffer out = ip.buffer();
         TcpHeader.writeHeader(out, at, listener.port, remotePort, iss, syn.seq() + 1, segmentLength,
             TcpHeader.SYN | TcpHeader.ACK, synWindow);
-        int o = at + TcpHeader.MIN_HEADER_LENGTH;
-        o += TcpOptions.writeMss(out, o, ourMss);
-        if (useScale)
-        {
-            o += TcpOptions.writeWindowScale(out, o, ourWindowShift);
-        }
-        if (offerSack)
-        {
-            o += TcpOptions.writeSackPermitted(out, o);
-        }
+        final int o = at + TcpHeader.MIN_HEADER_LENGTH
+            + TcpOptions.writeSynOptions(out, at + TcpHeader.MIN_HEADER_LENGTH, ourMss, useScale, ourWindowShift,
+                offerSack);
         if (useTs)
         {
             // The TSval a connection would send now (RFC 7323 §5.4: the host pair's offset), options in its low bits.

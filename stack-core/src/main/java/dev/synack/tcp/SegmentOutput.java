@@ -19,7 +19,6 @@ import dev.synack.stat.StackCounters;
  */
 final class SegmentOutput
 {
-    private static final int OPTIONS_SYN_MAX = 8;
     private static final long NO_DEADLINE = TcpConnection.NO_DEADLINE;
     /** Our TSval clock ticks every 2^20 ns (see {@link #tsVal}). */
     static final int TS_TICK_SHIFT = 20;
@@ -264,7 +263,7 @@ final class SegmentOutput
         final boolean dsack = sackAck && c.dsackPending;
         final int sackBlocks = sackAck
             ? Math.min((dsack ? 1 : 0) + outOfOrder.count(c.slot), useTs ? 3 : TcpOptions.MAX_SACK_BLOCKS) : 0;
-        final int optionsLength = (syn ? (useScale ? OPTIONS_SYN_MAX : 4) : 0) + (offerSack ? 4 : 0)
+        final int optionsLength = (syn ? TcpOptions.synOptionsLength(useScale, offerSack) : 0)
             + (useTs ? TcpOptions.TIMESTAMPS_LENGTH : 0) + (sackBlocks > 0 ? 4 + 8 * sackBlocks : 0);
         final int segmentLength = TcpHeader.MIN_HEADER_LENGTH + optionsLength + length;
         final int at = ip.begin(c.remoteIp, Ipv4Header.PROTOCOL_TCP, segmentLength, time.now);
@@ -279,15 +278,7 @@ final class SegmentOutput
         int o = at + TcpHeader.MIN_HEADER_LENGTH;
         if (syn)
         {
-            o += TcpOptions.writeMss(out, o, ourMss);
-            if (useScale)
-            {
-                o += TcpOptions.writeWindowScale(out, o, ourWindowShift);
-            }
-        }
-        if (offerSack)
-        {
-            o += TcpOptions.writeSackPermitted(out, o);
+            o += TcpOptions.writeSynOptions(out, o, ourMss, useScale, ourWindowShift, offerSack);
         }
         if (useTs)
         {
@@ -375,6 +366,15 @@ final class SegmentOutput
         return (int)(now >>> TS_TICK_SHIFT) + tsOffset;
     }
 
+    /**
+     * Receiver-side SWS avoidance (RFC 9293 §3.8.6.2.2, MUST-39): the least the right edge may move on by, min(half
+     * the buffer, a full segment).
+     */
+    int windowOpeningWorthAdvertising(final TcpConnection c)
+    {
+        return Math.min(c.rcvLimit / 2, ourMss);
+    }
+
     /** The window field: free receive space, scaled, never moving the right edge left (RFC 9293 §3.8.6.2.2). */
     private int advertiseWindow(final TcpConnection c, final boolean syn)
     {
@@ -389,7 +389,7 @@ final class SegmentOutput
         // Receiver-side SWS avoidance (RFC 9293 §3.8.6.2.2, MUST-39): the right edge moves on only by at least
         // min(half the buffer, a full segment); a smaller opening is kept back, so the peer never sees a window
         // worth only a silly segment.
-        final boolean silly = SeqNum.gt(edge, c.rcvAdv) && edge - c.rcvAdv < Math.min(c.rcvLimit / 2, ourMss);
+        final boolean silly = SeqNum.gt(edge, c.rcvAdv) && edge - c.rcvAdv < windowOpeningWorthAdvertising(c);
         if (SeqNum.lt(edge, c.rcvAdv) || silly)
         {
             // Keep the edge already offered; the scaled field rounds up, so the peer may now see an edge up to

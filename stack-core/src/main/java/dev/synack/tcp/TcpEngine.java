@@ -36,7 +36,6 @@ public final class TcpEngine implements TimerHandler
     static final int MIN_PATH_MTU = 552;
 
     private final StackCounters counters;
-    private final int ourMss;
     private final int listenBacklog;
     private final TcpTime time;
     private final ConnectionTable table;
@@ -64,7 +63,7 @@ public final class TcpEngine implements TimerHandler
     {
         this.counters = counters;
         this.time = new TcpTime(now);
-        this.ourMss = ip.maxPayload() - TcpHeader.MIN_HEADER_LENGTH;
+        final int ourMss = ip.maxPayload() - TcpHeader.MIN_HEADER_LENGTH;
         final int receiveSize = config.receiveBufferSize();
         int shift = 0;
         while ((receiveSize >>> shift) > 0xFFFF)
@@ -379,7 +378,7 @@ public final class TcpEngine implements TimerHandler
         // from onData goes out now, carrying the window in any case.
         final int advertised = c.rcvAdv - c.rcvNxt;
         final int grown = c.rcvNxt + buffers.receiveWindow(c) - c.rcvAdv;
-        if (grown > 0 && (advertised <= 0 || grown >= Math.min(c.rcvLimit / 2, ourMss)))
+        if (grown > 0 && (advertised <= 0 || grown >= out.windowOpeningWorthAdvertising(c)))
         {
             c.ackNow = true;
         }

@@ -225,6 +225,42 @@ public final class TcpOptions
     }
 
     /**
+     * @param windowScale whether the SYN offers window scaling.
+     * @param sackPermitted whether it offers SACK.
+     * @return bytes {@link #writeSynOptions} writes.
+     */
+    public static int synOptionsLength(final boolean windowScale, final boolean sackPermitted)
+    {
+        return 4 + (windowScale ? 4 : 0) + (sackPermitted ? 4 : 0);
+    }
+
+    /**
+     * Writes a SYN's options before any timestamps: MSS, then window scale and SACK-permitted when offered.
+     *
+     * @param buffer destination.
+     * @param offset where.
+     * @param mss our MSS.
+     * @param windowScale whether to offer window scaling.
+     * @param shift our shift count, when offered.
+     * @param sackPermitted whether to offer SACK.
+     * @return bytes written ({@link #synOptionsLength}).
+     */
+    public static int writeSynOptions(final MutableDirectBuffer buffer, final int offset, final int mss,
+        final boolean windowScale, final int shift, final boolean sackPermitted)
+    {
+        int o = offset + writeMss(buffer, offset, mss);
+        if (windowScale)
+        {
+            o += writeWindowScale(buffer, o, shift);
+        }
+        if (sackPermitted)
+        {
+            o += writeSackPermitted(buffer, o);
+        }
+        return o - offset;
+    }
+
+    /**
      * Writes an MSS option.
      *
      * @param buffer destination.
