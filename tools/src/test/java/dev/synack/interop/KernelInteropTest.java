@@ -219,11 +219,12 @@ class KernelInteropTest
     {
         Lab.assumeTool("tshark");
         Thread.sleep(300);
-        System.out.println("synack counters:\n" + stack.counters().appendNonZero(new StringBuilder()) +
+        final String counters = "synack counters:\n" + stack.counters().appendNonZero(new StringBuilder()) +
             "xdp: " + stack.wire() + "; nic rx " +
             stack.nic().rxFrames() + ", tx " + stack.nic().txFrames() + ", rx ring full " +
             stack.nic().rxDropRingFull() + ", fill starved " + stack.nic().fillStarved() + ", tx no frame " +
-            stack.nic().txDropNoFrame());
+            stack.nic().txDropNoFrame();
+        System.out.println(counters);
         tshark.destroy(); // SIGTERM: tshark finishes the file
         assertTrue(tshark.waitFor(20, TimeUnit.SECONDS), "tshark did not stop");
         tshark = null;
@@ -234,17 +235,33 @@ class KernelInteropTest
         // filtered out: window_full (a sender filled exactly the window offered), window_update (a receiver
         // re-opened it), and the zero-window family (a receiver whose application reads slower than the echo
         // arrives, and the sender's persist probes). Retransmissions (every kind), lost or out-of-order segments,
-        // ACKs of unseen data and data past the window stay: on a clean veth there must be none (acceptance 4).
-        // Duplicate ACKs are counted apart: none is expected, and at most two (fewer than fast retransmit needs)
-        // are tolerated, printed: one was seen in about one run in six on 2026-11-25, an ACK that answered one
-        // segment the stack dropped as unacceptable (counted), cause not found yet — see the closing note.
+        // ACKs of unseen data and data past the window stay: on a clean veth there must be none (acceptance 4) —
+        // with one exception, proven from the capture and not assumed: a retransmission whose every byte the
+        // receiver then reports as a duplicate (RFC 2883 D-SACK) was not a loss. It is what a sender's tail-loss
+        // probe (10 ms in Linux) or RTO does when the receiving thread is held up (a GC safepoint of the test JVM,
+        // a busy CI host): the original arrived and was ACKed late. Those are counted and printed, at most a few.
         final String flowControl = "tcp.analysis.window_full || tcp.analysis.window_update || " +
             "tcp.analysis.zero_window || tcp.analysis.zero_window_probe || tcp.analysis.zero_window_probe_ack";
         final String anomalies = shell("tshark -n -r " + capture + " -Y '(tcp.analysis.retransmission || " +
-            "tcp.analysis.flags) && !(" + flowControl + " || tcp.analysis.duplicate_ack)'");
-        analysisAnomalies = anomalies.trim();
-        final String dupAcks = shell("tshark -n -r " + capture + " -Y 'tcp.analysis.duplicate_ack && !(" + flowControl
-            + ")'").trim();
+            "tcp.analysis.flags) && !(" + flowControl + " || tcp.analysis.duplicate_ack)'" +
+            " -T fields -e frame.number -e _ws.col.Info");
+        final DsackedRetransmissions late = DsackedRetransmissions.read(capture);
+        final StringBuilder unexplained = new StringBuilder();
+        for (final String line : anomalies.trim().split("\n"))
+        {
+            if (!line.isBlank() && !late.excused(Integer.parseInt(line.trim().split("\t")[0])))
+            {
+                unexplained.append(line.trim()).append('\n');
+            }
+        }
+        analysisAnomalies = unexplained.toString().trim();
+        System.out.println("retransmissions the receiver D-SACKed (late ACK, no loss): " + late.count() +
+            (late.count() == 0 ? "" : "\n" + late.describe()));
+        assertTrue(late.count() <= 5, "too many late ACKs for a clean link: " + late.count() + "\n" + late.describe());
+        // Duplicate ACKs are counted apart: none is expected beyond the D-SACKs above, and at most two (fewer than
+        // fast retransmit needs) are tolerated, printed.
+        final String dupAcks = shell("tshark -n -r " + capture + " -Y 'tcp.analysis.duplicate_ack && " +
+            "!tcp.options.sack.dsack && !(" + flowControl + ")'").trim();
         final int dupAckCount = dupAcks.isEmpty() ? 0 : dupAcks.split("\n").length;
         System.out.println("duplicate ACKs in the capture: " + dupAckCount + (dupAckCount == 0 ? "" : "\n" + dupAcks));
         assertTrue(dupAckCount <= 2, "duplicate ACKs on a clean link: " + dupAckCount + "\n" + firstLines(dupAcks, 30));
@@ -290,9 +307,10 @@ class KernelInteropTest
             " FINs; no bad checksum or malformed frame");
         // curl keep-alive 1, curl HTTP/1.0 3, Java bulk 1, short connections 1000, synack client 1
         assertTrue(complete >= 1 + 3 + 1 + 1000 + 1, "streams: " + complete);
+        // The counters go in the message: a CI log keeps the failure, and they tell a drop in synack from a late ACK.
         assertEquals("", analysisAnomalies, "TCP analysis anomalies (retransmissions, lost segments) on a clean link:\n"
-            + firstLines(analysisAnomalies, 30));
-        if (dupAckCount == 0)
+            + firstLines(analysisAnomalies, 30) + "\n" + counters);
+        if (dupAckCount == 0 && late.count() == 0)
         {
             Files.deleteIfExists(capture); // kept otherwise, for a look at what the duplicate ACK answered
         }
