@@ -1,12 +1,11 @@
 package dev.synack.ip;
 
-import java.nio.ByteOrder;
-
 import org.agrona.MutableDirectBuffer;
 
 import dev.synack.stat.DropReason;
 import dev.synack.wire.Bounds;
 import dev.synack.wire.Checksum;
+import dev.synack.wire.NetworkOrder;
 
 /**
  * Flyweight over an IPv4 header (RFC 791). Header options are skipped by IHL; fragments are recognised
@@ -48,6 +47,9 @@ public final class Ipv4Header
     public static final int DEFAULT_TTL = 64;
 
     private MutableDirectBuffer buffer;
+    /** The buffer's base object and the header's raw address: fields are read without a check each (NetworkOrder). */
+    private byte[] array;
+    private long address;
     private int offset;
     private int headerLength;
     private int totalLength;
@@ -69,7 +71,10 @@ public final class Ipv4Header
         {
             return DropReason.IP_TRUNCATED;
         }
-        final int versionIhl = buffer.getByte(offset) & 0xFF;
+        // The one bounds check of the packet: every accessor reads inside [offset, offset + available).
+        array = buffer.byteArray();
+        address = NetworkOrder.base(buffer, offset, available);
+        final int versionIhl = NetworkOrder.u8(array, address);
         if ((versionIhl >>> 4) != 4)
         {
             return DropReason.IP_BAD_VERSION;
@@ -79,7 +84,7 @@ public final class Ipv4Header
         {
             return DropReason.IP_BAD_IHL;
         }
-        totalLength = buffer.getShort(offset + TOTAL_LENGTH_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        totalLength = NetworkOrder.u16(array, address + TOTAL_LENGTH_OFFSET);
         if (totalLength < headerLength || totalLength > available)
         {
             return DropReason.IP_BAD_TOTAL_LENGTH;
@@ -122,43 +127,43 @@ public final class Ipv4Header
     /** @return flags and fragment offset. */
     public int flagsFragment()
     {
-        return buffer.getShort(offset + FLAGS_FRAGMENT_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        return NetworkOrder.u16(array, address + FLAGS_FRAGMENT_OFFSET);
     }
 
     /** @return the identification field. */
     public int identification()
     {
-        return buffer.getShort(offset + ID_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        return NetworkOrder.u16(array, address + ID_OFFSET);
     }
 
     /** @return time to live. */
     public int ttl()
     {
-        return buffer.getByte(offset + TTL_OFFSET) & 0xFF;
+        return NetworkOrder.u8(array, address + TTL_OFFSET);
     }
 
     /** @return protocol number. */
     public int protocol()
     {
-        return buffer.getByte(offset + PROTOCOL_OFFSET) & 0xFF;
+        return NetworkOrder.u8(array, address + PROTOCOL_OFFSET);
     }
 
     /** @return header checksum field. */
     public int checksum()
     {
-        return buffer.getShort(offset + CHECKSUM_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        return NetworkOrder.u16(array, address + CHECKSUM_OFFSET);
     }
 
     /** @return source address. */
     public int source()
     {
-        return buffer.getInt(offset + SOURCE_OFFSET, ByteOrder.BIG_ENDIAN);
+        return NetworkOrder.i32(array, address + SOURCE_OFFSET);
     }
 
     /** @return destination address. */
     public int destination()
     {
-        return buffer.getInt(offset + DESTINATION_OFFSET, ByteOrder.BIG_ENDIAN);
+        return NetworkOrder.i32(array, address + DESTINATION_OFFSET);
     }
 
     /**
@@ -179,18 +184,19 @@ public final class Ipv4Header
         final int protocol, final int payloadLength, final int identification, final int ttl)
     {
         Bounds.check(buffer.capacity(), offset, MIN_HEADER_LENGTH + payloadLength);
-        buffer.putByte(offset + VERSION_IHL_OFFSET, (byte)0x45);
-        buffer.putByte(offset + TOS_OFFSET, (byte)0);
-        buffer.putShort(offset + TOTAL_LENGTH_OFFSET, (short)(MIN_HEADER_LENGTH + payloadLength), ByteOrder.BIG_ENDIAN);
-        buffer.putShort(offset + ID_OFFSET, (short)identification, ByteOrder.BIG_ENDIAN);
-        buffer.putShort(offset + FLAGS_FRAGMENT_OFFSET, (short)FLAG_DF, ByteOrder.BIG_ENDIAN);
-        buffer.putByte(offset + TTL_OFFSET, (byte)ttl);
-        buffer.putByte(offset + PROTOCOL_OFFSET, (byte)protocol);
-        buffer.putShort(offset + CHECKSUM_OFFSET, (short)0);
-        buffer.putInt(offset + SOURCE_OFFSET, source, ByteOrder.BIG_ENDIAN);
-        buffer.putInt(offset + DESTINATION_OFFSET, destination, ByteOrder.BIG_ENDIAN);
-        buffer.putShort(
-            offset + CHECKSUM_OFFSET, (short)Checksum.compute(buffer, offset, MIN_HEADER_LENGTH), ByteOrder.BIG_ENDIAN);
+        final byte[] array = buffer.byteArray();
+        final long address = NetworkOrder.base(buffer, offset, MIN_HEADER_LENGTH);
+        NetworkOrder.put8(array, address + VERSION_IHL_OFFSET, 0x45);
+        NetworkOrder.put8(array, address + TOS_OFFSET, 0);
+        NetworkOrder.put16(array, address + TOTAL_LENGTH_OFFSET, MIN_HEADER_LENGTH + payloadLength);
+        NetworkOrder.put16(array, address + ID_OFFSET, identification);
+        NetworkOrder.put16(array, address + FLAGS_FRAGMENT_OFFSET, FLAG_DF);
+        NetworkOrder.put8(array, address + TTL_OFFSET, ttl);
+        NetworkOrder.put8(array, address + PROTOCOL_OFFSET, protocol);
+        NetworkOrder.put16(array, address + CHECKSUM_OFFSET, 0);
+        NetworkOrder.put32(array, address + SOURCE_OFFSET, source);
+        NetworkOrder.put32(array, address + DESTINATION_OFFSET, destination);
+        NetworkOrder.put16(array, address + CHECKSUM_OFFSET, Checksum.compute(buffer, offset, MIN_HEADER_LENGTH));
         return offset + MIN_HEADER_LENGTH;
     }
 }

@@ -8,6 +8,7 @@ import dev.synack.ip.Ipv4Header;
 import dev.synack.stat.DropReason;
 import dev.synack.wire.Bounds;
 import dev.synack.wire.Checksum;
+import dev.synack.wire.NetworkOrder;
 
 /**
  * Flyweight over a TCP header (RFC 9293 §3.1) and its options. Never allocates.
@@ -56,6 +57,9 @@ public final class TcpHeader
 
     private final TcpOptions options = new TcpOptions();
     private MutableDirectBuffer buffer;
+    /** The buffer's base object and the header's raw address: fields are read without a check each (NetworkOrder). */
+    private byte[] array;
+    private long address;
     private int offset;
     private int length;
     private int headerLength;
@@ -83,7 +87,10 @@ public final class TcpHeader
         {
             return DropReason.TCP_TRUNCATED;
         }
-        headerLength = ((buffer.getByte(offset + DATA_OFFSET_OFFSET) & 0xFF) >>> 4) << 2;
+        // The one bounds check of the segment: every accessor below reads inside [offset, offset + length).
+        array = buffer.byteArray();
+        address = NetworkOrder.base(buffer, offset, length);
+        headerLength = (NetworkOrder.u8(array, address + DATA_OFFSET_OFFSET) >>> 4) << 2;
         if (headerLength < MIN_HEADER_LENGTH || headerLength > length)
         {
             return DropReason.TCP_BAD_DATA_OFFSET;
@@ -121,7 +128,9 @@ public final class TcpHeader
         this.buffer = buffer;
         this.offset = offset;
         this.length = length;
-        this.headerLength = ((buffer.getByte(offset + DATA_OFFSET_OFFSET) & 0xFF) >>> 4) << 2;
+        this.array = buffer.byteArray();
+        this.address = NetworkOrder.base(buffer, offset, Math.max(length, MIN_HEADER_LENGTH));
+        this.headerLength = (NetworkOrder.u8(array, address + DATA_OFFSET_OFFSET) >>> 4) << 2;
         return this;
     }
 
@@ -134,49 +143,49 @@ public final class TcpHeader
     /** @return source port. */
     public int sourcePort()
     {
-        return buffer.getShort(offset + SOURCE_PORT_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        return NetworkOrder.u16(array, address + SOURCE_PORT_OFFSET);
     }
 
     /** @return destination port. */
     public int destinationPort()
     {
-        return buffer.getShort(offset + DESTINATION_PORT_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        return NetworkOrder.u16(array, address + DESTINATION_PORT_OFFSET);
     }
 
     /** @return SEG.SEQ. */
     public int seq()
     {
-        return buffer.getInt(offset + SEQ_OFFSET, ByteOrder.BIG_ENDIAN);
+        return NetworkOrder.i32(array, address + SEQ_OFFSET);
     }
 
     /** @return SEG.ACK. */
     public int ack()
     {
-        return buffer.getInt(offset + ACK_OFFSET, ByteOrder.BIG_ENDIAN);
+        return NetworkOrder.i32(array, address + ACK_OFFSET);
     }
 
     /** @return the control bits. */
     public int flags()
     {
-        return buffer.getByte(offset + FLAGS_OFFSET) & 0xFF;
+        return NetworkOrder.u8(array, address + FLAGS_OFFSET);
     }
 
     /** @return SEG.WND as sent (unscaled). */
     public int window()
     {
-        return buffer.getShort(offset + WINDOW_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        return NetworkOrder.u16(array, address + WINDOW_OFFSET);
     }
 
     /** @return the checksum field. */
     public int checksum()
     {
-        return buffer.getShort(offset + CHECKSUM_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        return NetworkOrder.u16(array, address + CHECKSUM_OFFSET);
     }
 
     /** @return the urgent pointer. */
     public int urgentPointer()
     {
-        return buffer.getShort(offset + URGENT_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        return NetworkOrder.u16(array, address + URGENT_OFFSET);
     }
 
     /** @return header length in bytes (data offset × 4). */
@@ -220,15 +229,16 @@ public final class TcpHeader
         final MutableDirectBuffer buffer, final int offset, final int sourcePort, final int destinationPort,
         final int seq, final int ack, final int headerLength, final int flags, final int window)
     {
-        buffer.putShort(offset + SOURCE_PORT_OFFSET, (short)sourcePort, ByteOrder.BIG_ENDIAN);
-        buffer.putShort(offset + DESTINATION_PORT_OFFSET, (short)destinationPort, ByteOrder.BIG_ENDIAN);
-        buffer.putInt(offset + SEQ_OFFSET, seq, ByteOrder.BIG_ENDIAN);
-        buffer.putInt(offset + ACK_OFFSET, ack, ByteOrder.BIG_ENDIAN);
-        buffer.putByte(offset + DATA_OFFSET_OFFSET, (byte)((headerLength >>> 2) << 4));
-        buffer.putByte(offset + FLAGS_OFFSET, (byte)flags);
-        buffer.putShort(offset + WINDOW_OFFSET, (short)window, ByteOrder.BIG_ENDIAN);
-        buffer.putShort(offset + CHECKSUM_OFFSET, (short)0);
-        buffer.putShort(offset + URGENT_OFFSET, (short)0);
+        final byte[] array = buffer.byteArray();
+        final long address = NetworkOrder.base(buffer, offset, MIN_HEADER_LENGTH);
+        NetworkOrder.put16(array, address + SOURCE_PORT_OFFSET, sourcePort);
+        NetworkOrder.put16(array, address + DESTINATION_PORT_OFFSET, destinationPort);
+        NetworkOrder.put32(array, address + SEQ_OFFSET, seq);
+        NetworkOrder.put32(array, address + ACK_OFFSET, ack);
+        NetworkOrder.put8(array, address + DATA_OFFSET_OFFSET, (headerLength >>> 2) << 4);
+        NetworkOrder.put8(array, address + FLAGS_OFFSET, flags);
+        NetworkOrder.put16(array, address + WINDOW_OFFSET, window);
+        NetworkOrder.put32(array, address + CHECKSUM_OFFSET, 0); // checksum and urgent pointer
     }
 
     /**

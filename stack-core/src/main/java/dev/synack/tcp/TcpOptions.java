@@ -5,6 +5,8 @@ import java.nio.ByteOrder;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
+import dev.synack.wire.NetworkOrder;
+
 /**
  * The TCP options synack understands — MSS (RFC 9293 §3.7.1), window scale and timestamps (RFC 7323),
  * SACK-permitted and SACK blocks (RFC 2018) — parsed into primitive fields, and written back.
@@ -71,20 +73,27 @@ public final class TcpOptions
     public boolean parse(final DirectBuffer buffer, final int offset, final int length)
     {
         clear();
-        // Fast path for the layout nearly every segment of a timestamps connection has (RFC 7323 appendix A:
-        // NOP NOP kind 8 length 10): one int compare instead of the loop.
-        if (length == TIMESTAMPS_LENGTH && buffer.getInt(offset, ByteOrder.BIG_ENDIAN) == TIMESTAMPS_PREFIX)
+        if (length <= 0)
         {
-            timestamps = true;
-            tsVal = buffer.getInt(offset + 4, ByteOrder.BIG_ENDIAN);
-            tsEcr = buffer.getInt(offset + 8, ByteOrder.BIG_ENDIAN);
             return true;
         }
-        int i = offset;
-        final int end = offset + length;
+        // One bounds check for the list; every read below stays inside [offset, offset + length).
+        final byte[] array = buffer.byteArray();
+        final long base = NetworkOrder.base(buffer, offset, length);
+        // Fast path for the layout nearly every segment of a timestamps connection has (RFC 7323 appendix A:
+        // NOP NOP kind 8 length 10): one int compare instead of the loop.
+        if (length == TIMESTAMPS_LENGTH && NetworkOrder.i32(array, base) == TIMESTAMPS_PREFIX)
+        {
+            timestamps = true;
+            tsVal = NetworkOrder.i32(array, base + 4);
+            tsEcr = NetworkOrder.i32(array, base + 8);
+            return true;
+        }
+        int i = 0;
+        final int end = length;
         while (i < end)
         {
-            final int kind = buffer.getByte(i) & 0xFF;
+            final int kind = NetworkOrder.u8(array, base + i);
             if (kind == KIND_EOL)
             {
                 return true;
@@ -98,12 +107,12 @@ public final class TcpOptions
             {
                 return false;
             }
-            final int len = buffer.getByte(i + 1) & 0xFF;
+            final int len = NetworkOrder.u8(array, base + i + 1);
             if (len < 2 || i + len > end)
             {
                 return false;
             }
-            if (!parseOne(buffer, i, kind, len))
+            if (!parseOne(array, base + i, kind, len))
             {
                 return false;
             }
@@ -112,7 +121,7 @@ public final class TcpOptions
         return true;
     }
 
-    private boolean parseOne(final DirectBuffer buffer, final int at, final int kind, final int len)
+    private boolean parseOne(final byte[] array, final long at, final int kind, final int len)
     {
         switch (kind)
         {
@@ -121,7 +130,7 @@ public final class TcpOptions
                 {
                     return false;
                 }
-                mss = buffer.getShort(at + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+                mss = NetworkOrder.u16(array, at + 2);
                 return true;
             case KIND_WINDOW_SCALE:
                 if (len != 3)
@@ -129,7 +138,7 @@ public final class TcpOptions
                     return false;
                 }
                 // RFC 7323 §2.3: a shift above 14 is used as 14.
-                windowScale = Math.min(buffer.getByte(at + 2) & 0xFF, MAX_WINDOW_SHIFT);
+                windowScale = Math.min(NetworkOrder.u8(array, at + 2), MAX_WINDOW_SHIFT);
                 return true;
             case KIND_SACK_PERMITTED:
                 if (len != 2)
@@ -146,8 +155,8 @@ public final class TcpOptions
                 sackBlockCount = (len - 2) / 8;
                 for (int b = 0; b < sackBlockCount; b++)
                 {
-                    sackBlocks[2 * b] = buffer.getInt(at + 2 + 8 * b, ByteOrder.BIG_ENDIAN);
-                    sackBlocks[2 * b + 1] = buffer.getInt(at + 6 + 8 * b, ByteOrder.BIG_ENDIAN);
+                    sackBlocks[2 * b] = NetworkOrder.i32(array, at + 2 + 8 * b);
+                    sackBlocks[2 * b + 1] = NetworkOrder.i32(array, at + 6 + 8 * b);
                 }
                 return true;
             case KIND_TIMESTAMPS:
@@ -156,8 +165,8 @@ public final class TcpOptions
                     return false;
                 }
                 timestamps = true;
-                tsVal = buffer.getInt(at + 2, ByteOrder.BIG_ENDIAN);
-                tsEcr = buffer.getInt(at + 6, ByteOrder.BIG_ENDIAN);
+                tsVal = NetworkOrder.i32(array, at + 2);
+                tsEcr = NetworkOrder.i32(array, at + 6);
                 return true;
             default:
                 return true;
@@ -356,12 +365,12 @@ public final class TcpOptions
     public static int writeTimestamps(
         final MutableDirectBuffer buffer, final int offset, final int tsVal, final int tsEcr)
     {
-        buffer.putByte(offset, (byte)KIND_NOP);
-        buffer.putByte(offset + 1, (byte)KIND_NOP);
-        buffer.putByte(offset + 2, (byte)KIND_TIMESTAMPS);
-        buffer.putByte(offset + 3, (byte)10);
-        buffer.putInt(offset + 4, tsVal, ByteOrder.BIG_ENDIAN);
-        buffer.putInt(offset + 8, tsEcr, ByteOrder.BIG_ENDIAN);
-        return 12;
+        // On every segment of a timestamps connection: one bounds check, three stores.
+        final byte[] array = buffer.byteArray();
+        final long address = NetworkOrder.base(buffer, offset, TIMESTAMPS_LENGTH);
+        NetworkOrder.put32(array, address, TIMESTAMPS_PREFIX);
+        NetworkOrder.put32(array, address + 4, tsVal);
+        NetworkOrder.put32(array, address + 8, tsEcr);
+        return TIMESTAMPS_LENGTH;
     }
 }

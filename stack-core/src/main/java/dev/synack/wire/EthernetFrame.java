@@ -29,6 +29,9 @@ public final class EthernetFrame
     public static final int TYPE_ARP = 0x0806;
 
     private MutableDirectBuffer buffer;
+    /** The buffer's base object and the frame's raw address: fields are read without a check each (NetworkOrder). */
+    private byte[] array;
+    private long address;
     private int offset;
     private int length;
 
@@ -45,7 +48,14 @@ public final class EthernetFrame
         this.buffer = buffer;
         this.offset = offset;
         this.length = length;
-        return length < HEADER_LENGTH ? DropReason.ETH_TRUNCATED : DropReason.NONE;
+        if (length < HEADER_LENGTH)
+        {
+            return DropReason.ETH_TRUNCATED;
+        }
+        // The one bounds check of the frame: the layers above read inside [offset, offset + length).
+        array = buffer.byteArray();
+        address = NetworkOrder.base(buffer, offset, length);
+        return DropReason.NONE;
     }
 
     /**
@@ -62,25 +72,27 @@ public final class EthernetFrame
         this.buffer = buffer;
         this.offset = offset;
         this.length = length;
+        this.array = buffer.byteArray();
+        this.address = NetworkOrder.base(buffer, offset, Math.max(length, HEADER_LENGTH));
         return this;
     }
 
     /** @return destination MAC in the low 48 bits. */
     public long destination()
     {
-        return MacAddress.read(buffer, offset + DESTINATION_OFFSET);
+        return MacAddress.read(array, address + DESTINATION_OFFSET);
     }
 
     /** @return source MAC in the low 48 bits. */
     public long source()
     {
-        return MacAddress.read(buffer, offset + SOURCE_OFFSET);
+        return MacAddress.read(array, address + SOURCE_OFFSET);
     }
 
     /** @return the EtherType. */
     public int etherType()
     {
-        return buffer.getShort(offset + TYPE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        return NetworkOrder.u16(array, address + TYPE_OFFSET);
     }
 
     /** @return offset of the payload in the buffer. */
@@ -109,9 +121,11 @@ public final class EthernetFrame
         final MutableDirectBuffer buffer, final int offset, final long destination, final long source,
         final int etherType)
     {
-        MacAddress.write(buffer, offset + DESTINATION_OFFSET, destination);
-        MacAddress.write(buffer, offset + SOURCE_OFFSET, source);
-        buffer.putShort(offset + TYPE_OFFSET, (short)etherType, ByteOrder.BIG_ENDIAN);
+        final byte[] array = buffer.byteArray();
+        final long address = NetworkOrder.base(buffer, offset, HEADER_LENGTH);
+        MacAddress.write(array, address + DESTINATION_OFFSET, destination);
+        MacAddress.write(array, address + SOURCE_OFFSET, source);
+        NetworkOrder.put16(array, address + TYPE_OFFSET, etherType);
         return offset + HEADER_LENGTH;
     }
 

@@ -33,16 +33,34 @@ public final class MacAddress
     }
 
     /**
+     * @param array the base object of a range checked with {@link NetworkOrder#base}.
+     * @param address first of six bytes, network order.
+     * @return the address in the low 48 bits.
+     */
+    public static long read(final byte[] array, final long address)
+    {
+        return ((NetworkOrder.i32(array, address) & 0xFFFF_FFFFL) << 16) | NetworkOrder.u16(array, address + 4);
+    }
+
+    /**
      * @param buffer destination.
      * @param offset first of six bytes, network order.
      * @param mac the address in the low 48 bits.
      */
     public static void write(final MutableDirectBuffer buffer, final int offset, final long mac)
     {
-        for (int i = 0; i < 6; i++)
-        {
-            buffer.putByte(offset + i, (byte)(mac >>> (40 - 8 * i)));
-        }
+        write(buffer.byteArray(), NetworkOrder.base(buffer, offset, 6), mac);
+    }
+
+    /**
+     * @param array the base object of a range checked with {@link NetworkOrder#base}.
+     * @param address first of six bytes, network order.
+     * @param mac the address in the low 48 bits.
+     */
+    public static void write(final byte[] array, final long address, final long mac)
+    {
+        NetworkOrder.put32(array, address, (int)(mac >>> 16));
+        NetworkOrder.put16(array, address + 4, (int)mac);
     }
 
     /**
