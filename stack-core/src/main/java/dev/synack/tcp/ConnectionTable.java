@@ -18,6 +18,12 @@ final class ConnectionTable
     private final Long2LongHashMap index;
     private final int[] free;
     private int freeCount;
+    /**
+     * The connection the last lookup found: a request/reply or bulk flow sends its segments back to back, so the
+     * next lookup is most often for the same 4-tuple (the one-entry cache of BSD's tcp_last_inpcb). Cleared when
+     * that connection's slot is released.
+     */
+    private TcpConnection last;
 
     ConnectionTable(final TcpEngine engine, final int capacity)
     {
@@ -40,8 +46,19 @@ final class ConnectionTable
 
     TcpConnection find(final int remoteIp, final int remotePort, final int localPort)
     {
+        final TcpConnection hit = last;
+        if (hit != null && hit.remoteIp == remoteIp && hit.remotePort == remotePort && hit.localPort == localPort)
+        {
+            return hit;
+        }
         final long slot = index.get(key(remoteIp, remotePort, localPort));
-        return slot == MISSING ? null : connections[(int)slot];
+        if (slot == MISSING)
+        {
+            return null;
+        }
+        final TcpConnection found = connections[(int)slot];
+        last = found;
+        return found;
     }
 
     TcpConnection allocate(final int remoteIp, final int remotePort, final int localPort)
@@ -62,6 +79,10 @@ final class ConnectionTable
     void release(final TcpConnection c)
     {
         index.remove(key(c.remoteIp, c.remotePort, c.localPort));
+        if (last == c)
+        {
+            last = null;
+        }
         c.generation++;
         free[freeCount++] = c.slot;
     }
