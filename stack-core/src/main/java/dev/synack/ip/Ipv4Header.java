@@ -193,10 +193,13 @@ public final class Ipv4Header
         NetworkOrder.put16(array, address + FLAGS_FRAGMENT_OFFSET, FLAG_DF);
         NetworkOrder.put8(array, address + TTL_OFFSET, ttl);
         NetworkOrder.put8(array, address + PROTOCOL_OFFSET, protocol);
-        NetworkOrder.put16(array, address + CHECKSUM_OFFSET, 0);
         NetworkOrder.put32(array, address + SOURCE_OFFSET, source);
         NetworkOrder.put32(array, address + DESTINATION_OFFSET, destination);
-        NetworkOrder.put16(array, address + CHECKSUM_OFFSET, Checksum.compute(buffer, offset, MIN_HEADER_LENGTH));
+        // RFC 1071: the header's 16-bit words are the values just written, so sum them, not the memory.
+        final long sum = 0x4500L + MIN_HEADER_LENGTH + payloadLength + (identification & 0xFFFF) + FLAG_DF
+            + ((ttl & 0xFF) << 8 | (protocol & 0xFF)) + (source >>> 16) + (source & 0xFFFF)
+            + (destination >>> 16) + (destination & 0xFFFF);
+        NetworkOrder.put16(array, address + CHECKSUM_OFFSET, Checksum.finish(sum));
         return offset + MIN_HEADER_LENGTH;
     }
 }

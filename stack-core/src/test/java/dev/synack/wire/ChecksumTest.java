@@ -11,6 +11,9 @@ import org.agrona.BitUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
+import dev.synack.ip.Ipv4Header;
+import dev.synack.stat.DropReason;
+
 /**
  * RFC 1071 sums (the RFC's own example, odd lengths, split sums, verification) and RFC 1624 incremental
  * updates checked against full recomputation.
@@ -45,6 +48,27 @@ class ChecksumTest
         b.putShort(10, (short)0xb861, ByteOrder.BIG_ENDIAN);
         assertTrue(Checksum.verifies(Checksum.add(0, b, 0, 20)));
         assertEquals(0, Checksum.compute(b, 0, 20));
+    }
+
+    @Test
+    void ipv4HeaderWrittenFromItsFieldsCarriesTheChecksumOfItsBytes()
+    {
+        // writeHeader sums the values it writes, not the memory: the classic example above, and random headers,
+        // must still carry the checksum computed over their bytes.
+        final UnsafeBuffer b = new UnsafeBuffer(new byte[128]);
+        Ipv4Header.writeHeader(b, 0, 0xc0a80001, 0xc0a800c7, 0x11, 0x73 - 20, 0, 64);
+        assertEquals(0xb861, b.getShort(10, ByteOrder.BIG_ENDIAN) & 0xFFFF);
+        final SplittableRandom random = new SplittableRandom(SEED);
+        final Ipv4Header header = new Ipv4Header();
+        for (int i = 0; i < 10_000; i++)
+        {
+            b.setMemory(0, 64, (byte)random.nextInt(256)); // stale bytes where the checksum goes
+            final int payload = random.nextInt(44);
+            Ipv4Header.writeHeader(b, 2, random.nextInt(), random.nextInt(), random.nextInt(256), payload,
+                random.nextInt(0x10000), 1 + random.nextInt(255));
+            assertTrue(Checksum.verifies(Checksum.add(0, b, 2, 20)), "header " + i);
+            assertEquals(DropReason.NONE, header.wrapChecked(b, 2, 20 + payload));
+        }
     }
 
     @Test
