@@ -37,6 +37,7 @@ final class TcpTimers
     private final ConnectionLifecycle lifecycle;
     private final long twoMslNs;
     private final int dataRetries;
+    private final int synRetries;
     private final long finWait2TimeoutNs;
 
     TcpTimers(
@@ -58,6 +59,7 @@ final class TcpTimers
         this.lifecycle = lifecycle;
         this.twoMslNs = 2 * config.mslNs();
         this.dataRetries = config.dataRetries();
+        this.synRetries = config.synRetries();
         this.finWait2TimeoutNs = config.finWait2TimeoutNs();
     }
 
@@ -147,6 +149,11 @@ final class TcpTimers
         {
             case SYN_SENT:
             case SYN_RECEIVED:
+                if (c.listener != null)
+                {
+                    // As Linux's reqsk_timer_handler: the limit follows the backlog's pressure now, not at the SYN.
+                    c.handshakeRetries = c.listener.synAckRetries(synRetries);
+                }
                 if (c.retries >= c.handshakeRetries)
                 {
                     timeout(c);
