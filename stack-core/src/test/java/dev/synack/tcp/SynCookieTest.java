@@ -96,6 +96,45 @@ class SynCookieTest
     }
 
     @Test
+    void withTimestampsTheCookieHandshakeGivesTheFirstRttSample()
+    {
+        tcp.listen(peer.stackPort, app);
+        // The backlog's one entry, from port 40000 with timestamps: its SYN-ACK's TSval is our TS clock now, exact.
+        peer.peerPort = 40000;
+        final int tsNow = peer.send(seg().syn().seq(5_000).mss(1460).ts(1, 0)).expect(seg().syn().ack(5_001)).tsVal;
+        // A cookie SYN-ACK's TSval carries the options in its low 6 bits, rounded down from the clock (so an RTT
+        // sample from it errs long, by up to 63 ticks). Send it on a tick whose low bits are those options (15: no
+        // window scale, no SACK), where it is exact.
+        final long tick = 1L << SegmentOutput.TS_TICK_SHIFT;
+        final int ticks = (SynCookies.TS_NO_WINDOW_SCALE - tsNow) & 63;
+        peer.clock.advanceNs(ticks * tick);
+        peer.peerPort = 40001;
+        final Seg synAck = peer.send(seg().syn().seq(X).mss(1460).ts(100, 0)).expect(seg().syn().ack(X + 1));
+        assertEquals(tsNow + ticks, (int)synAck.tsVal);
+        // --> 30 ticks later <SEQ=X+1><ACK=cookie+1><CTL=ACK><TS=101,cookie's TSval>: RTTM (RFC 7323 §4)
+        peer.clock.advanceNs(30 * tick);
+        peer.send(seg().ack(synAck.seq + 1).seq(X + 1).ts(101, synAck.tsVal)).expectNothing();
+        final TcpConnection c = app.last;
+        assertEquals(TcpState.ESTABLISHED, c.state());
+        assertEquals(30 * tick, c.srttNs());
+        // RFC 6298 §2.2: RTO = SRTT + 4 × SRTT / 2, at least the 200 ms floor.
+        assertEquals(200_000_000L, c.rtoNs());
+    }
+
+    @Test
+    void withoutTimestampsACookieConnectionKeepsTheInitialRto()
+    {
+        fullBacklog();
+        final Seg synAck = peer.send(seg().syn().seq(X).mss(1460)).expect(seg().syn().ack(X + 1));
+        peer.clock.advanceNs(30_000_000L);
+        peer.send(seg().ack(synAck.seq + 1).seq(X + 1)).expectNothing();
+        final TcpConnection c = app.last;
+        assertEquals(TcpState.ESTABLISHED, c.state());
+        assertEquals(0, c.srttNs(), "the cookie holds no send time: no sample");
+        assertEquals(RawPeer.config().initialRtoNs(), c.rtoNs());
+    }
+
+    @Test
     void withoutTimestampsACookieCarriesOnlyTheMssRoundedDown()
     {
         fullBacklog();
