@@ -20,6 +20,7 @@ import org.agrona.concurrent.status.CountersManager;
 import dev.synack.ip.Ipv4Address;
 import dev.synack.nic.bpf.XskRedirectProgram;
 import dev.synack.nic.xdp.XdpMode;
+import dev.synack.stack.DirectMemory;
 import dev.synack.stack.StackConfig;
 import dev.synack.wire.FrameTap;
 import dev.synack.wire.MacAddress;
@@ -401,14 +402,24 @@ public final class SynackBuilder
     }
 
     /**
-     * Checks the arguments alone (no system calls): the same checks {@link #start()} begins with.
+     * Checks the arguments alone (no system calls), and that every queue's connection rings fit the JVM's direct
+     * memory: the same checks {@link #start()} begins with.
      *
      * @return this.
      * @throws SynackConfigException naming the first bad value.
      */
     public SynackBuilder validate()
     {
-        stackConfig(MacAddress.parse("02:00:00:00:00:01"), MAX_MTU);
+        final StackConfig config = stackConfig(MacAddress.parse("02:00:00:00:00:01"), MAX_MTU);
+        try
+        {
+            // Every queue's stack preallocates its rings in this JVM: all of them must fit its direct memory.
+            DirectMemory.requireRings(config, link != null ? 1 : queueIds().length, DirectMemory.limit());
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new SynackConfigException(ex.getMessage());
+        }
         return this;
     }
 

@@ -18,6 +18,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import dev.synack.stack.DirectMemory;
+
 /**
  * Every wrong argument is one {@link SynackConfigException} with one line that names the value, thrown before
  * anything is opened. The host is a fake (a sysfs directory, a status file, a CPU list) so the messages about the
@@ -131,6 +133,28 @@ class SynackBuilderMessagesTest
         assertEquals("connections 0: must be 1..4194304", assertThrows(SynackConfigException.class,
             () -> Synack.builder().device("eth9").address("198.18.0.1/24").connections(0).validate()).getMessage());
         Synack.builder().device("nosuch0").address("198.18.0.1/24").validate(); // no host check: passes
+    }
+
+    @Test
+    void ringsPastTheJvmsDirectMemoryAreRefusedNamingTheFlag()
+    {
+        // 512 MiB each way: a GiB per connection; as many as fit this JVM's limit, then one more (nothing allocated).
+        final long limit = DirectMemory.limit();
+        final int fit = (int)(limit >> 30);
+        final int ring = 1 << 29;
+        final UnaryOperator<SynackBuilder> sized = b -> b.device("eth9").address("198.18.0.1/24")
+            .bufferBytes(ring, ring);
+        sized.apply(Synack.builder()).connections(fit).validate();
+        assertEquals("stack config: " + (fit + 1) + " connections × (536870912 send + 536870912 receive ring bytes) = "
+            + (fit + 1L) * (1 << 30) + " bytes of direct memory, more than this JVM may allocate (" + limit
+            + " bytes): raise -XX:MaxDirectMemorySize (to " + (fit + 1L) * (1 << 30) + " and a few MiB more), or lower"
+            + " maxConnections, sendBufferSize or receiveBufferSize", assertThrows(SynackConfigException.class,
+                () -> sized.apply(Synack.builder()).connections(fit + 1).validate()).getMessage());
+        // Each queue's stack fits alone; two in one JVM do not.
+        final SynackConfigException twoQueues = assertThrows(SynackConfigException.class,
+            () -> sized.apply(Synack.builder()).queueCount(2).connections(fit).validate());
+        assertTrue(twoQueues.getMessage().startsWith("stack config: 2 stacks × " + fit + " connections × "),
+            twoQueues.getMessage());
     }
 
     @Test

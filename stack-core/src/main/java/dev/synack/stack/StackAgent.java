@@ -53,7 +53,7 @@ public final class StackAgent implements Agent, MessageHandler
     private FrameTap tap;
 
     /**
-     * @param config addresses and sizes; validated here.
+     * @param config addresses and sizes; validated here, its rings checked against the JVM's direct memory.
      * @param rx frames from the wire.
      * @param tx frames to the wire.
      * @param clock the time source.
@@ -64,6 +64,8 @@ public final class StackAgent implements Agent, MessageHandler
         final StackCounters counters)
     {
         this.config = config.validate();
+        // Before the rings are allocated: a clear refusal, not an OutOfMemoryError half-way through construction.
+        DirectMemory.requireRings(config, 1, DirectMemory.limit());
         this.rx = rx;
         this.clock = clock;
         this.counters = counters;

@@ -172,6 +172,10 @@ final class CookieHandshake
         c.sackPermitted = sackPermitted;
         if (timestamps)
         {
+            // The ACK's TSecr echoes our cookie SYN-ACK's TSval: processing it (processAck) takes the first RTT
+            // sample (RFC 7323 §4, RTTM). That TSval was rounded down from the clock to free its low 6 bits for the
+            // options, so the sample errs long, by up to 63 ticks: the safe side for the RTO. Without timestamps
+            // there is none (the cookie holds no send time) and the initial RTO stands (RFC 6298 §2.1).
             c.timestamps = true;
             c.tsRecent = tsRecent;
             // RFC 7323 §4.3: our cookie SYN-ACK acknowledged IRS + 1; later segments from there update TS.Recent.

@@ -29,10 +29,12 @@ final class Listener
     /**
      * The idea of Linux's reqsk_timer_handler: with more than half the backlog in SYN-RECEIVED, entries are most
      * likely a flood's, whose SYN-ACKs nobody answers; a new one then gives up after 2 retransmissions (7 s at a 1 s
-     * initial RTO) instead of synRetries (127 s for 6), so room comes back for clients that do answer.
+     * initial RTO) instead of synRetries (127 s for 6), so room comes back for clients that do answer. Asked again
+     * each time an entry's SYN-ACK timer fires: an entry made while the backlog was calm loses its extra retries
+     * once the backlog fills, and gets them back once it drains.
      *
      * @param synRetries the configured limit.
-     * @return SYN-ACK retransmissions for the entry just counted in {@link #embryonic}.
+     * @return SYN-ACK retransmissions for an entry counted in {@link #embryonic}.
      */
     int synAckRetries(final int synRetries)
     {

@@ -109,6 +109,22 @@ final class OutOfOrderRanges
         return false;
     }
 
+    /**
+     * @return the index of the first held range that shares bytes with [s, e), or -1.
+     */
+    int overlapping(final int slot, final int s, final int e)
+    {
+        final int base = slot * perConnection;
+        for (int i = 0, n = count[slot]; i < n; i++)
+        {
+            if (SeqNum.lt(start[base + i], e) && SeqNum.lt(s, end[base + i]))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** Forgets what lies below {@code seq}: ranges wholly below it go, one straddling it starts at it. */
     void dropBelow(final int slot, final int seq)
     {

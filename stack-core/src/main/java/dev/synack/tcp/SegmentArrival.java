@@ -66,6 +66,9 @@ final class SegmentArrival
     private boolean segFin;
     /** RFC 7323 §4.3: the segment's TSval may become TS.Recent once the segment is accepted. */
     private boolean segTsRecent;
+    /** RFC 2883 §4: text of the segment below RCV.NXT, cut off by trimming: [dupStart, dupEnd), empty if none. */
+    private int dupStart;
+    private int dupEnd;
     private MutableDirectBuffer segBuffer;
 
     SegmentArrival(
@@ -124,6 +127,8 @@ final class SegmentArrival
         dataLength = seg.payloadLength();
         segFin = (segFlags & TcpHeader.FIN) != 0;
         segLen = dataLength + ((segFlags & TcpHeader.SYN) != 0 ? 1 : 0) + (segFin ? 1 : 0);
+        dupStart = 0;
+        dupEnd = 0;
         final int remotePort = seg.sourcePort();
         final int localPort = seg.destinationPort();
         if (remotePort == 0 || localPort == 0)
@@ -574,6 +579,7 @@ final class SegmentArrival
         }
 
         // Sixth (URG) is ignored; seventh: the segment text (ESTABLISHED, FIN-WAIT-1, FIN-WAIT-2).
+        partialDuplicate(c);
         if (dataLength > 0)
         {
             receiveText(c);
@@ -629,6 +635,8 @@ final class SegmentArrival
         {
             final int skip = c.rcvNxt - segSeq;
             final int cut = Math.min(skip, dataLength);
+            dupStart = segSeq;
+            dupEnd = segSeq + cut;
             dataOffset += cut;
             dataLength -= cut;
             segSeq += cut;
@@ -836,8 +844,7 @@ final class SegmentArrival
             // (RFC 2018 §4), so a sender learns every hole, not the three that fit one ACK.
             if (outOfOrder.covers(c.slot, segSeq, end))
             {
-                duplicateText(c, segSeq, end);
-                c.sackRecent = segSeq;
+                c.sackRecent = segSeq; // a D-SACK of it all (partialDuplicate)
             }
             else if (outOfOrder.add(c.slot, segSeq, end))
             {
@@ -845,6 +852,31 @@ final class SegmentArrival
                 c.sackRecent = segSeq;
             }
             out.sendAck(c);
+        }
+    }
+
+    /**
+     * RFC 2883 §4: an acceptable segment whose text was partly received already — its head below RCV.NXT, or bytes
+     * inside a held out-of-order block — reports only the duplicate part as its D-SACK, the part below RCV.NXT first
+     * when it has both (a D-SACK names one contiguous duplicate). A held block the segment overlaps or joins is then
+     * the next block (§4 (3): {@link SegmentOutput} puts the block that arrived last first).
+     */
+    private void partialDuplicate(final TcpConnection c)
+    {
+        if (dupEnd != dupStart)
+        {
+            duplicateText(c, dupStart, dupEnd);
+            return;
+        }
+        if (dataLength > 0 && outOfOrder.count(c.slot) > 0)
+        {
+            final int end = segSeq + dataLength;
+            final int i = outOfOrder.overlapping(c.slot, segSeq, end);
+            if (i >= 0)
+            {
+                duplicateText(c, SeqNum.max(outOfOrder.start(c.slot, i), segSeq),
+                    SeqNum.min(outOfOrder.end(c.slot, i), end));
+            }
         }
     }
 

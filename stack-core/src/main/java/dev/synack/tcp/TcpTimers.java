@@ -19,6 +19,12 @@ final class TcpTimers
 {
     /** TIME-WAITs one poll may end: a burst closed together is spread over duty cycles, not one long stall. */
     static final int TIME_WAIT_EXPIRIES_PER_POLL = 1024;
+    /**
+     * Connection timers (retransmission, SYN-ACK, persist, delayed ACK, keep-alive, FIN-WAIT-2) one poll may run.
+     * Each may send a segment: 100k keep-alives set up together come due together, and run at once they would hold
+     * the stack thread from its rx ring and flood its tx ring. The rest stay due on the wheel for the next polls.
+     */
+    static final int CONNECTION_EXPIRIES_PER_POLL = 1024;
 
     private static final long NO_DEADLINE = TcpConnection.NO_DEADLINE;
     /** Probes a FIN-WAIT-2 that heard nothing for finWait2Timeout sends, one RTO apart, before it gives up. */
@@ -37,6 +43,7 @@ final class TcpTimers
     private final ConnectionLifecycle lifecycle;
     private final long twoMslNs;
     private final int dataRetries;
+    private final int synRetries;
     private final long finWait2TimeoutNs;
 
     TcpTimers(
@@ -58,6 +65,7 @@ final class TcpTimers
         this.lifecycle = lifecycle;
         this.twoMslNs = 2 * config.mslNs();
         this.dataRetries = config.dataRetries();
+        this.synRetries = config.synRetries();
         this.finWait2TimeoutNs = config.finWait2TimeoutNs();
     }
 
@@ -93,7 +101,7 @@ final class TcpTimers
             work++;
         }
         // Costs O(1) when nothing is due: polled on every duty cycle, so a timer fires at its deadline.
-        work += wheel.poll(now, engine, Integer.MAX_VALUE);
+        work += wheel.poll(now, engine, CONNECTION_EXPIRIES_PER_POLL);
         return work;
     }
 
@@ -147,6 +155,11 @@ final class TcpTimers
         {
             case SYN_SENT:
             case SYN_RECEIVED:
+                if (c.listener != null)
+                {
+                    // As Linux's reqsk_timer_handler: the limit follows the backlog's pressure now, not at the SYN.
+                    c.handshakeRetries = c.listener.synAckRetries(synRetries);
+                }
                 if (c.retries >= c.handshakeRetries)
                 {
                     timeout(c);

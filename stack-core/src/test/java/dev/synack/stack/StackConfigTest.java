@@ -12,6 +12,8 @@ import org.junit.jupiter.api.Test;
 import dev.synack.test.RawPeer;
 import dev.synack.test.RecordingHandler;
 import dev.synack.test.Seg;
+import dev.synack.test.TestStack;
+import dev.synack.time.ManualNanoClock;
 
 /** Wrong sizes are refused with a message that names the fix, before anything is allocated. */
 class StackConfigTest
@@ -48,6 +50,29 @@ class StackConfigTest
         assertTrue(ex.getMessage().contains("outOfOrderSegments") && ex.getMessage().contains("lower"),
             ex.getMessage());
         valid().maxConnections(1 << 22).outOfOrderSegments(16).validate();
+    }
+
+    @Test
+    void ringsPastTheJvmsDirectMemoryAreRefusedAtConstructionNotByAnOutOfMemoryError()
+    {
+        // 512 MiB each way: a GiB per connection; one more connection than this JVM's limit holds.
+        final long limit = DirectMemory.limit();
+        final int fit = (int)(limit >> 30);
+        final int ring = 1 << 29;
+        final StackConfig tooMany = valid().maxConnections(fit + 1).sendBufferSize(ring).receiveBufferSize(ring);
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> new TestStack(tooMany, new ManualNanoClock(), 1 << 16));
+        final long needed = (fit + 1L) << 30;
+        assertEquals("stack config: " + (fit + 1) + " connections × (536870912 send + 536870912 receive ring bytes) = "
+            + needed + " bytes of direct memory, more than this JVM may allocate (" + limit + " bytes): raise"
+            + " -XX:MaxDirectMemorySize (to " + needed + " and a few MiB more), or lower maxConnections,"
+            + " sendBufferSize or receiveBufferSize", ex.getMessage());
+        // Exactly the limit passes the check (checked alone: not allocated here); a small stack is built.
+        DirectMemory.requireRings(valid().maxConnections(fit).sendBufferSize(ring).receiveBufferSize(ring), 1, limit);
+        DirectMemory.requireRings(valid().maxConnections(2).sendBufferSize(1024).receiveBufferSize(1024), 1, 4096);
+        assertThrows(IllegalArgumentException.class, () -> DirectMemory.requireRings(
+            valid().maxConnections(2).sendBufferSize(1024).receiveBufferSize(1024), 1, 4095));
+        assertEquals("S", new TestStack(RawPeer.config(), new ManualNanoClock(), 1 << 16).agent.config().name());
     }
 
     @Test

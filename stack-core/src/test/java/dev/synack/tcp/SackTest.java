@@ -124,6 +124,42 @@ class SackTest
     }
 
     @Test
+    void aSegmentWhoseHeadArrivedAlreadyDrawsADsackOfTheHeadOnly()
+    {
+        final int y = established(true);
+        peer.send(data(y, 0, 100));
+        peer.advanceMs(200);
+        peer.expect(seg().ack(X + 101));
+        // <-- 50..200 (resent with more behind it): 50..100 is a duplicate, 100..200 new. The (delayed) ACK
+        // --> <ACK=X+201><SACK=[X+51, X+101)>: RFC 2883 §4, only the duplicate part, below the cumulative ACK.
+        peer.send(data(y, 50, 150));
+        peer.advanceMs(200);
+        final Seg dsack = peer.expect(seg().ack(X + 201));
+        assertArrayEquals(new int[] {X + 51, X + 101}, dsack.sack, dsack.toString());
+        assertEquals(200, app.data.size(), "the new part delivered, the duplicate not again");
+        assertEquals(1, peer.stack.counters.get(StackCounter.TCP_DSACKS_SENT));
+    }
+
+    @Test
+    void aSegmentOverlappingAHeldBlockDrawsADsackOfTheOverlapThenTheBlockItJoined()
+    {
+        final int y = established(true);
+        // 0..100 lost; 200..300 and 400..500 held.
+        peer.send(data(y, 200, 100)).expect(seg().ack(X + 1));
+        peer.send(data(y, 400, 100)).expect(seg().ack(X + 1));
+        // <-- 150..250: 200..250 held already. --> <ACK=X+1><SACK=[X+201, X+251), [X+151, X+301), [X+401, X+501)>:
+        // the duplicate part, then the held block it joined, then the other.
+        final Seg dsack = peer.send(data(y, 150, 100)).expect(seg().ack(X + 1));
+        assertArrayEquals(new int[] {X + 201, X + 251, X + 151, X + 301, X + 401, X + 501}, dsack.sack,
+            dsack.toString());
+        // <-- 0..250, in order, into held 150..300: --> <ACK=X+301><SACK=[X+151, X+251), [X+401, X+501)>.
+        final Seg filled = peer.send(data(y, 0, 250)).expect(seg().ack(X + 301));
+        assertArrayEquals(new int[] {X + 151, X + 251, X + 401, X + 501}, filled.sack, filled.toString());
+        assertEquals(300, app.data.size());
+        assertEquals(2, peer.stack.counters.get(StackCounter.TCP_DSACKS_SENT));
+    }
+
+    @Test
     void noBlocksToAPeerThatDidNotOfferSack()
     {
         final int y = established(false);

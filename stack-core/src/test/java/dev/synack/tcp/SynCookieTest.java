@@ -96,6 +96,45 @@ class SynCookieTest
     }
 
     @Test
+    void withTimestampsTheCookieHandshakeGivesTheFirstRttSample()
+    {
+        tcp.listen(peer.stackPort, app);
+        // The backlog's one entry, from port 40000 with timestamps: its SYN-ACK's TSval is our TS clock now, exact.
+        peer.peerPort = 40000;
+        final int tsNow = peer.send(seg().syn().seq(5_000).mss(1460).ts(1, 0)).expect(seg().syn().ack(5_001)).tsVal;
+        // A cookie SYN-ACK's TSval carries the options in its low 6 bits, rounded down from the clock (so an RTT
+        // sample from it errs long, by up to 63 ticks). Send it on a tick whose low bits are those options (15: no
+        // window scale, no SACK), where it is exact.
+        final long tick = 1L << SegmentOutput.TS_TICK_SHIFT;
+        final int ticks = (SynCookies.TS_NO_WINDOW_SCALE - tsNow) & 63;
+        peer.clock.advanceNs(ticks * tick);
+        peer.peerPort = 40001;
+        final Seg synAck = peer.send(seg().syn().seq(X).mss(1460).ts(100, 0)).expect(seg().syn().ack(X + 1));
+        assertEquals(tsNow + ticks, (int)synAck.tsVal);
+        // --> 30 ticks later <SEQ=X+1><ACK=cookie+1><CTL=ACK><TS=101,cookie's TSval>: RTTM (RFC 7323 §4)
+        peer.clock.advanceNs(30 * tick);
+        peer.send(seg().ack(synAck.seq + 1).seq(X + 1).ts(101, synAck.tsVal)).expectNothing();
+        final TcpConnection c = app.last;
+        assertEquals(TcpState.ESTABLISHED, c.state());
+        assertEquals(30 * tick, c.srttNs());
+        // RFC 6298 §2.2: RTO = SRTT + 4 × SRTT / 2, at least the 200 ms floor.
+        assertEquals(200_000_000L, c.rtoNs());
+    }
+
+    @Test
+    void withoutTimestampsACookieConnectionKeepsTheInitialRto()
+    {
+        fullBacklog();
+        final Seg synAck = peer.send(seg().syn().seq(X).mss(1460)).expect(seg().syn().ack(X + 1));
+        peer.clock.advanceNs(30_000_000L);
+        peer.send(seg().ack(synAck.seq + 1).seq(X + 1)).expectNothing();
+        final TcpConnection c = app.last;
+        assertEquals(TcpState.ESTABLISHED, c.state());
+        assertEquals(0, c.srttNs(), "the cookie holds no send time: no sample");
+        assertEquals(RawPeer.config().initialRtoNs(), c.rtoNs());
+    }
+
+    @Test
     void withoutTimestampsACookieCarriesOnlyTheMssRoundedDown()
     {
         fullBacklog();
@@ -157,6 +196,11 @@ class SynCookieTest
     /** Advances {@code p}'s clock; returns how many SYN-ACKs went to each of the peer ports 40000..40003 meanwhile. */
     private static String synAcksOver(final RawPeer p, final int seconds)
     {
+        return Arrays.toString(synAcksPerPort(p, seconds));
+    }
+
+    private static int[] synAcksPerPort(final RawPeer p, final int seconds)
+    {
         p.advanceSeconds(seconds);
         final int[] perPort = new int[4];
         for (final Seg s : p.drain())
@@ -164,29 +208,62 @@ class SynCookieTest
             assertEquals(TcpHeader.SYN | TcpHeader.ACK, s.flags, s.toString());
             perPort[s.dstPort - 40000]++;
         }
-        return Arrays.toString(perPort);
+        return perPort;
     }
 
     @Test
-    void pastHalfTheBacklogNewEntriesGiveUpAfterTwoSynAckRetransmissions()
+    void pastHalfTheBacklogEntriesGiveUpAfterTwoSynAckRetransmissionsUntilTheBacklogDrains()
     {
         final RawPeer p = new RawPeer(RawPeer.config().listenBacklog(4));
         p.stack.agent.tcp().listen(p.stackPort, app);
-        // Four SYNs nobody answers: the first two fill half the backlog, the last two are past it.
+        // Four SYNs nobody answers: the backlog is full, more than half of it in SYN-RECEIVED.
         for (int port = 40000; port < 40004; port++)
         {
             p.peerPort = port;
             p.send(seg().syn().seq(X).mss(1460)).expect(seg().syn().ack(X + 1));
         }
-        // <-- SYN-ACK again at 1 s and 3 s to all four; at 7 s the last two are gone, the first two go on.
+        // <-- SYN-ACK again at 1 s and 3 s to all four; at 7 s the first two to reach a third give up, which leaves
+        // the backlog half full: no longer pressed, the other two get synRetries = 6.
         assertEquals("[1, 1, 1, 1]", synAcksOver(p, 1));
         assertEquals("[1, 1, 1, 1]", synAcksOver(p, 2));
-        assertEquals("[1, 1, 0, 0]", synAcksOver(p, 4));
+        final int[] at7 = synAcksPerPort(p, 4);
+        Arrays.sort(at7);
+        assertEquals("[0, 0, 1, 1]", Arrays.toString(at7));
         assertEquals(2, p.stack.agent.tcp().connectionsIn(TcpState.SYN_RECEIVED));
         assertEquals(2, p.stack.counters.get(StackCounter.TCP_TIMEOUTS));
-        // The first two keep synRetries = 6: SYN-ACKs at 15, 31 and 63 s, given up at 63 + 60 (the RTO ceiling) s.
-        assertEquals("[3, 3, 0, 0]", synAcksOver(p, 120));
+        // SYN-ACKs at 15, 31 and 63 s, given up at 63 + 60 (the RTO ceiling) s.
+        final int[] later = synAcksPerPort(p, 120);
+        Arrays.sort(later);
+        assertEquals("[0, 0, 3, 3]", Arrays.toString(later));
         assertEquals(0, p.stack.agent.tcp().connectionsIn(TcpState.SYN_RECEIVED));
         assertEquals(4, p.stack.counters.get(StackCounter.TCP_TIMEOUTS));
+    }
+
+    @Test
+    void theSynAckLimitFollowsTheBacklogsPressureWhenTheTimerFiresNotWhenTheEntryWasMade()
+    {
+        final RawPeer p = new RawPeer(RawPeer.config().listenBacklog(4));
+        p.stack.agent.tcp().listen(p.stackPort, app);
+        // At 0 s, a SYN from port 40000 into a calm backlog (1 of 4): made with synRetries = 6.
+        p.send(seg().syn().seq(X).mss(1460)).expect(seg().syn().ack(X + 1));
+        assertEquals("[1, 0, 0, 0]", synAcksOver(p, 1));
+        // At 1 s, three more fill the backlog; their SYN-ACKs go again at 2 s and 4 s, 40000's at 3 s.
+        final int[] iss = new int[4];
+        for (int port = 40001; port < 40004; port++)
+        {
+            p.peerPort = port;
+            iss[port - 40000] = p.send(seg().syn().seq(X).mss(1460)).expect(seg().syn().ack(X + 1)).seq;
+        }
+        assertEquals("[1, 1, 1, 1]", synAcksOver(p, 2));
+        // At 7 s 40000's timer finds the backlog pressed: it had its 2 retransmissions and gives up.
+        assertEquals("[0, 1, 1, 1]", synAcksOver(p, 4));
+        assertEquals(1, p.stack.counters.get(StackCounter.TCP_TIMEOUTS));
+        // --> <SEQ=X+1><ACK=Y+1><CTL=ACK> from 40001: ESTABLISHED, and the backlog is half full, no longer pressed.
+        p.peerPort = 40001;
+        p.send(seg().ack(iss[1] + 1).seq(X + 1)).expectNothing();
+        assertEquals(2, p.stack.agent.tcp().connectionsIn(TcpState.SYN_RECEIVED));
+        // At 8 s the two made under pressure had 2 retransmissions too, but get synRetries back: a third SYN-ACK.
+        assertEquals("[0, 0, 1, 1]", synAcksOver(p, 1));
+        assertEquals(1, p.stack.counters.get(StackCounter.TCP_TIMEOUTS));
     }
 }
