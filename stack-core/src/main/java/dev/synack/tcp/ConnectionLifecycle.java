@@ -2,6 +2,7 @@ package dev.synack.tcp;
 
 import dev.synack.api.CloseReason;
 import dev.synack.api.TcpHandler;
+import dev.synack.stack.CongestionControl;
 import dev.synack.stack.StackConfig;
 import dev.synack.stat.StackCounter;
 import dev.synack.stat.StackCounters;
@@ -35,6 +36,7 @@ final class ConnectionLifecycle
     private final boolean evictTimeWait;
     private final boolean timestampsEnabled;
     private final boolean sackEnabled;
+    private final boolean cubic;
     private final int synRetries;
     private final long initialRtoNs;
     private final long keepAliveIdleNs;
@@ -70,6 +72,7 @@ final class ConnectionLifecycle
         this.evictTimeWait = config.evictTimeWait();
         this.timestampsEnabled = config.timestamps();
         this.sackEnabled = config.sack();
+        this.cubic = config.congestionControl() == CongestionControl.CUBIC;
         this.synRetries = config.synRetries();
         this.initialRtoNs = config.initialRtoNs();
         this.keepAliveIdleNs = config.keepAliveIdleNs();
@@ -173,6 +176,7 @@ final class ConnectionLifecycle
         c.dupAcks = 0;
         c.inRecovery = false;
         c.recover = c.iss;
+        CongestionWindow.reset(c, cubic);
         c.unackedSegments = 0;
         c.ackNow = false;
         c.rtxDeadline = NO_DEADLINE;
