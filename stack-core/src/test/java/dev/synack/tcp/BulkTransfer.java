@@ -22,6 +22,8 @@ final class BulkTransfer
     final Receiver receiver = new Receiver();
     private final UnsafeBuffer source = new UnsafeBuffer(new byte[CHUNK + PERIOD]);
     TcpConnection senderConnection;
+    /** The sender stops at this stream offset until raised (with zero latency, an endless sender never idles). */
+    long limit = Long.MAX_VALUE;
     long sent;
     long received;
     /** Stream offset of the first wrong byte, -1 while every byte was right. */
@@ -49,9 +51,10 @@ final class BulkTransfer
         @Override
         public void onWritable(final TcpConnection c)
         {
-            while (sent < total)
+            final long end = Math.min(total, limit);
+            while (sent < end)
             {
-                final int n = c.send(source, (int)(sent % PERIOD), (int)Math.min(CHUNK, total - sent));
+                final int n = c.send(source, (int)(sent % PERIOD), (int)Math.min(CHUNK, end - sent));
                 if (n <= 0)
                 {
                     return;
