@@ -29,7 +29,13 @@ final class CongestionWindow
     {
         if (c.cwnd < c.ssthresh)
         {
-            c.cwnd += Math.min(acked, c.sndMss); // RFC 5681 §3.1 slow start, CUBIC's too (RFC 9438 §4.10)
+            // RFC 5681 §3.1 slow start, CUBIC's too (RFC 9438 §4.10). CUBIC cuts cwnd, not FlightSize (§4.6), so its
+            // cwnd must not outgrow what the application fills (§5.8): it grows only while at least half of it is
+            // in flight (Linux's tcp_is_cwnd_limited), or a loss would cut a window never used.
+            if (!c.cubic || 2 * (LossRecovery.flightSize(c) + acked) > c.cwnd)
+            {
+                c.cwnd += Math.min(acked, c.sndMss);
+            }
         }
         else if (c.cubic)
         {

@@ -269,6 +269,25 @@ class CubicTest
     }
 
     @Test
+    void slowStartGrowsOnlyWhileHalfOfCwndIsInFlight()
+    {
+        // §4.6 cuts cwnd itself: a window slow start grew without using it would make that cut no cut at all.
+        final TcpConnection c = connection(20);
+        c.sndUna = 0;
+        c.sndMax = 8 * MSS; // 9 segments in flight before this ACK, fewer than half of 20
+        CongestionWindow.grow(c, MSS, 0);
+        assertEquals(20 * MSS, c.cwnd, "app-limited: no growth");
+        c.sndMax = 10 * MSS; // 11 before the ACK: more than half
+        CongestionWindow.grow(c, MSS, 0);
+        assertEquals(21 * MSS, c.cwnd);
+        // Reno keeps RFC 5681's rule: every ACK in slow start grows cwnd.
+        final TcpConnection reno = connection(20);
+        CongestionWindow.reset(reno, false);
+        CongestionWindow.grow(reno, MSS, 0);
+        assertEquals(21 * MSS, reno.cwnd);
+    }
+
+    @Test
     void renoIsTheDefaultAndUnchanged()
     {
         assertEquals(CongestionControl.RENO, RawPeer.config().congestionControl());
