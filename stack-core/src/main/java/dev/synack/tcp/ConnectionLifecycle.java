@@ -176,7 +176,6 @@ final class ConnectionLifecycle
         c.dupAcks = 0;
         c.inRecovery = false;
         c.recover = c.iss;
-        CongestionWindow.reset(c, cubic);
         c.unackedSegments = 0;
         c.ackNow = false;
         c.rtxDeadline = NO_DEADLINE;
@@ -191,6 +190,7 @@ final class ConnectionLifecycle
         c.keepAliveDeadline = NO_DEADLINE;
         c.noDelay = true;
         c.wantWritable = false;
+        CongestionWindow.reset(c, cubic);
         outOfOrder.clear(c.slot);
         sacked.clear(c.slot);
         c.highRxt = c.iss;

@@ -134,7 +134,7 @@ public final class TcpConnection
     long keepAliveDeadline = NO_DEADLINE;
 
     // RFC 9438 CUBIC (when chosen): windows in segments, as the RFC's C = 0.4 segments/s^3 takes them.
-    /** Congestion avoidance follows RFC 9438 (CUBIC), not RFC 5681 (Reno); see {@link Cubic}. */
+    /** Congestion control follows RFC 9438 (CUBIC), not RFC 5681 (Reno); see {@link Cubic}. */
     boolean cubic;
     /** When this congestion avoidance stage began (t = 0), moved past app-limited time; or Cubic.NO_EPOCH. */
     long cubicEpochStartNs;
