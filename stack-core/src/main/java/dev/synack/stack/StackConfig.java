@@ -52,6 +52,7 @@ public final class StackConfig
     private boolean sack = true;
     private int challengeAckLimit = 100;
     private boolean rfc1337;
+    private CongestionControl congestionControl = CongestionControl.RENO;
     private long keepAliveIdleNs;
     private long finWait2TimeoutNs = TimeUnit.SECONDS.toNanos(60);
     private long keepAliveIntervalNs = TimeUnit.SECONDS.toNanos(75);
@@ -576,6 +577,25 @@ public final class StackConfig
         return this;
     }
 
+    /** @return how connections grow and cut their congestion window. */
+    public CongestionControl congestionControl()
+    {
+        return congestionControl;
+    }
+
+    /**
+     * @param algorithm how every connection grows its congestion window between losses and how far a loss cuts it:
+     *     {@link CongestionControl#RENO} (the default: RFC 5681, ssthresh = FlightSize / 2) or
+     *     {@link CongestionControl#CUBIC} (RFC 9438, ssthresh = 0.7 × cwnd, the window a cubic function of the time
+     *     since the last loss). Loss detection and recovery (fast retransmit, NewReno, SACK) are the same for both.
+     * @return this.
+     */
+    public StackConfig congestionControl(final CongestionControl algorithm)
+    {
+        this.congestionControl = algorithm;
+        return this;
+    }
+
     /** @return the most challenge ACKs sent per second on one connection (RFC 5961 §7). */
     public int challengeAckLimit()
     {
@@ -742,6 +762,7 @@ public final class StackConfig
         require(rxBatchLimit > 0, "rxBatchLimit must be positive: " + rxBatchLimit);
         require(neighbourCapacity > 0, "neighbourCapacity must be positive: " + neighbourCapacity);
         require(neighbourQueue > 0, "neighbourQueue must be positive: " + neighbourQueue);
+        require(congestionControl != null, "congestionControl must be RENO or CUBIC, not null");
         require(challengeAckLimit >= 0, "challengeAckLimit must not be negative: " + challengeAckLimit);
         require(invalidAckIntervalNs >= 0, "invalidAckInterval must not be negative: " + invalidAckIntervalNs);
         require(finWait2TimeoutNs >= 0, "finWait2Timeout must not be negative: " + finWait2TimeoutNs);

@@ -2,6 +2,7 @@ package dev.synack.tcp;
 
 import dev.synack.api.CloseReason;
 import dev.synack.api.TcpHandler;
+import dev.synack.stack.CongestionControl;
 import dev.synack.stack.StackConfig;
 import dev.synack.stat.StackCounter;
 import dev.synack.stat.StackCounters;
@@ -35,6 +36,7 @@ final class ConnectionLifecycle
     private final boolean evictTimeWait;
     private final boolean timestampsEnabled;
     private final boolean sackEnabled;
+    private final boolean cubic;
     private final int synRetries;
     private final long initialRtoNs;
     private final long keepAliveIdleNs;
@@ -70,6 +72,7 @@ final class ConnectionLifecycle
         this.evictTimeWait = config.evictTimeWait();
         this.timestampsEnabled = config.timestamps();
         this.sackEnabled = config.sack();
+        this.cubic = config.congestionControl() == CongestionControl.CUBIC;
         this.synRetries = config.synRetries();
         this.initialRtoNs = config.initialRtoNs();
         this.keepAliveIdleNs = config.keepAliveIdleNs();
@@ -187,6 +190,7 @@ final class ConnectionLifecycle
         c.keepAliveDeadline = NO_DEADLINE;
         c.noDelay = true;
         c.wantWritable = false;
+        CongestionWindow.reset(c, cubic);
         outOfOrder.clear(c.slot);
         sacked.clear(c.slot);
         c.highRxt = c.iss;

@@ -81,13 +81,9 @@ final class LossRecovery
                 c.cwnd = Math.max(c.sndMss, c.cwnd - acked + c.sndMss);
             }
         }
-        else if (c.cwnd < c.ssthresh)
-        {
-            c.cwnd += Math.min(acked, c.sndMss); // RFC 5681 §3.1 slow start
-        }
         else
         {
-            c.cwnd += Math.max(1, (long)c.sndMss * c.sndMss / c.cwnd); // congestion avoidance
+            CongestionWindow.grow(c, acked, time.now); // slow start, congestion avoidance (Reno or CUBIC)
         }
         // RFC 6298 §5.2/5.3: all data acknowledged stops the timer; otherwise restart it.
         c.persist = false;
@@ -102,7 +98,7 @@ final class LossRecovery
         if (c.dupAcks == 3 && !c.inRecovery && SeqNum.gt(segAck, c.recover))
         {
             // RFC 5681 §3.2 fast retransmit; RFC 6582 NewReno recovery up to SND.MAX.
-            c.ssthresh = Math.max(flightSize(c) / 2, 2L * c.sndMss);
+            c.ssthresh = CongestionWindow.ssthreshOnLoss(c);
             c.recover = c.sndMax;
             c.inRecovery = true;
             retransmitFirst(c);
@@ -226,9 +222,7 @@ final class LossRecovery
     /** The retransmission timer expired with data in flight (RFC 6298 §5.5-5.6 backs off and resends after this). */
     void retransmitTimeout(final TcpConnection c)
     {
-        // RFC 5681 §3.1 eqn. 4: halve ssthresh, one segment of cwnd.
-        c.ssthresh = Math.max(flightSize(c) / 2, 2L * c.sndMss);
-        c.cwnd = c.sndMss;
+        CongestionWindow.timeout(c); // ssthresh and cwnd: RFC 5681 §3.1 eqn. 4 or RFC 9438 §4.8
         // RFC 6582 §3.2 step 4: after a retransmit timeout, recover = the highest sequence number sent; leave recovery.
         c.recover = c.sndMax;
         c.inRecovery = false;

@@ -133,6 +133,24 @@ public final class TcpConnection
     long lastHeardNs;
     long keepAliveDeadline = NO_DEADLINE;
 
+    // RFC 9438 CUBIC (when chosen): windows in segments, as the RFC's C = 0.4 segments/s^3 takes them.
+    /** Congestion control follows RFC 9438 (CUBIC), not RFC 5681 (Reno); see {@link Cubic}. */
+    boolean cubic;
+    /** When this congestion avoidance stage began (t = 0), moved past app-limited time; or Cubic.NO_EPOCH. */
+    long cubicEpochStartNs;
+    /** The last ACK in congestion avoidance: the time since it is app-limited when the window was not full. */
+    long cubicLastAckNs;
+    /** W_max: the window before the last reduction (less with fast convergence); 0: take cwnd_epoch (§4.8). */
+    double cubicWmaxSegments;
+    /** K: seconds the window function takes to climb from cwnd_epoch to W_max. */
+    double cubicKSeconds;
+    /** W_est: the window Reno would have now (RFC 9438 §4.3). */
+    double cubicWestSegments;
+    /** cwnd_prior: the window just before the last reduction. */
+    double cubicCwndPriorSegments;
+    /** The fraction of a byte of window growth not yet added to cwnd (cwnd counts whole bytes). */
+    double cubicCarryBytes;
+
     boolean noDelay = true;
     boolean wantWritable;
 

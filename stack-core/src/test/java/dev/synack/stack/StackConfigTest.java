@@ -82,6 +82,7 @@ class StackConfigTest
         assertThrows(IllegalArgumentException.class, () -> valid().sendBufferSize(3000).validate());
         assertThrows(IllegalArgumentException.class, () -> valid().neighbourQueue(0).validate());
         assertThrows(IllegalArgumentException.class, () -> valid().delayedAck(600, TimeUnit.MILLISECONDS).validate());
+        assertThrows(IllegalArgumentException.class, () -> valid().congestionControl(null).validate());
     }
 
     @Test

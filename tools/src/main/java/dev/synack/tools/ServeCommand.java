@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +22,7 @@ import dev.synack.embed.SynackStack;
 import dev.synack.ip.Ipv4Address;
 import dev.synack.nic.bpf.XskRedirectProgram;
 import dev.synack.nic.xdp.XdpMode;
+import dev.synack.stack.CongestionControl;
 import dev.synack.stack.StackConfig;
 import dev.synack.stat.StackCounter;
 import dev.synack.stat.StackCounters;
@@ -50,7 +52,7 @@ final class ServeCommand implements Callable<Integer>, Cli.Checked
         + " [--gateway IP] [--queue N] [--queues N]" + System.lineSeparator()
         + "                [--mode skb|drv] [--zero-copy] [--http PORT] [--echo PORT] [--seconds N]"
         + " [--counters FILE]" + System.lineSeparator()
-        + "                [--busy-spin] [--cpu N] [--max-connections N] [--buffer-kib N]";
+        + "                [--busy-spin] [--cpu N] [--max-connections N] [--buffer-kib N] [--cc reno|cubic]";
     /** Per-connection send and receive buffer (KiB) unless --buffer-kib says otherwise. */
     static final int DEFAULT_BUFFER_KIB = 16;
     /** The largest IP packet synack sends (a 1514-byte frame, MSS 1460) even on a jumbo-MTU interface. */
@@ -99,6 +101,9 @@ final class ServeCommand implements Callable<Integer>, Cli.Checked
     @Option(names = "--buffer-kib", paramLabel = "N", description = "each connection's send and receive buffer in KiB,"
         + " a power of two (default 16); the receive buffer is the largest window synack offers")
     private Integer bufferKibOption;
+    @Option(names = "--cc", paramLabel = "reno|cubic", description = "congestion control: RFC 5681 Reno (default) or"
+        + " RFC 9438 CUBIC (Linux's default), to compare with the kernel's")
+    private String ccOption;
     private String dev;
     private String namespace;
     private String ip;
@@ -117,6 +122,7 @@ final class ServeCommand implements Callable<Integer>, Cli.Checked
     private int cpu;
     private int maxConnections;
     private int bufferBytes;
+    private CongestionControl congestionControl;
 
     /**
      * @param out where the status and the counters go.
@@ -227,6 +233,13 @@ final class ServeCommand implements Callable<Integer>, Cli.Checked
             throw new UsageException("serve: --buffer-kib must be a power of two, not " + bufferKib);
         }
         this.bufferBytes = bufferKib * 1024;
+        final String ccText = ccOption == null ? "reno" : ccOption;
+        this.congestionControl = switch (ccText)
+        {
+            case "reno" -> CongestionControl.RENO;
+            case "cubic" -> CongestionControl.CUBIC;
+            default -> throw new UsageException("serve: --cc must be reno or cubic, not '" + ccText + "'");
+        };
         try
         {
             builder().validate(); // what the embedding checks beyond the options above (e.g. the buffer slab)
@@ -271,6 +284,8 @@ final class ServeCommand implements Callable<Integer>, Cli.Checked
             .queues(IntStream.range(queue, queue + queues).toArray())
             .address(ip + "/" + prefixLength).xdpMode(mode).zeroCopy(zeroCopy).connections(maxConnections)
             .bufferBytes(bufferBytes, bufferBytes).channels(0, 1024);
+        final CongestionControl cc = congestionControl;
+        builder.tune(config -> config.congestionControl(cc));
         if (mac != null)
         {
             builder.mac(MacAddress.toString(mac));
@@ -422,7 +437,7 @@ final class ServeCommand implements Callable<Integer>, Cli.Checked
         out.println("  serving " + (httpPort == 0 ? "" : "HTTP/1.1 on :" + httpPort + " (HttpResponder)")
             + (httpPort != 0 && echoPort != 0 ? ", " : "") + (echoPort == 0 ? "" : "echo on :" + echoPort
             + " (EchoServer)") + "; up to " + maxConnections + " connections, " + bufferBytes / 1024
-            + " KiB buffers each way");
+            + " KiB buffers each way, congestion control " + congestionControl.name().toLowerCase(Locale.ROOT));
         final String cpus = queues == 1 ? "CPU " + cpu : "CPUs " + cpu + ".." + (cpu + queues - 1);
         out.println("  thread  " + stack.threads() + (cpu < 0 ? ", not pinned" : stack.pinned()
             ? ", pinned to " + cpus : ", pinning to " + cpus + " FAILED (running anywhere)"));

@@ -60,7 +60,7 @@ class ServeCommandTest
         "serve --dev sa0 --ip 198.18.0.1/24 extra", "serve --dev waytoolonginterfacename --ip 198.18.0.1/24",
         "serve --dev sa0 --ip 198.18.0.1/24 --counters /nonexistent-dir/x.counters",
         "serve --dev sa0 --ip 198.18.0.1/24 --buffer-kib 0", "serve --dev sa0 --ip 198.18.0.1/24 --buffer-kib 48",
-        "serve --dev sa0 --ip 198.18.0.1/24 --buffer-kib 1048576"})
+        "serve --dev sa0 --ip 198.18.0.1/24 --buffer-kib 1048576", "serve --dev sa0 --ip 198.18.0.1/24 --cc bbr"})
     void badArgumentsAreOneLineUsageErrorsWithExit2(final String line)
     {
         assertEquals(2, cli.run(line.split(" ")), cli.err());
@@ -78,7 +78,7 @@ class ServeCommandTest
         assertEquals(0, cli.run("--help"));
         for (final String option : new String[] {"serve --dev IFACE", "--ns NETNS", "--ip A.B.C.D/LEN", "--mac MAC",
             "--gateway IP", "--queue N", "--mode skb|drv", "--zero-copy", "--http PORT", "--echo PORT", "--seconds N",
-            "--counters FILE", "--busy-spin", "--max-connections N", "--buffer-kib N"})
+            "--counters FILE", "--busy-spin", "--max-connections N", "--buffer-kib N", "--cc reno|cubic"})
         {
             assertTrue(cli.out().contains(option), option + " missing in:\n" + cli.out());
         }
