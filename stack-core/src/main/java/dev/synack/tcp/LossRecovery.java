@@ -19,6 +19,8 @@ final class LossRecovery
     /** What the peer reported holding beyond SND.UNA (its SACK blocks), per connection. */
     private final OutOfOrderRanges sacked;
     private final SackScoreboard scoreboard;
+    /** What the last fast recovery retransmitted, per connection: the D-SACKs RFC 3708 matches against it. */
+    private final OutOfOrderRanges retransmitted;
     private final SegmentOutput out;
     private final RttEstimator rtt;
     /** The hole {@link #firstHoleAboveHighRxt} found: [holeStart, holeEnd), data only. */
@@ -27,12 +29,14 @@ final class LossRecovery
 
     LossRecovery(
         final StackCounters counters, final TcpTime time, final OutOfOrderRanges sacked,
-        final SackScoreboard scoreboard, final SegmentOutput out, final RttEstimator rtt)
+        final SackScoreboard scoreboard, final OutOfOrderRanges retransmitted, final SegmentOutput out,
+        final RttEstimator rtt)
     {
         this.counters = counters;
         this.time = time;
         this.sacked = sacked;
         this.scoreboard = scoreboard;
+        this.retransmitted = retransmitted;
         this.out = out;
         this.rtt = rtt;
     }
@@ -145,7 +149,7 @@ final class LossRecovery
             c.recover = c.sndMax; // §5 (4.1): RecoveryPoint = HighData
             c.inRecovery = true;
             c.undoable = true;
-            c.recoveryStart = c.sndUna;
+            retransmitted.clear(c.slot);
             c.cwndBeforeRecovery = c.cwnd;
             c.ssthreshBeforeRecovery = c.ssthresh;
             c.recoveryRetransmitted = 0;
@@ -295,9 +299,13 @@ final class LossRecovery
         counters.increment(StackCounter.TCP_RETRANSMITS);
         c.retransmits++;
         c.rttTiming = false; // Karn: no sample from a segment sent twice
-        if (c.inRecovery)
+        if (c.inRecovery && c.undoable)
         {
             c.recoveryRetransmitted += length;
+            if (!retransmitted.add(c.slot, seq, seq + length))
+            {
+                c.undoable = false; // more separate ranges than are kept: this recovery cannot be matched
+            }
         }
         out.writeSegment(c, seq, flags, length);
     }
@@ -352,16 +360,14 @@ final class LossRecovery
     /**
      * RFC 3708 §3: once every byte the last fast recovery retransmitted has come back D-SACKed, the peer had each
      * original already and the recovery was needless (reordering, or a delayed ACK clock, not loss). The window it
-     * cut is then given back, as Linux does (RFC 3708 leaves the response open). Bytes, not segments, are
-     * counted, and any D-SACK of what lies between the recovery's start and its RecoveryPoint is taken as one of a
-     * retransmission: a duplicate the network made of an original there would count too (RFC 3708 names that
-     * ambiguity), at worst undoing one reduction.
+     * cut is then given back, as Linux does (RFC 3708 leaves the response open). Only D-SACKs within what the
+     * recovery resent count, bytes not segments; a duplicate the network made of an original that was also resent
+     * still looks the same (RFC 3708 names that ambiguity), at worst undoing one reduction.
      */
     private void duplicateReported(final TcpConnection c, final int left, final int right)
     {
         counters.increment(StackCounter.TCP_DSACKS_RECEIVED);
-        if (c.undoable && c.recoveryRetransmitted > 0 && SeqNum.le(c.recoveryStart, left)
-            && SeqNum.le(right, c.recover))
+        if (c.undoable && c.recoveryRetransmitted > 0 && retransmitted.covers(c.slot, left, right))
         {
             c.recoveryDsacked += (right - left) & 0xFFFF_FFFFL;
             if (c.recoveryDsacked >= c.recoveryRetransmitted)

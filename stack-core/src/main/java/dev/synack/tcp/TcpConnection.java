@@ -117,10 +117,8 @@ public final class TcpConnection
     int recover;
 
     // RFC 3708 detection of a recovery whose retransmissions were all needless (the peer D-SACKs each one).
-    /** The last fast recovery's reduction may still be undone: no RTO since, and no D-SACK outside it. */
+    /** The last fast recovery's reduction may still be undone: no RTO since, and all it resent on record. */
     boolean undoable;
-    /** SND.UNA when the last fast recovery began: its retransmissions lie in [recoveryStart, recover). */
-    int recoveryStart;
     long cwndBeforeRecovery;
     long ssthreshBeforeRecovery;
     /** Bytes that recovery retransmitted, and of them those the peer has D-SACKed. */

@@ -87,7 +87,8 @@ public final class TcpEngine implements TimerHandler
         scoreboard = new SackScoreboard(sacked);
         out = new SegmentOutput(
             config, ip, counters, time, table, buffers, outOfOrder, scoreboard, timer, ourMss, ourWindowShift);
-        final LossRecovery loss = new LossRecovery(counters, time, sacked, scoreboard, out, rtt);
+        final LossRecovery loss = new LossRecovery(counters, time, sacked, scoreboard,
+            new OutOfOrderRanges(capacity, 2 * TcpOptions.MAX_SACK_BLOCKS), out, rtt);
         final IsnGenerator isn = new IsnGenerator(config.isnSecret());
         lifecycle = new ConnectionLifecycle(config, counters, time, table, isn,
             timeWait, outOfOrder, sacked, buffers, timer, rtt, ourMss, ourWindowShift);
