@@ -40,6 +40,10 @@ public enum StackCounter
     TCP_RETRANSMITS("TCP retransmits"),
     /** Duplicate segments reported to the peer as the first SACK block of an ACK (RFC 2883 D-SACK). */
     TCP_DSACKS_SENT("TCP D-SACKs sent"),
+    /** ACKs from the peer whose first SACK block reported a duplicate segment (RFC 2883 D-SACK, RFC 3708). */
+    TCP_DSACKS_RECEIVED("TCP D-SACKs received"),
+    /** Loss recoveries whose every retransmission the peer reported by D-SACK as a duplicate (RFC 3708 §3). */
+    TCP_SPURIOUS_RETRANSMITS("TCP spurious retransmissions detected"),
     /** Connections whose MSS an ICMP fragmentation-needed lowered (RFC 1191). */
     TCP_PMTU_REDUCTIONS("TCP MSS lowered by path MTU"),
     /** RST segments sent. */

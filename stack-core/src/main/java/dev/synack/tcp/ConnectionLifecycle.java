@@ -176,6 +176,7 @@ final class ConnectionLifecycle
         c.dupAcks = 0;
         c.inRecovery = false;
         c.recover = c.iss;
+        c.undoable = false;
         c.unackedSegments = 0;
         c.ackNow = false;
         c.rtxDeadline = NO_DEADLINE;
@@ -194,6 +195,7 @@ final class ConnectionLifecycle
         outOfOrder.clear(c.slot);
         sacked.clear(c.slot);
         c.highRxt = c.iss;
+        c.rescueRxt = c.iss;
         counters.add(StackCounter.TCP_CONNECTIONS, 1);
     }
 

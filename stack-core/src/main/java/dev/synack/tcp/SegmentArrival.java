@@ -683,19 +683,30 @@ final class SegmentArrival
         }
         c.probesOut = 0; // the peer answers: zero-window probes count toward the limit only while it is silent
         final int scaledWindow = segWnd << c.sndShift;
-        if (c.sackPermitted)
-        {
-            loss.takeSackBlocks(c, seg.options());
-        }
+        final boolean newlySacked = c.sackPermitted && loss.takeSackBlocks(c, seg.options(), segAck);
         if (SeqNum.gt(segAck, c.sndUna))
         {
             loss.newAck(c, segAck, seg.options().tsEcr());
+            if (newlySacked && !c.inRecovery)
+            {
+                // RFC 6675 §2: an ACK that SACKs new data is a duplicate ACK too, though it moves SND.UNA (§5: the
+                // cumulative ACK reset DupAcks first).
+                loss.duplicateAck(c, segAck);
+            }
         }
-        // RFC 5681 §2: a duplicate ACK carries no data, judged on the segment as sent, not as trimmed to our window.
-        else if (segAck == c.sndUna && seg.payloadLength() == 0 && !segFin && c.sndMax != c.sndUna
-            && scaledWindow == c.sndWnd && c.sndWnd != 0)
+        else if (segAck == c.sndUna && c.sndMax != c.sndUna)
         {
-            loss.duplicateAck(c, segAck);
+            // RFC 5681 §2: a duplicate ACK carries no data, judged on the segment as sent, not as trimmed to our
+            // window. With SACK, RFC 6675 §2's instead: one that SACKs new data (a repeated block, or a D-SACK of a
+            // segment the network duplicated, is none), and in recovery every ACK (§5 (B)); RFC 5681's still for a
+            // peer that sends no blocks.
+            final boolean duplicate = seg.payloadLength() == 0 && !segFin && scaledWindow == c.sndWnd && c.sndWnd != 0;
+            if (c.sackPermitted
+                ? newlySacked || c.inRecovery || (duplicate && seg.options().sackBlockCount() == 0)
+                : duplicate)
+            {
+                loss.duplicateAck(c, segAck);
+            }
         }
         // SND.WL1 < SEG.SEQ, or SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK: take the window.
         if (SeqNum.lt(c.sndWl1, segSeq) || (c.sndWl1 == segSeq && SeqNum.le(c.sndWl2, segAck)))

@@ -29,6 +29,7 @@ final class SegmentOutput
     private final ConnectionTable table;
     private final ConnectionBuffers buffers;
     private final OutOfOrderRanges outOfOrder;
+    private final SackScoreboard scoreboard;
     private final ConnectionTimer timer;
     private final int localIp;
     private final int ourMss;
@@ -47,7 +48,7 @@ final class SegmentOutput
     SegmentOutput(
         final StackConfig config, final IpOutput ip, final StackCounters counters, final TcpTime time,
         final ConnectionTable table, final ConnectionBuffers buffers, final OutOfOrderRanges outOfOrder,
-        final ConnectionTimer timer, final int ourMss, final int ourWindowShift)
+        final SackScoreboard scoreboard, final ConnectionTimer timer, final int ourMss, final int ourWindowShift)
     {
         this.ip = ip;
         this.counters = counters;
@@ -55,6 +56,7 @@ final class SegmentOutput
         this.table = table;
         this.buffers = buffers;
         this.outOfOrder = outOfOrder;
+        this.scoreboard = scoreboard;
         this.timer = timer;
         this.localIp = config.ip();
         this.ourMss = ourMss;
@@ -132,8 +134,11 @@ final class SegmentOutput
             final int unsent = c.sndBufEnd - c.sndNxt;
             if (unsent > 0)
             {
-                final long windowEdge = Math.min(c.sndWnd, c.cwnd);
-                final long usable = windowEdge - ((c.sndNxt - c.sndUna) & 0xFFFF_FFFFL);
+                final long outstanding = (c.sndNxt - c.sndUna) & 0xFFFF_FFFFL;
+                // RFC 6675 §5 (C): in SACK recovery cwnd bounds pipe, the bytes still in the network, not all those
+                // outstanding (what the peer SACKed, or what is lost, left).
+                final long inFlight = c.inRecovery && c.sackPermitted ? scoreboard.pipe(c) : outstanding;
+                final long usable = Math.min(c.sndWnd - outstanding, c.cwnd - inFlight);
                 int length = (int)Math.min(Math.min(unsent, c.sndMss), Math.max(0, usable));
                 if (length <= 0)
                 {

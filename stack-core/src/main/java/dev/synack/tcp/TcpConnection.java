@@ -48,6 +48,8 @@ public final class TcpConnection
     int dsackEnd;
     /** Sender side: the highest sequence number retransmitted in this recovery (RFC 6675 HighRxt). */
     int highRxt;
+    /** RFC 6675 RescueRxt: the one rescue retransmission a recovery may make (NextSeg rule 4) waits past it. */
+    int rescueRxt;
 
     // RFC 7323 timestamps: negotiated when both SYNs carry the option.
     boolean timestamps;
@@ -107,12 +109,21 @@ public final class TcpConnection
     /** Zero-window probes sent since the peer last sent an acceptable ACK (Linux: icsk_probes_out). */
     int probesOut;
 
-    // RFC 5681 congestion control, RFC 6582 NewReno recovery.
+    // RFC 5681 congestion control, RFC 6582 NewReno recovery; with SACK, RFC 6675 recovery (RecoveryPoint = recover).
     long cwnd;
     long ssthresh;
     int dupAcks;
     boolean inRecovery;
     int recover;
+
+    // RFC 3708 detection of a recovery whose retransmissions were all needless (the peer D-SACKs each one).
+    /** The last fast recovery's reduction may still be undone: no RTO since, and all it resent on record. */
+    boolean undoable;
+    long cwndBeforeRecovery;
+    long ssthreshBeforeRecovery;
+    /** Bytes that recovery retransmitted, and of them those the peer has D-SACKed. */
+    long recoveryRetransmitted;
+    long recoveryDsacked;
 
     // Delayed ACK and timers.
     int unackedSegments;
@@ -254,6 +265,15 @@ public final class TcpConnection
     public long ssthresh()
     {
         return ssthresh;
+    }
+
+    /**
+     * @return RFC 6675 §4 pipe: the sender's estimate of bytes in flight — between SND.UNA and SND.MAX, each byte
+     *     the peer has not SACKed counts once unless lost (IsLost), and once more if retransmitted in this recovery.
+     */
+    public long pipe()
+    {
+        return engine.pipe(this);
     }
 
     /** @return SRTT, the smoothed round-trip time (RFC 6298 §2), in ns; 0 before the first sample. */

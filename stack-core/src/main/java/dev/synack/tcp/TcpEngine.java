@@ -44,6 +44,7 @@ public final class TcpEngine implements TimerHandler
     private final TimeWaitQueue timeWait;
     /** What the peer reported holding beyond SND.UNA (its SACK blocks): at most 4 per ACK, kept merged. */
     private final OutOfOrderRanges sacked;
+    private final SackScoreboard scoreboard;
     private final ConnectionBuffers buffers;
     private final ConnectionTimer timer;
     private final SegmentOutput out;
@@ -83,8 +84,11 @@ public final class TcpEngine implements TimerHandler
         timer = new ConnectionTimer(wheel, time);
         // The parts, each built on those before it (so each depends only on lower ones): see docs/architecture.md.
         final RttEstimator rtt = new RttEstimator(wheel, config.initialRtoNs(), config.minRtoNs(), config.maxRtoNs());
-        out = new SegmentOutput(config, ip, counters, time, table, buffers, outOfOrder, timer, ourMss, ourWindowShift);
-        final LossRecovery loss = new LossRecovery(counters, time, sacked, out, rtt);
+        scoreboard = new SackScoreboard(sacked);
+        out = new SegmentOutput(
+            config, ip, counters, time, table, buffers, outOfOrder, scoreboard, timer, ourMss, ourWindowShift);
+        final LossRecovery loss = new LossRecovery(counters, time, sacked, scoreboard,
+            new OutOfOrderRanges(capacity, 2 * TcpOptions.MAX_SACK_BLOCKS), out, rtt);
         final IsnGenerator isn = new IsnGenerator(config.isnSecret());
         lifecycle = new ConnectionLifecycle(config, counters, time, table, isn,
             timeWait, outOfOrder, sacked, buffers, timer, rtt, ourMss, ourWindowShift);
@@ -287,6 +291,11 @@ public final class TcpEngine implements TimerHandler
             out.output(c);
         }
         return accepted;
+    }
+
+    long pipe(final TcpConnection c)
+    {
+        return scoreboard.pipe(c);
     }
 
     int sendQueued(final TcpConnection c)

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 
 import dev.synack.stat.StackCounter;
+import dev.synack.test.Flight;
 import dev.synack.test.RawPeer;
 import dev.synack.test.RecordingHandler;
 import dev.synack.test.Seg;
@@ -177,56 +178,46 @@ class SackTest
         assertFalse(off.expect(seg().syn()).sackPermitted);
     }
 
-    /** Sends 10 segments of 1,000 bytes (the initial window) from our side; returns their first sequence number. */
-    private int sendTen(final int y)
-    {
-        assertEquals(10_000, app.last.send(new org.agrona.concurrent.UnsafeBuffer(new byte[10_000]), 0, 10_000));
-        assertEquals(10, peer.drain().size());
-        return y + 1;
-    }
-
-    private static int s(final int first, final int i)
-    {
-        return first + 1000 * i;
-    }
-
     @Test
     void withTheirBlocksWeResendTheSecondHoleBeforeThePartialAck()
     {
-        final int y = established(true);
-        final int d = sendTen(y);
+        established(true);
+        final Flight f = Flight.send(peer, app.last, 10);
         // The peer got s0, lost s1, got s2 s3, lost s4, got s5 s6 s7 — and says so in its ACKs.
-        peer.send(seg().ack(s(d, 1)).seq(X + 1)).expectNothing();
-        peer.send(seg().ack(s(d, 1)).seq(X + 1).sack(s(d, 2), s(d, 3))).expectNothing();
-        peer.send(seg().ack(s(d, 1)).seq(X + 1).sack(s(d, 2), s(d, 4))).expectNothing();
+        peer.send(seg().ack(f.s(1)).seq(X + 1)).expectNothing();
+        peer.send(seg().ack(f.s(1)).seq(X + 1).sack(f.s(2), f.s(3))).expectNothing();
+        peer.send(seg().ack(f.s(1)).seq(X + 1).sack(f.s(2), f.s(4))).expectNothing();
         // Third duplicate ACK: fast retransmit of s1 (RFC 5681 §3.2).
-        peer.send(seg().ack(s(d, 1)).seq(X + 1).sack(s(d, 5), s(d, 6), s(d, 2), s(d, 4)))
-            .expect(seg().ack(X + 1).seq(s(d, 1)).len(1000));
+        peer.send(seg().ack(f.s(1)).seq(X + 1).sack(f.s(5), f.s(6), f.s(2), f.s(4)))
+            .expect(seg().ack(X + 1).seq(f.s(1)).len(1000));
         // Above s4 the peer holds 2,000 bytes: could still be reordering (RFC 6675 IsLost), so nothing yet.
-        peer.send(seg().ack(s(d, 1)).seq(X + 1).sack(s(d, 5), s(d, 7), s(d, 2), s(d, 4))).expectNothing();
+        peer.send(seg().ack(f.s(1)).seq(X + 1).sack(f.s(5), f.s(7), f.s(2), f.s(4))).expectNothing();
         // 3,000 bytes above it: s4 is lost, resent now — NewReno would wait for the partial ACK of s1.
-        peer.send(seg().ack(s(d, 1)).seq(X + 1).sack(s(d, 5), s(d, 8), s(d, 2), s(d, 4)))
-            .expect(seg().ack(X + 1).seq(s(d, 4)).len(1000));
-        // The partial ACK (s1 arrived) up to s4: s4 was resent already, nothing more to send.
-        peer.send(seg().ack(s(d, 4)).seq(X + 1).sack(s(d, 5), s(d, 8))).expectNothing();
+        peer.send(seg().ack(f.s(1)).seq(X + 1).sack(f.s(5), f.s(8), f.s(2), f.s(4)))
+            .expect(seg().ack(X + 1).seq(f.s(4)).len(1000));
+        // The partial ACK (s1 arrived) up to s4: s4 was resent already. cwnd 4,500 - pipe 3,000 leaves a segment and
+        // no hole or new data to fill it: RFC 6675 NextSeg rule (4), the recovery's one rescue retransmission, resends
+        // the tail s9, whose loss nothing after it could reveal.
+        peer.send(seg().ack(f.s(4)).seq(X + 1).sack(f.s(5), f.s(8))).expect(seg().ack(X + 1).seq(f.s(9)).len(1000));
+        peer.expectNothing();
         // Everything: recovery ends.
-        peer.send(seg().ack(s(d, 10)).seq(X + 1));
-        assertEquals(2, peer.stack.counters.get(dev.synack.stat.StackCounter.TCP_RETRANSMITS));
+        peer.send(seg().ack(f.s(10)).seq(X + 1));
+        assertEquals(3, peer.stack.counters.get(dev.synack.stat.StackCounter.TCP_RETRANSMITS));
     }
 
     @Test
     void withoutSackTheSecondHoleWaitsForThePartialAck()
     {
-        final int y = established(false);
-        final int d = sendTen(y);
+        established(false);
+        final Flight f = Flight.send(peer, app.last, 10);
         // The first ACK moves SND.UNA to s1; the next three are duplicates, and two more follow.
         for (int i = 0; i < 6; i++)
         {
-            peer.send(seg().ack(s(d, 1)).seq(X + 1));
+            peer.send(seg().ack(f.s(1)).seq(X + 1));
             final Seg sent = peer.drain().stream().findFirst().orElse(null);
             if (i == 3)
             {
-                assertEquals(s(d, 1), sent.seq, "fast retransmit of s1 at the third duplicate ACK");
+                assertEquals(f.s(1), sent.seq, "fast retransmit of s1 at the third duplicate ACK");
             }
             else
             {
@@ -234,7 +225,7 @@ class SackTest
             }
         }
         // The partial ACK reveals the hole at s4 (RFC 6582): resent only now.
-        peer.send(seg().ack(s(d, 4)).seq(X + 1)).expect(seg().ack(X + 1).seq(s(d, 4)).len(1000));
+        peer.send(seg().ack(f.s(4)).seq(X + 1)).expect(seg().ack(X + 1).seq(f.s(4)).len(1000));
     }
 
     @Test
