@@ -31,6 +31,16 @@ class Rfc6675Test
     private TcpConnection c;
     private Flight f;
 
+    /** s1 is lost: <-- ACK s1, then three duplicates SACKing s2..s4 --> s1 (RFC 6675 §5 entry at DupThresh). */
+    private void s1LostThreeDuplicateAcksResendIt()
+    {
+        ack(f.s(1));
+        ack(f.s(1), f.s(2), f.s(3));
+        ack(f.s(1), f.s(2), f.s(4));
+        ack(f.s(1), f.s(2), f.s(5));
+        peer.expect(resent(1));
+    }
+
     /** Handshake with SACK-permitted and MSS 1000, then the flight s0..s9 leaves. */
     private void tenSegmentsInFlight()
     {
@@ -167,11 +177,7 @@ class Rfc6675Test
     {
         tenSegmentsInFlight();
         // s1 and s8 are lost. <-- ACK s1, three duplicates --> s1; cwnd 4,500.
-        ack(f.s(1));
-        ack(f.s(1), f.s(2), f.s(3));
-        ack(f.s(1), f.s(2), f.s(4));
-        ack(f.s(1), f.s(2), f.s(5));
-        peer.expect(resent(1));
+        s1LostThreeDuplicateAcksResendIt();
         ack(f.s(1), f.s(2), f.s(6));
         ack(f.s(1), f.s(2), f.s(7));
         ack(f.s(1), f.s(2), f.s(8));
@@ -195,11 +201,7 @@ class Rfc6675Test
     {
         tenSegmentsInFlight();
         // s1 and the tail s9 are lost: nothing is sent after s9, so nothing SACKed above it will ever make it lost.
-        ack(f.s(1));
-        ack(f.s(1), f.s(2), f.s(3));
-        ack(f.s(1), f.s(2), f.s(4));
-        ack(f.s(1), f.s(2), f.s(5));
-        peer.expect(resent(1));
+        s1LostThreeDuplicateAcksResendIt();
         for (int i = 6; i <= 9; i++)
         {
             ack(f.s(1), f.s(2), f.s(i));
@@ -279,11 +281,7 @@ class Rfc6675Test
     void aTimeoutInRecoveryEndsItClearsTheScoreboardAndNoRecoveryStartsBeforeRecoveryPoint()
     {
         tenSegmentsInFlight();
-        ack(f.s(1));
-        ack(f.s(1), f.s(2), f.s(3));
-        ack(f.s(1), f.s(2), f.s(4));
-        ack(f.s(1), f.s(2), f.s(5));
-        peer.expect(resent(1));
+        s1LostThreeDuplicateAcksResendIt();
         // The resent s1 is lost too. RTO (200 ms): --> s1 again, cwnd 1 MSS (RFC 5681 §3.1); RFC 6675 §5.1: recovery
         // ends, RecoveryPoint = SND.MAX. The blocks are dropped (RFC 2018 §8): pipe is all that is outstanding.
         peer.advanceMs(201);
