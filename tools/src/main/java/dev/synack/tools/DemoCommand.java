@@ -222,8 +222,8 @@ public final class DemoCommand implements Callable<Integer>, Cli.Checked
     private Side demo(final String kind, final String part)
     {
         final FramePrinter printer = new FramePrinter(out);
-        final DemoStacks stacks = new DemoStacks(mslMs, clock);
-        final Link link = kind.equals("xdp") ? XdpLink.open(stacks, printer) : new MemoryLink(stacks, clock, printer);
+        final DemoStacks stacks = new DemoStacks(mslMs);
+        final Link link = kind.equals("xdp") ? XdpLink.open(stacks, printer) : new MemoryLink(stacks, printer);
         try
         {
             out.println("synack demo" + (part == null ? "" : " (" + part + ": " + kind + " wire)"));

@@ -16,7 +16,6 @@ import dev.synack.stack.StackAgent;
 import dev.synack.stack.StackConfig;
 import dev.synack.stat.CountersFile;
 import dev.synack.stat.StackCounters;
-import dev.synack.time.NanoClock;
 
 /**
  * Builds the demo's two stacks the same way for every link: addresses, sizes, MSL, and counters in
@@ -50,12 +49,15 @@ public final class DemoStacks implements AutoCloseable
     public final StackAgent a;
     /** Stack B. */
     public final StackAgent b;
+    /** A's clock: ticked once per round by the thread driving A. */
+    final RoundClock clockA = new RoundClock();
+    /** B's clock: set from A's when one thread drives both, ticked by B's own thread otherwise. */
+    final RoundClock clockB = new RoundClock();
 
     /**
      * @param mslMs the MSL in milliseconds.
-     * @param clock the clock.
      */
-    public DemoStacks(final long mslMs, final NanoClock clock)
+    public DemoStacks(final long mslMs)
     {
         try
         {
@@ -67,9 +69,9 @@ public final class DemoStacks implements AutoCloseable
         }
         aFile = CountersFile.create(directory.resolve("A.counters"), StackCounters.COUNT);
         bFile = CountersFile.create(directory.resolve("B.counters"), StackCounters.COUNT);
-        a = new StackAgent(config("A", A_MAC, "198.18.0.1/24", mslMs), aRx, aTx, clock,
+        a = new StackAgent(config("A", A_MAC, "198.18.0.1/24", mslMs), aRx, aTx, clockA,
             new StackCounters(aFile.newManager(), ""));
-        b = new StackAgent(config("B", B_MAC, "198.18.0.2/24", mslMs), bRx, bTx, clock,
+        b = new StackAgent(config("B", B_MAC, "198.18.0.2/24", mslMs), bRx, bTx, clockB,
             new StackCounters(bFile.newManager(), ""));
     }
 

@@ -4,7 +4,6 @@ import dev.synack.memwire.FaultPlan;
 import dev.synack.memwire.MemoryWire;
 import dev.synack.memwire.WireTap;
 import dev.synack.stack.StackAgent;
-import dev.synack.time.NanoClock;
 
 /**
  * The demo's default link: the two stacks joined by an in-process {@link MemoryWire} (no faults), one
@@ -17,13 +16,12 @@ public final class MemoryLink implements Link
 
     /**
      * @param stacks the two stacks.
-     * @param clock the clock.
      * @param printer told of every frame.
      */
-    public MemoryLink(final DemoStacks stacks, final NanoClock clock, final FramePrinter printer)
+    public MemoryLink(final DemoStacks stacks, final FramePrinter printer)
     {
         this.stacks = stacks;
-        wire = new MemoryWire(stacks.aTx, stacks.aRx, stacks.bTx, stacks.bRx, clock, FaultPlan.none(),
+        wire = new MemoryWire(stacks.aTx, stacks.aRx, stacks.bTx, stacks.bRx, stacks.clockA, FaultPlan.none(),
             FaultPlan.none(), stacks.a.config().maxFrameLength());
         final WireTap tap = (fromA, index, fate, buffer, offset, length) ->
             printer.frame(fromA, buffer, offset, length);
@@ -45,6 +43,7 @@ public final class MemoryLink implements Link
     @Override
     public int round()
     {
+        stacks.clockB.set(stacks.clockA.tick()); // one clock read for the round: both stacks and the wire
         int work = stacks.a.doWork();
         work += wire.doWork();
         work += stacks.b.doWork();

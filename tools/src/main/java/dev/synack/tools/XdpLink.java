@@ -195,9 +195,11 @@ public final class XdpLink implements Link
     {
         try
         {
+            final long now = stacks.clockA.tick();
             int work = endA.doWork();
             if (endThread == null)
             {
+                stacks.clockB.set(now); // one thread drives both: one clock read for the round
                 work += endB.doWork();
             }
             return work;
@@ -230,7 +232,7 @@ public final class XdpLink implements Link
         if (on)
         {
             Affinity.pinCurrentThread(0);
-            endThread = new EndThread(endB, stacks.b);
+            endThread = new EndThread(endB, stacks.b, stacks.clockB);
             endThread.start();
         }
         else
@@ -311,14 +313,16 @@ public final class XdpLink implements Link
     {
         private final DutyCycleAgent end;
         private final StackAgent stack;
+        private final RoundClock clock;
         private volatile boolean running = true;
         private volatile int connectionsInUse;
         private volatile Throwable failure;
 
-        EndThread(final DutyCycleAgent end, final StackAgent stack)
+        EndThread(final DutyCycleAgent end, final StackAgent stack, final RoundClock clock)
         {
             super("synack-demo-end-B");
             setDaemon(true);
+            this.clock = clock;
             this.end = end;
             this.stack = stack;
             this.connectionsInUse = stack.tcp().connectionsInUse();
@@ -332,6 +336,7 @@ public final class XdpLink implements Link
             {
                 while (running)
                 {
+                    clock.tick();
                     end.doWork();
                     connectionsInUse = stack.tcp().connectionsInUse();
                 }
