@@ -44,11 +44,19 @@ public final class MemoryLink implements Link
     public int round()
     {
         stacks.clockB.set(stacks.clockA.tick()); // one clock read for the round: both stacks and the wire
-        int work = stacks.a.doWork();
-        work += wire.doWork();
-        work += stacks.b.doWork();
-        work += wire.doWork();
-        return work;
+        try
+        {
+            int work = stacks.a.doWork();
+            work += wire.doWork();
+            work += stacks.b.doWork();
+            work += wire.doWork();
+            return work;
+        }
+        finally
+        {
+            stacks.clockA.endRound();
+            stacks.clockB.endRound();
+        }
     }
 
     @Override

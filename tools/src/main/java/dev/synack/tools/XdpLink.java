@@ -208,6 +208,14 @@ public final class XdpLink implements Link
         {
             throw new IllegalStateException("duty cycle failed: " + ex.getMessage(), ex);
         }
+        finally
+        {
+            stacks.clockA.endRound();
+            if (endThread == null)
+            {
+                stacks.clockB.endRound();
+            }
+        }
     }
 
     @Override
@@ -338,6 +346,7 @@ public final class XdpLink implements Link
                 {
                     clock.tick();
                     end.doWork();
+                    clock.endRound();
                     connectionsInUse = stack.tcp().connectionsInUse();
                 }
             }
