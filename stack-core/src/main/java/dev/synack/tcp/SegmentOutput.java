@@ -167,6 +167,13 @@ final class SegmentOutput
                     }
                     break;
                 }
+                if (c.dsackPending)
+                {
+                    // RFC 2883 §4: the next ACK reports the duplicate. One riding on data carries no SACK blocks
+                    // and would swallow it, leaving the sender to count its needless retransmission as a loss
+                    // repaired: the D-SACK goes out bare, ahead of the data.
+                    sendAck(c);
+                }
                 int flags = TcpHeader.ACK;
                 if (length == unsent)
                 {

@@ -106,6 +106,28 @@ class SackTest
     }
 
     @Test
+    void aDsackIsNotSwallowedByTheDataThatLeavesWithIt()
+    {
+        final int y = established(true);
+        peer.send(data(y, 0, 100));
+        peer.advanceMs(200);
+        peer.expect(seg().ack(X + 101));
+        // In one batch: <-- 0..100 again (the sender's probe after our ACK came late), and 100..200, which the
+        // application answers with 5 bytes. --> <ACK=X+201><SACK=[X+1, X+101)> bare, then the 5 bytes: an ACK riding
+        // on the data carries no blocks, so the duplicate would never be reported (the kernel interop capture of
+        // 2026-12-02: a tail-loss probe D-SACKed by nothing).
+        reply = new byte[] {1, 2, 3, 4, 5};
+        peer.queue(data(y, 0, 100)).queue(data(y, 100, 100)).run();
+        final Seg dsack = peer.expect(seg().ack(X + 201));
+        assertEquals(0, dsack.payload.length, dsack.toString());
+        assertArrayEquals(new int[] {X + 1, X + 101}, dsack.sack, dsack.toString());
+        final Seg answer = peer.expect(seg().ack(X + 201));
+        assertEquals(5, answer.payload.length, answer.toString());
+        assertEquals(1, peer.stack.counters.get(StackCounter.TCP_DSACKS_SENT));
+        peer.expectNothing();
+    }
+
+    @Test
     void aDuplicateOfAHeldBlockDrawsADsackThenTheHeldBlocks()
     {
         final int y = established(true);
