@@ -46,7 +46,6 @@ public final class Ipv4Header
     /** Default TTL of what we send (as Linux). */
     public static final int DEFAULT_TTL = 64;
 
-    private MutableDirectBuffer buffer;
     /** The buffer's base object and the header's raw address: fields are read without a check each (NetworkOrder). */
     private byte[] array;
     private long address;
@@ -65,7 +64,6 @@ public final class Ipv4Header
      */
     public DropReason wrapChecked(final MutableDirectBuffer buffer, final int offset, final int available)
     {
-        this.buffer = buffer;
         this.offset = offset;
         if (available < MIN_HEADER_LENGTH)
         {

@@ -117,7 +117,7 @@ final class LossRecovery
         if (c.dupAcks == SackScoreboard.DUP_THRESH && !c.inRecovery && SeqNum.gt(segAck, c.recover))
         {
             // RFC 5681 §3.2 fast retransmit; RFC 6582 NewReno recovery up to SND.MAX.
-            c.ssthresh = lossReduction(c);
+            c.ssthresh = CongestionWindow.ssthreshOnLoss(c);
             c.recover = c.sndMax;
             c.inRecovery = true;
             retransmitFirst(c);
@@ -151,7 +151,7 @@ final class LossRecovery
             c.recoveryRetransmitted = 0;
             c.recoveryDsacked = 0;
             // §5 (4.2): ssthresh = cwnd, no inflation by the duplicate ACKs: pipe tells what left the network.
-            c.ssthresh = lossReduction(c);
+            c.ssthresh = CongestionWindow.ssthreshOnLoss(c);
             c.cwnd = c.ssthresh;
             // §5 (4.3): resend SND.UNA's segment; HighRxt and RescueRxt just past it, so neither it nor a rescue
             // goes again before an ACK moves on.
@@ -159,16 +159,6 @@ final class LossRecovery
             c.rescueRxt = c.highRxt;
             sendWhilePipeAllows(c); // (4.4), (4.5)
         }
-    }
-
-    /**
-     * The slow-start threshold on entering a fast recovery, NewReno's or RFC 6675's: the congestion control's answer
-     * (RFC 5681 §3.2 eqn. 4, half the flight; RFC 9438 §4.6, 0.7 of cwnd). The timeout has its own
-     * ({@link CongestionWindow#timeout}).
-     */
-    private static long lossReduction(final TcpConnection c)
-    {
-        return CongestionWindow.ssthreshOnLoss(c);
     }
 
     /**

@@ -28,7 +28,6 @@ public final class EthernetFrame
     /** EtherType of ARP. */
     public static final int TYPE_ARP = 0x0806;
 
-    private MutableDirectBuffer buffer;
     /** The buffer's base object and the frame's raw address: fields are read without a check each (NetworkOrder). */
     private byte[] array;
     private long address;
@@ -45,7 +44,6 @@ public final class EthernetFrame
      */
     public DropReason wrapChecked(final MutableDirectBuffer buffer, final int offset, final int length)
     {
-        this.buffer = buffer;
         this.offset = offset;
         this.length = length;
         if (length < HEADER_LENGTH)
@@ -69,7 +67,6 @@ public final class EthernetFrame
     public EthernetFrame wrap(final MutableDirectBuffer buffer, final int offset, final int length)
     {
         Bounds.check(buffer.capacity(), offset, length);
-        this.buffer = buffer;
         this.offset = offset;
         this.length = length;
         this.array = buffer.byteArray();

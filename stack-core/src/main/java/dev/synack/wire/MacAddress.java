@@ -1,7 +1,5 @@
 package dev.synack.wire;
 
-import java.nio.ByteOrder;
-
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
@@ -27,9 +25,7 @@ public final class MacAddress
      */
     public static long read(final DirectBuffer buffer, final int offset)
     {
-        // two reads, not six: this runs for every received frame
-        return ((buffer.getInt(offset, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL) << 16)
-            | (buffer.getShort(offset + 4, ByteOrder.BIG_ENDIAN) & 0xFFFF);
+        return read(buffer.byteArray(), NetworkOrder.base(buffer, offset, 6));
     }
 
     /**
