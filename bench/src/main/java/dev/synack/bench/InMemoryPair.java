@@ -1,12 +1,8 @@
 package dev.synack.bench;
 
-import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 
-import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 import dev.synack.ip.Ipv4Address;
 import dev.synack.memwire.FaultPlan;
@@ -15,6 +11,7 @@ import dev.synack.stack.StackAgent;
 import dev.synack.stack.StackConfig;
 import dev.synack.stat.StackCounters;
 import dev.synack.time.ManualNanoClock;
+import dev.synack.wire.FrameRing;
 import dev.synack.wire.MacAddress;
 
 /**
@@ -127,7 +124,6 @@ public final class InMemoryPair
 
     private static RingBuffer ring(final int bytes)
     {
-        return new OneToOneRingBuffer(new UnsafeBuffer(
-            ByteBuffer.allocateDirect(bytes + RingBufferDescriptor.TRAILER_LENGTH)));
+        return FrameRing.allocate(bytes);
     }
 }

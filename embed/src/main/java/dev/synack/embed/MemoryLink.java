@@ -1,17 +1,14 @@
 package dev.synack.embed;
 
-import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.agrona.concurrent.Agent;
-import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 import dev.synack.memwire.FaultPlan;
 import dev.synack.memwire.MemoryWire;
 import dev.synack.time.SystemNanoClock;
+import dev.synack.wire.FrameRing;
 
 /**
  * An Ethernet cable in memory between two stacks of one JVM, for tests and examples that must run anywhere: a
@@ -100,8 +97,7 @@ public final class MemoryLink
 
     private static RingBuffer ring()
     {
-        return new OneToOneRingBuffer(new UnsafeBuffer(
-            ByteBuffer.allocateDirect(RING_BYTES + RingBufferDescriptor.TRAILER_LENGTH)));
+        return FrameRing.allocate(RING_BYTES);
     }
 
     /** The wire as an agent: each duty cycle moves every frame waiting in both directions. */

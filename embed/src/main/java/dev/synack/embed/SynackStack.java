@@ -22,7 +22,6 @@ import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
-import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import org.agrona.concurrent.status.AtomicCounter;
@@ -50,6 +49,7 @@ import dev.synack.stat.StackCounter;
 import dev.synack.stat.StackCounters;
 import dev.synack.tcp.LocalPortFilter;
 import dev.synack.time.SystemNanoClock;
+import dev.synack.wire.FrameRing;
 
 /**
  * A running synack stack on one NIC queue (or one side of a {@link MemoryLink}), made by
@@ -518,8 +518,7 @@ public final class SynackStack implements AutoCloseable
 
     private static RingBuffer frameRing()
     {
-        return new OneToOneRingBuffer(new UnsafeBuffer(
-            ByteBuffer.allocateDirect(FRAME_RING_BYTES + RingBufferDescriptor.TRAILER_LENGTH)));
+        return FrameRing.allocate(FRAME_RING_BYTES);
     }
 
     private static void printError(final Throwable error)

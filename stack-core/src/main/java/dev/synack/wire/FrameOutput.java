@@ -1,7 +1,6 @@
 package dev.synack.wire;
 
 import org.agrona.MutableDirectBuffer;
-import org.agrona.concurrent.ringbuffer.RecordDescriptor;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 
 import dev.synack.stat.DropReason;
@@ -26,6 +25,7 @@ public final class FrameOutput
     private final StackCounters counters;
     private FrameTap tap;
     private NanoClock clock;
+    private int claimedLength;
 
     /**
      * @param tx the ring the NIC agent (or MemoryWire) drains.
@@ -50,6 +50,7 @@ public final class FrameOutput
         {
             counters.drop(DropReason.TX_RING_FULL);
         }
+        claimedLength = length;
         return index;
     }
 
@@ -69,11 +70,8 @@ public final class FrameOutput
         final FrameTap tap = this.tap;
         if (tap != null)
         {
-            // The claim left -(record length) in the record's length field until this commit publishes it.
-            final MutableDirectBuffer buffer = tx.buffer();
-            final int length = -buffer.getInt(RecordDescriptor.lengthOffset(index - RecordDescriptor.HEADER_LENGTH))
-                - RecordDescriptor.HEADER_LENGTH;
-            tap.onFrame(true, buffer, index, length, clock.nanoTime());
+            // Frames are built one claim at a time (FrameRing insists), so the last claim's length is this frame's.
+            tap.onFrame(true, tx.buffer(), index, claimedLength, clock.nanoTime());
         }
         tx.commit(index);
         counters.increment(StackCounter.FRAMES_OUT);

@@ -3,15 +3,12 @@ package dev.synack.workload;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 import dev.synack.api.CloseReason;
 import dev.synack.api.TcpHandler;
@@ -26,6 +23,7 @@ import dev.synack.tcp.TcpConnection;
 import dev.synack.tcp.TcpEngine;
 import dev.synack.tcp.TcpState;
 import dev.synack.time.ManualNanoClock;
+import dev.synack.wire.FrameRing;
 import dev.synack.wire.MacAddress;
 
 /**
@@ -351,8 +349,7 @@ public final class ScaleRun
 
     private static RingBuffer ring()
     {
-        return new OneToOneRingBuffer(new UnsafeBuffer(
-            ByteBuffer.allocateDirect(RING_BYTES + RingBufferDescriptor.TRAILER_LENGTH)));
+        return FrameRing.allocate(RING_BYTES);
     }
 
     private static long heapUsed()

@@ -1,16 +1,12 @@
 package dev.synack.test;
 
-import java.nio.ByteBuffer;
-
-import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 import dev.synack.stack.StackAgent;
 import dev.synack.stack.StackConfig;
 import dev.synack.stat.StackCounters;
 import dev.synack.time.NanoClock;
+import dev.synack.wire.FrameRing;
 
 /**
  * One stack with its own rx/tx rings and on-heap counters, for tests.
@@ -32,7 +28,6 @@ public final class TestStack
 
     public static RingBuffer ring(final int bytes)
     {
-        return new OneToOneRingBuffer(new UnsafeBuffer(
-            ByteBuffer.allocateDirect(bytes + RingBufferDescriptor.TRAILER_LENGTH)));
+        return FrameRing.allocate(bytes);
     }
 }

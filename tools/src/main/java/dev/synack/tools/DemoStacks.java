@@ -2,20 +2,17 @@ package dev.synack.tools;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
-import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 import dev.synack.stack.StackAgent;
 import dev.synack.stack.StackConfig;
 import dev.synack.stat.CountersFile;
 import dev.synack.stat.StackCounters;
+import dev.synack.wire.FrameRing;
 
 /**
  * Builds the demo's two stacks the same way for every link: addresses, sizes, MSL, and counters in
@@ -90,8 +87,7 @@ public final class DemoStacks implements AutoCloseable
 
     private static RingBuffer ring()
     {
-        return new OneToOneRingBuffer(new UnsafeBuffer(
-            ByteBuffer.allocateDirect(RING_BYTES + RingBufferDescriptor.TRAILER_LENGTH)));
+        return FrameRing.allocate(RING_BYTES);
     }
 
     @Override

@@ -3,16 +3,13 @@ package dev.synack.tools.capture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 import dev.synack.api.CloseReason;
 import dev.synack.api.TcpHandler;
@@ -24,6 +21,7 @@ import dev.synack.stack.StackConfig;
 import dev.synack.stat.StackCounters;
 import dev.synack.tcp.TcpConnection;
 import dev.synack.time.ManualNanoClock;
+import dev.synack.wire.FrameRing;
 import dev.synack.wire.RingFrameTap;
 
 /**
@@ -69,8 +67,7 @@ final class CaptureScenario
 
     private static RingBuffer ring(final int bytes)
     {
-        return new OneToOneRingBuffer(new UnsafeBuffer(
-            ByteBuffer.allocateDirect(bytes + RingBufferDescriptor.TRAILER_LENGTH)));
+        return FrameRing.allocate(bytes);
     }
 
     /** @return frames captured. */

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,9 +11,7 @@ import java.util.List;
 
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 import dev.synack.api.CloseReason;
 import dev.synack.api.TcpHandler;
@@ -27,6 +24,7 @@ import dev.synack.stat.StackCounters;
 import dev.synack.tcp.TcpConnection;
 import dev.synack.tcp.TcpState;
 import dev.synack.time.ManualNanoClock;
+import dev.synack.wire.FrameRing;
 import dev.synack.wire.RingFrameTap;
 
 /**
@@ -109,8 +107,7 @@ final class LadderScenario
 
     private static RingBuffer ring(final int bytes)
     {
-        return new OneToOneRingBuffer(new UnsafeBuffer(
-            ByteBuffer.allocateDirect(bytes + RingBufferDescriptor.TRAILER_LENGTH)));
+        return FrameRing.allocate(bytes);
     }
 
     /** @return a matcher for the first frame with exactly these TCP flags. */
