@@ -39,36 +39,47 @@ public final class Checksum
         buffer.boundsCheck(offset, length);
         final byte[] array = buffer.byteArray();
         long address = buffer.addressOffset() + offset;
-        final long wideEnd = address + (length & ~7);
-        long wide = 0;
-        while (address < wideEnd)
+        final long end = address + length;
+        // Two accumulators of 32-bit halves: independent adds the CPU can run side by side.
+        long a = 0;
+        long b = 0;
+        while (end - address >= 16)
         {
-            final long word = UnsafeApi.getLong(array, address);
-            wide += (word & 0xFFFF_FFFFL) + (word >>> 32);
+            final long w0 = UnsafeApi.getLong(array, address);
+            final long w1 = UnsafeApi.getLong(array, address + 8);
+            a += (w0 & 0xFFFF_FFFFL) + (w0 >>> 32);
+            b += (w1 & 0xFFFF_FFFFL) + (w1 >>> 32);
+            address += 16;
+        }
+        if (end - address >= 8)
+        {
+            final long w = UnsafeApi.getLong(array, address);
+            a += (w & 0xFFFF_FFFFL) + (w >>> 32);
             address += 8;
         }
-        long acc = sum;
-        if (wide != 0)
+        // The tail in the machine's order too, so the whole range is swapped once.
+        if (end - address >= 4)
         {
-            acc += NATIVE_BIG_ENDIAN ? wide : Short.reverseBytes((short)fold(wide)) & 0xFFFF;
+            a += UnsafeApi.getInt(array, address) & 0xFFFF_FFFFL;
+            address += 4;
         }
-        int i = offset + (length & ~7);
-        final int end = offset + length;
-        if (end - i >= 4)
+        if (end - address >= 2)
         {
-            acc += buffer.getInt(i, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL;
-            i += 4;
+            a += UnsafeApi.getShort(array, address) & 0xFFFF;
+            address += 2;
         }
-        if (end - i >= 2)
+        if (address < end)
         {
-            acc += buffer.getShort(i, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-            i += 2;
+            // RFC 1071 §4.1: an odd last byte is the high byte of a word padded with zero.
+            final int last = UnsafeApi.getByte(array, address) & 0xFF;
+            a += NATIVE_BIG_ENDIAN ? last << 8 : last;
         }
-        if (i < end)
+        final long wide = a + b;
+        if (wide == 0)
         {
-            acc += (buffer.getByte(i) & 0xFF) << 8;
+            return sum;
         }
-        return acc;
+        return sum + (NATIVE_BIG_ENDIAN ? wide : Short.reverseBytes((short)fold(wide)) & 0xFFFF);
     }
 
     /**
