@@ -44,6 +44,8 @@ public enum StackCounter
     TCP_DSACKS_RECEIVED("TCP D-SACKs received"),
     /** Loss recoveries whose every retransmission the peer reported by D-SACK as a duplicate (RFC 3708 §3). */
     TCP_SPURIOUS_RETRANSMITS("TCP spurious retransmissions detected"),
+    /** New segments sent beyond cwnd on a duplicate ACK before fast retransmit (RFC 3042 Limited Transmit). */
+    TCP_LIMITED_TRANSMITS("TCP segments sent by Limited Transmit"),
     /** Connections whose MSS an ICMP fragmentation-needed lowered (RFC 1191). */
     TCP_PMTU_REDUCTIONS("TCP MSS lowered by path MTU"),
     /** RST segments sent. */

@@ -50,7 +50,8 @@ final class CongestionWindow
     /** @return ssthresh on entering fast recovery (RFC 5681 §3.2 eqn. 4; RFC 9438 §4.6). */
     static long ssthreshOnLoss(final TcpConnection c)
     {
-        return c.cubic ? Cubic.ssthreshOnLoss(c) : halfTheFlight(c);
+        // RFC 5681 §3.2 step 2: what Limited Transmit sent beyond cwnd is not part of the flight that is halved.
+        return c.cubic ? Cubic.ssthreshOnLoss(c) : halfTheFlight(c, c.limitedTransmitted);
     }
 
     /** A retransmission timeout: ssthresh and cwnd (RFC 5681 §3.1 eqn. 4, one segment; RFC 9438 §4.8). */
@@ -63,14 +64,14 @@ final class CongestionWindow
         else
         {
             // RFC 5681 §3.1 eqn. 4: halve ssthresh, one segment of cwnd.
-            c.ssthresh = halfTheFlight(c);
+            c.ssthresh = halfTheFlight(c, 0);
             c.cwnd = c.sndMss;
         }
     }
 
     /** Reno's ssthresh after a loss: half the flight, at least two segments (RFC 5681 §3.1 eqn. 4). */
-    private static long halfTheFlight(final TcpConnection c)
+    private static long halfTheFlight(final TcpConnection c, final long excluded)
     {
-        return Math.max(LossRecovery.flightSize(c) / 2, 2L * c.sndMss);
+        return Math.max((LossRecovery.flightSize(c) - excluded) / 2, 2L * c.sndMss);
     }
 }

@@ -174,6 +174,7 @@ final class ConnectionLifecycle
         c.cwnd = 0;
         c.ssthresh = Integer.MAX_VALUE;
         c.dupAcks = 0;
+        c.limitedTransmitted = 0;
         c.inRecovery = false;
         c.recover = c.iss;
         c.undoable = false;

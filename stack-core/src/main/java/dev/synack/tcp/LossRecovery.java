@@ -62,6 +62,7 @@ final class LossRecovery
         }
         c.retries = 0;
         c.dupAcks = 0;
+        c.limitedTransmitted = 0;
         if (!c.inRecovery && SeqNum.gt(segAck, c.recover))
         {
             // Past the data of any earlier recovery or timeout: keep `recover` just below SND.UNA, so it never falls
@@ -396,6 +397,7 @@ final class LossRecovery
         c.recover = c.sndMax;
         c.inRecovery = false;
         c.dupAcks = 0;
+        c.limitedTransmitted = 0;
         c.rttTiming = false;
         // Go-back-N resends everything: D-SACKs from here on say nothing about the fast recovery before.
         c.undoable = false;

@@ -135,10 +135,17 @@ final class SegmentOutput
             if (unsent > 0)
             {
                 final long outstanding = (c.sndNxt - c.sndUna) & 0xFFFF_FFFFL;
+                // Only data never sent before (RFC 3042 §2): not the go-back-N resends after a timeout.
+                final boolean limitedTransmit = !c.inRecovery && c.dupAcks > 0 && c.sndNxt == c.sndMax;
                 // RFC 6675 §5 (C): in SACK recovery cwnd bounds pipe, the bytes still in the network, not all those
-                // outstanding (what the peer SACKed, or what is lost, left).
-                final long inFlight = c.inRecovery && c.sackPermitted ? scoreboard.pipe(c) : outstanding;
-                final long usable = Math.min(c.sndWnd - outstanding, c.cwnd - inFlight);
+                // outstanding (what the peer SACKed, or what is lost, left). Limited Transmit before recovery: with
+                // SACK, §5 step (3), new data while cwnd - pipe allows; without, RFC 3042 §2, one new segment per
+                // duplicate ACK, at most two beyond cwnd. Either way cwnd itself does not change.
+                final long inFlight = c.sackPermitted && (c.inRecovery || limitedTransmit)
+                    ? scoreboard.pipe(c) : outstanding;
+                final long cwnd = limitedTransmit && !c.sackPermitted
+                    ? c.cwnd + (long)Math.min(c.dupAcks, 2) * c.sndMss : c.cwnd;
+                final long usable = Math.min(c.sndWnd - outstanding, cwnd - inFlight);
                 int length = (int)Math.min(Math.min(unsent, c.sndMss), Math.max(0, usable));
                 if (length <= 0)
                 {
@@ -173,6 +180,11 @@ final class SegmentOutput
                     // and would swallow it, leaving the sender to count its needless retransmission as a loss
                     // repaired: the D-SACK goes out bare, ahead of the data.
                     sendAck(c);
+                }
+                if (limitedTransmit && outstanding + length > c.cwnd)
+                {
+                    c.limitedTransmitted += Math.min(length, outstanding + length - c.cwnd);
+                    counters.increment(StackCounter.TCP_LIMITED_TRANSMITS);
                 }
                 int flags = TcpHeader.ACK;
                 if (length == unsent)

@@ -113,6 +113,8 @@ public final class TcpConnection
     long cwnd;
     long ssthresh;
     int dupAcks;
+    /** Bytes sent beyond cwnd by Limited Transmit since the last new ACK (RFC 3042; RFC 5681 §3.2 step 2). */
+    long limitedTransmitted;
     boolean inRecovery;
     int recover;
 

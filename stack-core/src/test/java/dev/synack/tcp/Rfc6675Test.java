@@ -147,25 +147,32 @@ class Rfc6675Test
         // 10,000 more bytes queued: the window is full, they wait.
         assertEquals(10_000, c.send(new UnsafeBuffer(new byte[10_000]), 0, 10_000));
         peer.expectNothing();
-        // s0 is lost. <-- three duplicate ACKs --> s0; cwnd 5,000, pipe 7,000.
+        // s0 is lost. <-- two duplicate ACKs: Limited Transmit (§5 step (3)) --> s10, --> s11.
         ack(f.s(0), f.s(1), f.s(2));
+        peer.expect(seg().ack(X + 1).seq(f.s(10)).len(1000));
         ack(f.s(0), f.s(1), f.s(3));
+        peer.expect(seg().ack(X + 1).seq(f.s(11)).len(1000));
+        // <-- the third --> s0; cwnd = ssthresh = (12,000 - the 2,000 Limited Transmit sent) / 2; pipe: s0 resent
+        // and s4..s11.
         ack(f.s(0), f.s(1), f.s(4));
         peer.expect(resent(0));
         peer.expectNothing();
-        assertEquals(7000, c.pipe());
-        ack(f.s(0), f.s(1), f.s(5));
-        ack(f.s(0), f.s(1), f.s(6));
+        assertEquals(5000, c.cwnd());
+        assertEquals(9000, c.pipe());
+        for (int i = 5; i <= 8; i++)
+        {
+            ack(f.s(0), f.s(1), f.s(i));
+        }
         peer.expectNothing();
         assertEquals(5000, c.pipe());
-        // <-- s6 arrived: pipe 4,000, room for one segment and no hole to fill: NextSeg rule (2), new data --> s10.
-        ack(f.s(0), f.s(1), f.s(7));
-        peer.expect(seg().ack(X + 1).seq(f.s(10)).len(1000));
+        // <-- s8 arrived: pipe 4,000, room for one segment and no hole to fill: NextSeg rule (2), new data --> s12.
+        ack(f.s(0), f.s(1), f.s(9));
+        peer.expect(seg().ack(X + 1).seq(f.s(12)).len(1000));
         peer.expectNothing();
         assertEquals(5000, c.pipe());
-        // <-- s7 arrived: --> s11.
-        ack(f.s(0), f.s(1), f.s(8));
-        peer.expect(seg().ack(X + 1).seq(f.s(11)).len(1000));
+        // <-- s9 arrived: --> s13.
+        ack(f.s(0), f.s(1), f.s(10));
+        peer.expect(seg().ack(X + 1).seq(f.s(13)).len(1000));
         peer.expectNothing();
         assertEquals(5000, c.pipe());
         assertTrue(c.inRecovery);
