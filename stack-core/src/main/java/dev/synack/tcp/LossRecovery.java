@@ -382,9 +382,10 @@ final class LossRecovery
         }
         else if (c.finSent && c.sndUna == c.finSeq)
         {
-            counters.increment(StackCounter.TCP_RETRANSMITS);
-            c.retransmits++;
-            out.writeSegment(c, c.finSeq, TcpHeader.FIN | TcpHeader.ACK, 0);
+            // A FIN alone: counted and kept from RTT sampling (Karn) as any retransmission. It carries no bytes, so
+            // a D-SACK cannot vouch for it: a recovery that resent it is not undoable (RFC 3708 matches bytes).
+            c.undoable = false;
+            retransmit(c, c.finSeq, TcpHeader.FIN | TcpHeader.ACK, 0);
         }
     }
 
