@@ -118,7 +118,10 @@ final class SegmentArrival
             return reason;
         }
         counters.increment(StackCounter.TCP_SEGMENTS_IN);
-        segBuffer = buffer;
+        if (segBuffer != buffer)
+        {
+            segBuffer = buffer; // as TcpHeader.keep: no write barrier for the same ring's buffer
+        }
         segSeq = seg.seq();
         segAck = seg.ack();
         segFlags = seg.flags();

@@ -80,7 +80,7 @@ public final class TcpHeader
         final MutableDirectBuffer buffer, final int offset, final int length, final int sourceIp,
         final int destinationIp)
     {
-        this.buffer = buffer;
+        keep(buffer);
         this.offset = offset;
         this.length = length;
         if (length < MIN_HEADER_LENGTH)
@@ -125,13 +125,25 @@ public final class TcpHeader
     public TcpHeader wrap(final MutableDirectBuffer buffer, final int offset, final int length)
     {
         Bounds.check(buffer.capacity(), offset, length);
-        this.buffer = buffer;
+        keep(buffer);
         this.offset = offset;
         this.length = length;
         this.array = buffer.byteArray();
         this.address = NetworkOrder.base(buffer, offset, Math.max(length, MIN_HEADER_LENGTH));
         this.headerLength = (NetworkOrder.u8(array, address + DATA_OFFSET_OFFSET) >>> 4) << 2;
         return this;
+    }
+
+    /**
+     * Every segment in and out is wrapped here, almost always over the same ring's buffer: a reference store only
+     * when it changes keeps the garbage collector's write barrier (G1's is a fence when regions differ) off the path.
+     */
+    private void keep(final MutableDirectBuffer buffer)
+    {
+        if (this.buffer != buffer)
+        {
+            this.buffer = buffer;
+        }
     }
 
     /** @return the options parsed by {@link #wrapChecked}. */
