@@ -150,14 +150,10 @@ public final class FrameRing extends FrameRingFields.Consumer implements RingBuf
         {
             while (read < messageCountLimit)
             {
+                tail = tailBeyond(head, tail);
                 if (head == tail)
                 {
-                    tail = UnsafeApi.getLongVolatile(array, tailAddress);
-                    tailCache = tail;
-                    if (head == tail)
-                    {
-                        break;
-                    }
+                    break;
                 }
                 final int index = (int)head & mask;
                 final int recordLength = UnsafeApi.getInt(array, address + index);
@@ -173,11 +169,7 @@ public final class FrameRing extends FrameRingFields.Consumer implements RingBuf
         finally
         {
             // Also when the handler throws: the record it failed on is consumed, as with Agrona's rings.
-            if (head != consumerHead)
-            {
-                consumerHead = head;
-                UnsafeApi.putLongRelease(array, headAddress, head);
-            }
+            release(head);
         }
         return read;
     }
@@ -198,14 +190,10 @@ public final class FrameRing extends FrameRingFields.Consumer implements RingBuf
         {
             while (read < messageCountLimit)
             {
+                tail = tailBeyond(head, tail);
                 if (head == tail)
                 {
-                    tail = UnsafeApi.getLongVolatile(array, tailAddress);
-                    tailCache = tail;
-                    if (head == tail)
-                    {
-                        break;
-                    }
+                    break;
                 }
                 final int index = (int)head & mask;
                 final int recordLength = UnsafeApi.getInt(array, address + index);
@@ -230,18 +218,13 @@ public final class FrameRing extends FrameRingFields.Consumer implements RingBuf
                 }
                 if (action == ControlledMessageHandler.Action.COMMIT)
                 {
-                    consumerHead = head;
-                    UnsafeApi.putLongRelease(array, headAddress, head);
+                    release(head);
                 }
             }
         }
         finally
         {
-            if (head != consumerHead)
-            {
-                consumerHead = head;
-                UnsafeApi.putLongRelease(array, headAddress, head);
-            }
+            release(head);
         }
         return read;
     }
@@ -309,6 +292,31 @@ public final class FrameRing extends FrameRingFields.Consumer implements RingBuf
     public boolean unblock()
     {
         return false;
+    }
+
+    /**
+     * @return the producer's tail: the cached one while records remain before it, else a fresh read of it.
+     */
+    private long tailBeyond(final long head, final long tail)
+    {
+        if (head != tail)
+        {
+            return tail;
+        }
+        final long fresh = UnsafeApi.getLongVolatile(array, tailAddress);
+        tailCache = fresh;
+        return fresh;
+    }
+
+    /** Hands the space before {@code head} back to the producer. */
+    private void release(final long head)
+    {
+        if (head != consumerHead)
+        {
+            consumerHead = head;
+            // Release: the records are read before the producer may overwrite them.
+            UnsafeApi.putLongRelease(array, headAddress, head);
+        }
     }
 
     /**
