@@ -16,6 +16,10 @@ public final class StackConfig
 {
     /** The largest direct chunk of connection rings (TcpEngine's ConnectionBuffers). */
     private static final long MAX_RING_CHUNK_BYTES = 1L << 30;
+    /** As Linux's: its default tcp_rmem[1], 128 KiB of buffer, starts a connection at about 64 KiB of window. */
+    private static final int DEFAULT_RECEIVE_WINDOW = 64 * 1024;
+    /** Ethernet, IPv4 and TCP headers without options: a full segment is maxFrameLength less this. */
+    private static final int FRAME_HEADERS = 14 + 20 + 20;
 
     private String name = "synack";
     private long mac = -1L;
@@ -33,6 +37,9 @@ public final class StackConfig
     private int listenBacklog = 128;
     private int sendBufferSize = 64 * 1024;
     private int receiveBufferSize = 64 * 1024;
+    /** 0: min(64 KiB, receiveBufferSize), see {@link #receiveWindowInitial()}. */
+    private int receiveWindowInitial;
+    private boolean receiveAutoTuning = true;
     private int outOfOrderSegments = 16;
     private int reassemblySlots = 8;
     private long reassemblyTimeoutNs = TimeUnit.SECONDS.toNanos(30);
@@ -355,6 +362,50 @@ public final class StackConfig
     public StackConfig receiveBufferSize(final int size)
     {
         this.receiveBufferSize = size;
+        return this;
+    }
+
+    /**
+     * @return the receive window a connection starts with while auto-tuning (set, or by default
+     *     min(64 KiB, {@link #receiveBufferSize()})).
+     */
+    public int receiveWindowInitial()
+    {
+        return receiveWindowInitial != 0 ? receiveWindowInitial : Math.min(DEFAULT_RECEIVE_WINDOW, receiveBufferSize);
+    }
+
+    /**
+     * The receive window each connection starts with when {@link #receiveAutoTuning(boolean)} is on; it then grows
+     * with the rate the application reads at times the round-trip time, up to {@link #receiveBufferSize()}. The
+     * window scale is still chosen from receiveBufferSize, so the window can grow past 64 KiB.
+     *
+     * @param bytes at least two full segments (or the whole receive buffer, if smaller), at most receiveBufferSize.
+     * @return this.
+     */
+    public StackConfig receiveWindowInitial(final int bytes)
+    {
+        this.receiveWindowInitial = bytes;
+        return this;
+    }
+
+    /** @return whether receive windows grow with the measured rate × RTT (Linux: tcp_moderate_rcvbuf). */
+    public boolean receiveAutoTuning()
+    {
+        return receiveAutoTuning;
+    }
+
+    /**
+     * Receive-window auto-tuning, as Linux's tcp_moderate_rcvbuf (on by default): a connection starts at
+     * {@link #receiveWindowInitial()} and, once per round trip, grows its window to about twice what the
+     * application read in that round trip, up to {@link #receiveBufferSize()}. A connection whose application sets
+     * its own receive buffer limit is not tuned. Off: every connection offers the whole receive buffer at once.
+     *
+     * @param on whether to tune.
+     * @return this.
+     */
+    public StackConfig receiveAutoTuning(final boolean on)
+    {
+        this.receiveAutoTuning = on;
         return this;
     }
 
@@ -781,6 +832,12 @@ public final class StackConfig
         final long rings = (long)sendBufferSize + receiveBufferSize;
         require(rings <= MAX_RING_CHUNK_BYTES, "sendBufferSize + receiveBufferSize = " + rings
             + " bytes exceeds the 1 GiB ring chunk: lower one of them");
+        // A window under two full segments leaves a sender waiting on every delayed ACK (RFC 9293 §3.8.6.3).
+        final int minimumWindow = Math.min(receiveBufferSize, 2 * (maxFrameLength - FRAME_HEADERS));
+        final int initialWindow = receiveWindowInitial();
+        require(initialWindow >= minimumWindow && initialWindow <= receiveBufferSize,
+            "receiveWindowInitial must be " + minimumWindow + ".." + receiveBufferSize
+            + " (two full segments up to receiveBufferSize): " + initialWindow);
         require(outOfOrderSegments >= 0, "outOfOrderSegments must not be negative");
         // Every connection's ranges sit in one flat int array per bound (TcpEngine's OutOfOrderRanges).
         final long ranges = (long)maxConnections * outOfOrderSegments;

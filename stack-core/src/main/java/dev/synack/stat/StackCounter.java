@@ -44,6 +44,8 @@ public enum StackCounter
     TCP_DSACKS_RECEIVED("TCP D-SACKs received"),
     /** Loss recoveries whose every retransmission the peer reported by D-SACK as a duplicate (RFC 3708 §3). */
     TCP_SPURIOUS_RETRANSMITS("TCP spurious retransmissions detected"),
+    /** Receive windows grown by auto-tuning: the application read more in a round trip than the window held. */
+    TCP_RCV_WINDOW_GROWN("TCP receive windows grown"),
     /** Connections whose MSS an ICMP fragmentation-needed lowered (RFC 1191). */
     TCP_PMTU_REDUCTIONS("TCP MSS lowered by path MTU"),
     /** RST segments sent. */

@@ -29,10 +29,10 @@ final class ConnectionLifecycle
     private final ConnectionBuffers buffers;
     private final ConnectionTimer timer;
     private final RttEstimator rtt;
+    private final ReceiveAutoTuning autoTuning;
     private final int localIp;
     private final int ourMss;
     private final int ourWindowShift;
-    private final int receiveSize;
     private final boolean evictTimeWait;
     private final boolean timestampsEnabled;
     private final boolean sackEnabled;
@@ -53,7 +53,7 @@ final class ConnectionLifecycle
         final StackConfig config, final StackCounters counters, final TcpTime time, final ConnectionTable table,
         final IsnGenerator isn, final TimeWaitQueue timeWait, final OutOfOrderRanges outOfOrder,
         final OutOfOrderRanges sacked, final ConnectionBuffers buffers, final ConnectionTimer timer,
-        final RttEstimator rtt, final int ourMss, final int ourWindowShift)
+        final RttEstimator rtt, final ReceiveAutoTuning autoTuning, final int ourMss, final int ourWindowShift)
     {
         this.counters = counters;
         this.time = time;
@@ -65,10 +65,10 @@ final class ConnectionLifecycle
         this.buffers = buffers;
         this.timer = timer;
         this.rtt = rtt;
+        this.autoTuning = autoTuning;
         this.localIp = config.ip();
         this.ourMss = ourMss;
         this.ourWindowShift = ourWindowShift;
-        this.receiveSize = buffers.receiveSize();
         this.evictTimeWait = config.evictTimeWait();
         this.timestampsEnabled = config.timestamps();
         this.sackEnabled = config.sack();
@@ -155,7 +155,7 @@ final class ConnectionLifecycle
         c.challengeWindowStart = time.now;
         c.challengeAcks = 0;
         c.lastInvalidAckNs = time.now - invalidAckIntervalNs;
-        c.rcvLimit = receiveSize;
+        autoTuning.open(c);
         c.readingPaused = false;
         c.keepUnread = 0;
         c.peerClosedPending = false;
@@ -239,6 +239,7 @@ final class ConnectionLifecycle
             c.cwnd = initialWindow(c);
         }
         rtt.established(c);
+        autoTuning.established(c);
         timer.keepAliveRestart(c);
         c.handler.onOpen(c);
     }

@@ -37,6 +37,7 @@ final class SegmentArrival
     private final ConnectionBuffers buffers;
     private final ConnectionTimer timer;
     private final RttEstimator rtt;
+    private final ReceiveAutoTuning autoTuning;
     private final SegmentOutput out;
     private final LossRecovery loss;
     private final ConnectionLifecycle lifecycle;
@@ -74,8 +75,9 @@ final class SegmentArrival
     SegmentArrival(
         final StackConfig config, final StackCounters counters, final TcpTime time, final ConnectionTable table,
         final Int2ObjectHashMap<Listener> listeners, final OutOfOrderRanges outOfOrder, final ConnectionBuffers buffers,
-        final ConnectionTimer timer, final RttEstimator rtt, final SegmentOutput out, final LossRecovery loss,
-        final ConnectionLifecycle lifecycle, final TcpTimers timers, final CookieHandshake cookies)
+        final ConnectionTimer timer, final RttEstimator rtt, final ReceiveAutoTuning autoTuning,
+        final SegmentOutput out, final LossRecovery loss, final ConnectionLifecycle lifecycle, final TcpTimers timers,
+        final CookieHandshake cookies)
     {
         this.counters = counters;
         this.time = time;
@@ -85,6 +87,7 @@ final class SegmentArrival
         this.buffers = buffers;
         this.timer = timer;
         this.rtt = rtt;
+        this.autoTuning = autoTuning;
         this.out = out;
         this.loss = loss;
         this.lifecycle = lifecycle;
@@ -798,6 +801,10 @@ final class SegmentArrival
             {
                 c.ackDeadline = time.now + delayedAckNs;
             }
+            if (c.timestamps && seg.options().hasTimestamps())
+            {
+                autoTuning.timestampEcho(c, seg.options().tsEcr());
+            }
             if (!c.readingPaused && c.readSeq == c.rcvNxt)
             {
                 // READ.SEQ moves only after onData returns: a segment the application sends from onData must
@@ -842,6 +849,7 @@ final class SegmentArrival
             {
                 return;
             }
+            autoTuning.delivered(c);
             if (c.peerFinPending && c.peerFinSeq == c.rcvNxt)
             {
                 c.peerFinPending = false;

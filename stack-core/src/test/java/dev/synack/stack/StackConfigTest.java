@@ -32,6 +32,21 @@ class StackConfigTest
     }
 
     @Test
+    void theInitialReceiveWindowLiesBetweenTwoSegmentsAndTheBuffer()
+    {
+        assertEquals(64 * 1024, valid().receiveBufferSize(1 << 20).receiveWindowInitial());
+        assertEquals(4096, valid().receiveBufferSize(4096).receiveWindowInitial(), "min(64 KiB, the buffer)");
+        valid().receiveBufferSize(1 << 20).receiveWindowInitial(2 * 1460).validate();
+        valid().receiveBufferSize(1024).validate(); // a buffer under two segments is its own initial window
+        final IllegalArgumentException small = assertThrows(IllegalArgumentException.class,
+            () -> valid().receiveWindowInitial(2 * 1460 - 1).validate());
+        assertTrue(small.getMessage().contains("receiveWindowInitial must be 2920..65536"), small.getMessage());
+        final IllegalArgumentException large = assertThrows(IllegalArgumentException.class,
+            () -> valid().receiveBufferSize(65_536).receiveWindowInitial(65_537).validate());
+        assertTrue(large.getMessage().contains("receiveWindowInitial"), large.getMessage());
+    }
+
+    @Test
     void oneConnectionsRingsPastAChunkAreRefusedNotOverflowed()
     {
         // One slot's two rings must fit in one 1 GiB chunk; 2^30 + 2^30 would wrap an int negative.
