@@ -143,6 +143,12 @@ final class ConnectionLifecycle
         c.maxSndWnd = 0;
         c.sndShift = 0;
         c.rcvShift = 0;
+        // No IRS yet: READ.SEQ at ring offset 0, as it will be, so a reservation made for our SYN's window holds.
+        c.irs = 0;
+        c.rcvNxt = 1;
+        c.readSeq = 1;
+        c.rcvAdv = 1;
+        buffers.receiveStart(c);
         c.sndMss = DEFAULT_PEER_MSS;
         c.timestamps = false;
         c.sackPermitted = false;
@@ -312,6 +318,7 @@ final class ConnectionLifecycle
         timer.rearm(c);
         c.handler = null;
         outOfOrder.clear(c.slot);
+        buffers.releaseReceive(c);
         counters.add(StackCounter.TCP_CONNECTIONS, -1);
         counters.increment(StackCounter.TCP_CLOSED);
         table.release(c);

@@ -274,6 +274,7 @@ final class SegmentArrival
         c.rcvNxt = segSeq + 1;
         c.readSeq = c.rcvNxt;
         c.rcvAdv = c.rcvNxt;
+        buffers.receiveStart(c);
         lifecycle.takeSynOptions(c, seg.options());
         c.sndWnd = segWnd;
         c.sndWl1 = segSeq;
@@ -311,6 +312,8 @@ final class SegmentArrival
         lifecycle.reopenIssDone();
         counters.increment(StackCounter.TCP_PASSIVE_OPENS);
         cookies.restore(c);
+        buffers.receiveStart(c);
+        buffers.reserveReceiveWindow(c); // the window the cookie's SYN-ACK offered, as far as the pool allows
         c.tsRecentAtNs = time.now;
         segGeneration = c.generation;
         lifecycle.state(c, TcpState.SYN_RECEIVED, "SYN cookie in ACK to LISTEN");
@@ -353,6 +356,7 @@ final class SegmentArrival
         c.rcvNxt = segSeq + 1;
         c.readSeq = c.rcvNxt;
         c.rcvAdv = c.rcvNxt;
+        buffers.receiveStart(c);
         lifecycle.takeSynOptions(c, seg.options());
         if (has(TcpHeader.ACK))
         {
@@ -649,7 +653,10 @@ final class SegmentArrival
                 segSeq = c.rcvNxt;
             }
         }
-        final int right = SeqNum.min(c.rcvNxt + window, c.readSeq + receiveSize);
+        // The ring's end, and the end of the pages reserved for it (which every window offered lies within) until
+        // the FIN is in: then no text is taken, and the reservation past it is gone.
+        final int ringEnd = SeqNum.min(c.rcvNxt + window, c.readSeq + receiveSize);
+        final int right = ConnectionBuffers.finReceived(c) ? ringEnd : SeqNum.min(ringEnd, buffers.reservedEdge(c));
         if (SeqNum.gt(segSeq + dataLength, right))
         {
             dataLength = Math.max(0, right - segSeq);
@@ -829,6 +836,7 @@ final class SegmentArrival
                     c.readSeq = end - kept;
                     c.readingPaused = true;
                 }
+                buffers.receiveRead(c);
             }
             else
             {
@@ -923,6 +931,7 @@ final class SegmentArrival
     {
         c.peerFinSeq = c.rcvNxt;
         c.rcvNxt = c.rcvNxt + 1;
+        buffers.receiveFinished(c);
         c.ackNow = true;
         switch (c.state)
         {

@@ -84,6 +84,12 @@ public final class TcpConnection
     int rcvSpace;
     /** The receiver's round-trip time from timestamp echoes (RFC 7323 §4); 0 before the first sample. */
     long rcvRttNs;
+    // Receive memory (ReceivePages): the reservation backing every window offered runs from rcvPageBase, the start
+    // of READ.SEQ's ring page, for rcvReservedPages pages.
+    int rcvPageBase;
+    int rcvReservedPages;
+    /** The end of the highest text written to the ring: from READ.SEQ at or past it, no page holds anything. */
+    int rcvStoredEnd;
     /** Inside onData: segments wait until it returns, so they carry the window the callback left. */
     boolean delivering;
     /** Touched during the current duty cycle's batch: its output waits for {@code TcpEngine.flushCorked}. */

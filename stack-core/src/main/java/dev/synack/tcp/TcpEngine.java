@@ -46,6 +46,7 @@ public final class TcpEngine implements TimerHandler
     private final OutOfOrderRanges sacked;
     private final SackScoreboard scoreboard;
     private final ConnectionBuffers buffers;
+    private final ReceivePages receivePages;
     private final ConnectionTimer timer;
     private final ReceiveAutoTuning autoTuning;
     private final SegmentOutput out;
@@ -81,7 +82,9 @@ public final class TcpEngine implements TimerHandler
         timeWait = new TimeWaitQueue(2 * capacity);
         final OutOfOrderRanges outOfOrder = new OutOfOrderRanges(capacity, config.outOfOrderSegments());
         sacked = new OutOfOrderRanges(capacity, 2 * TcpOptions.MAX_SACK_BLOCKS);
-        buffers = new ConnectionBuffers(capacity, config.sendBufferSize(), receiveSize);
+        receivePages = new ReceivePages(counters, capacity, receiveSize, config.receivePageSize(),
+            (int)(config.receivePoolBytes() / config.receivePageSize()), ConnectionBuffers.MAX_CHUNK_BYTES);
+        buffers = new ConnectionBuffers(capacity, config.sendBufferSize(), receivePages, receiveSize);
         timer = new ConnectionTimer(wheel, time);
         autoTuning = new ReceiveAutoTuning(config, counters, time, receiveSize, ourMss);
         // The parts, each built on those before it (so each depends only on lower ones): see docs/architecture.md.
@@ -244,6 +247,23 @@ public final class TcpEngine implements TimerHandler
         return wheel.count();
     }
 
+    /** @return pages of the shared receive pool holding data now (see {@link StackConfig#receivePoolBytes()}). */
+    public int receivePagesInUse()
+    {
+        return receivePages.pagesInUse();
+    }
+
+    /** @return pages of the shared receive pool reserved for the windows connections have offered. */
+    public int receivePagesReserved()
+    {
+        return receivePages.pagesReserved();
+    }
+
+    ReceivePages receivePages()
+    {
+        return receivePages;
+    }
+
     /** @return TIME-WAIT entries waiting for expiry, stale ones included. */
     public int timeWaitQueued()
     {
@@ -389,6 +409,7 @@ public final class TcpEngine implements TimerHandler
         // moves a full segment or half the buffer past the edge last advertised, or when the peer was looking
         // at a zero window. Anything less would reach the peer as a duplicate ACK. Data the application sent
         // from onData goes out now, carrying the window in any case.
+        buffers.reserveReceiveWindow(c);
         final int advertised = c.rcvAdv - c.rcvNxt;
         final int grown = c.rcvNxt + buffers.receiveWindow(c) - c.rcvAdv;
         if (grown > 0 && (advertised <= 0 || grown >= out.windowOpeningWorthAdvertising(c)))
