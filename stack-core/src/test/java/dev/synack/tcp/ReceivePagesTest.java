@@ -134,6 +134,58 @@ class ReceivePagesTest
     }
 
     @Test
+    void aFullRingsLastPageIsTheNextLapOfThePageBeingRead()
+    {
+        // Ring 4 KiB in 1 KiB pages. 3,000 bytes wait; the application reads 2,500, so READ.SEQ stands at 2,500 in
+        // ring page 2. The window then reaches 2,500 + 4,096 = 6,596: bytes [3,000, 6,500) arrive, and those from
+        // 6,144 on are page 2's next lap — the same page, still holding [2,500, 3,072). Five pages of span, four of
+        // memory; when READ.SEQ leaves page 2 the page stays, for its next lap.
+        final RawPeer peer = new RawPeer(RawPeer.config().receiveBufferSize(4096).receivePageSize(PAGE));
+        final int[] budget = {0};
+        final RecordingHandler app = new RecordingHandler()
+        {
+            @Override
+            public void onData(final TcpConnection connection, final DirectBuffer buffer, final int offset,
+                final int length)
+            {
+                final int n = Math.min(length, budget[0]);
+                budget[0] -= n;
+                super.onData(connection, buffer, offset, n);
+                if (n < length)
+                {
+                    connection.keepUnread(length - n);
+                }
+            }
+        };
+        final int y = peer.handshake(app, seg().syn().seq(X).mss(1000));
+        final TcpConnection c = app.last;
+        final ReceivePages pages = pages(peer);
+        for (int at = 0; at < 3000; at += 1000)
+        {
+            peer.send(seg().ack(y + 1).seq(X + 1 + at).data(pattern(at, 1000)));
+        }
+        assertEquals(3, pages.pagesHeld(c));
+        budget[0] = 2500;
+        c.resumeReading();
+        assertEquals(2500, app.data.size());
+        assertEquals(1, pages.pagesHeld(c), "pages 0 and 1 read and back");
+        assertEquals(3596, c.rcvWnd(), "a full ring from READ.SEQ: 4,096 less the 500 bytes held");
+        for (int at = 3000; at < 6500; at += 1000)
+        {
+            peer.send(seg().ack(y + 1).seq(X + 1 + at).data(pattern(at, Math.min(1000, 6500 - at))));
+        }
+        assertEquals(X + 6501, c.rcvNxt(), "all taken");
+        assertEquals(4, pages.pagesHeld(c), "[2,500, 6,500) spans five pages; the first and last are one");
+        budget[0] = 600; // to 3,100: READ.SEQ leaves page 2, which keeps [6,144, 6,500)
+        c.resumeReading();
+        assertEquals(4, pages.pagesHeld(c), "pages 3, 0, 1 and page 2's next lap");
+        budget[0] = Integer.MAX_VALUE;
+        c.resumeReading();
+        assertArrayEquals(pattern(0, 6500), app.data.toByteArray());
+        assertEquals(0, pages.pagesInUse());
+    }
+
+    @Test
     void ringPagesAreFoundAcrossTheWrapOfTheSequenceSpace()
     {
         // IRS just below 2^32: ring offsets of the first bytes straddle the wrap of the sequence numbers.
