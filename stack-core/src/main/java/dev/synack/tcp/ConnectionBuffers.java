@@ -175,10 +175,14 @@ final class ConnectionBuffers
         pages.start(c);
     }
 
-    /** READ.SEQ moved on: the pages it passed go back to the pool. */
+    /** READ.SEQ moved on: the pages it passed go back to the pool (after the FIN, the reservation too). */
     void receiveRead(final TcpConnection c)
     {
         pages.readAdvanced(c);
+        if (finReceived(c))
+        {
+            pages.trimReservation(c, c.peerFinSeq);
+        }
     }
 
     /** The peer's FIN is in: the reservation past the last data byte goes back. */
@@ -261,7 +265,7 @@ final class ConnectionBuffers
                 c.keepUnread = 0;
                 c.readingPaused = true;
             }
-            pages.readAdvanced(c);
+            receiveRead(c);
         }
         if (c.peerClosedPending && c.readSeq == c.peerFinSeq && c.generation == gen && c.handler != null)
         {

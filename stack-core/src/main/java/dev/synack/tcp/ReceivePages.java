@@ -222,10 +222,14 @@ final class ReceivePages
         c.rcvReservedPages = left;
     }
 
-    /** The peer's FIN: nothing arrives past {@code end}, so the reservation beyond the pages up to it goes back. */
+    /**
+     * The peer's FIN: nothing arrives past {@code end}, so the reservation beyond the pages [READ.SEQ, end) spans
+     * goes back (all of it once READ.SEQ is there).
+     */
     void trimReservation(final TcpConnection c, final int end)
     {
-        final int need = (int)Math.min(maxReserved, ((end - c.rcvPageBase) + (long)pageSize - 1) >> pageShift);
+        final int need = end == c.readSeq ? 0
+            : (int)Math.min(maxReserved, ((end - c.rcvPageBase) + (long)pageSize - 1) >> pageShift);
         if (need < c.rcvReservedPages)
         {
             reserved -= charge(c.rcvReservedPages) - charge(need);

@@ -186,6 +186,27 @@ class ReceivePagesTest
     }
 
     @Test
+    void afterThePeersFinOnlyTheUnreadBytesKeepPages()
+    {
+        final RawPeer peer = new RawPeer(RawPeer.config().receiveBufferSize(8192).receivePageSize(PAGE));
+        final RecordingHandler app = new RecordingHandler();
+        final int y = peer.handshake(app, seg().syn().seq(X).mss(1000));
+        final TcpConnection c = app.last;
+        final ReceivePages pages = pages(peer);
+        c.pauseReading();
+        peer.send(seg().ack(y + 1).seq(X + 1).data(pattern(0, 1000)));
+        peer.send(seg().ack(y + 1).seq(X + 1001).data(pattern(1000, 500)));
+        assertEquals(8, pages.pagesReserved(), "the window offered: the whole 8 KiB ring");
+        peer.send(seg().fin().ack(y + 1).seq(X + 1501));
+        assertEquals(TcpState.CLOSE_WAIT, c.state());
+        assertEquals(2, pages.pagesReserved(), "nothing more arrives: the pages of the 1,500 unread bytes");
+        c.resumeReading();
+        assertArrayEquals(pattern(0, 1500), app.data.toByteArray());
+        assertEquals(0, pages.pagesReserved(), "all read: nothing held in CLOSE-WAIT");
+        assertEquals(0, pages.pagesInUse());
+    }
+
+    @Test
     void ringPagesAreFoundAcrossTheWrapOfTheSequenceSpace()
     {
         // IRS just below 2^32: ring offsets of the first bytes straddle the wrap of the sequence numbers.
