@@ -45,12 +45,13 @@ class ReceiveAutoTuningTest
 
         Run(final long total, final FaultPlan aToB)
         {
-            this(total, aToB, StackPair.configB().receiveBufferSize(CAP));
+            this(total, aToB, StackPair.configB().maxConnections(8).receiveBufferSize(CAP));
         }
 
         Run(final long total, final FaultPlan aToB, final StackConfig b)
         {
-            pair = StackPair.resolved(StackPair.configA().sendBufferSize(1 << 20), b,
+            // Few slots: every slot's rings are allocated (and zeroed) up front.
+            pair = StackPair.resolved(StackPair.configA().maxConnections(8).sendBufferSize(1 << 20), b,
                 aToB.delay(1.0, ONE_WAY_NS), FaultPlan.none().delay(1.0, ONE_WAY_NS));
             bulk = new BulkTransfer(total);
             pair.wire.tap((fromA, index, fate, buffer, offset, length) ->

@@ -282,7 +282,7 @@ class ReceivePagesTest
         final int pool = 512 * 1024;
         final StackConfig b = StackPair.configB().maxConnections(32).receiveBufferSize(256 * 1024)
             .receiveWindowInitial(16 * 1024).receivePoolBytes(pool);
-        final StackPair pair = StackPair.resolved(StackPair.configA().sendBufferSize(512 * 1024), b,
+        final StackPair pair = StackPair.resolved(StackPair.configA().maxConnections(32).sendBufferSize(512 * 1024), b,
             FaultPlan.none().delay(1.0, 5 * MS), FaultPlan.none().delay(1.0, 5 * MS));
         final TcpConnection[] idle = new TcpConnection[16];
         final int[] accepted = {0};
