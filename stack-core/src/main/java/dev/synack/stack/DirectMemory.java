@@ -48,14 +48,23 @@ public final class DirectMemory
      * @param config the (validated) configuration of each stack.
      * @param stacks how many stacks of that configuration share this JVM (one per NIC queue).
      * @param limit the JVM's direct memory limit ({@link #limit()}).
-     * @throws IllegalArgumentException when {@code stacks} × maxConnections × (send + receive ring) passes it.
+     * @throws IllegalArgumentException when {@code stacks} × (maxConnections × send ring + receive pool) passes it.
      */
     public static void requireRings(final StackConfig config, final int stacks, final long limit)
     {
-        final long perConnection = (long)config.sendBufferSize() + config.receiveBufferSize();
         final long connections = (long)stacks * config.maxConnections();
         // At most 2^8 stacks × 2^22 connections × 2^31 bytes = 2^61: no overflow.
-        final long needed = connections * perConnection;
+        final long needed = connections * config.sendBufferSize() + stacks * config.receivePoolBytes();
+        final boolean fullPool =
+            config.receivePoolBytes() == (long)config.maxConnections() * config.receiveBufferSize();
+        if (needed > limit && !fullPool)
+        {
+            throw new IllegalArgumentException("stack config: " + (stacks > 1 ? stacks + " stacks × (" : "(")
+                + config.maxConnections() + " connections × " + config.sendBufferSize() + " send ring bytes + "
+                + config.receivePoolBytes() + " receive pool bytes) = " + needed + " bytes of direct memory, more than"
+                + " this JVM may allocate (" + limit + " bytes): raise " + FLAG + " (to " + needed
+                + " and a few MiB more), or lower maxConnections, sendBufferSize or receivePoolBytes");
+        }
         if (needed > limit)
         {
             throw new IllegalArgumentException("stack config: " + (stacks > 1 ? stacks + " stacks × " : "")

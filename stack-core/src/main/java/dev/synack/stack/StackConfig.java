@@ -16,6 +16,12 @@ public final class StackConfig
 {
     /** The largest direct chunk of connection rings (TcpEngine's ConnectionBuffers). */
     private static final long MAX_RING_CHUNK_BYTES = 1L << 30;
+    /** As Linux's: its default tcp_rmem[1], 128 KiB of buffer, starts a connection at about 64 KiB of window. */
+    private static final int DEFAULT_RECEIVE_WINDOW = 64 * 1024;
+    /** Ethernet, IPv4 and TCP headers without options: a full segment is maxFrameLength less this. */
+    private static final int FRAME_HEADERS = 14 + 20 + 20;
+    private static final int DEFAULT_RECEIVE_PAGE = 4096;
+    private static final int MIN_RECEIVE_PAGE = 256;
 
     private String name = "synack";
     private long mac = -1L;
@@ -33,6 +39,13 @@ public final class StackConfig
     private int listenBacklog = 128;
     private int sendBufferSize = 64 * 1024;
     private int receiveBufferSize = 64 * 1024;
+    /** 0: min(64 KiB, receiveBufferSize), see {@link #receiveWindowInitial()}. */
+    private int receiveWindowInitial;
+    private boolean receiveAutoTuning = true;
+    /** 0: min(4 KiB, receiveBufferSize), see {@link #receivePageSize()}. */
+    private int receivePageSize;
+    /** 0: maxConnections × receiveBufferSize, see {@link #receivePoolBytes()}. */
+    private long receivePoolBytes;
     private int outOfOrderSegments = 16;
     private int reassemblySlots = 8;
     private long reassemblyTimeoutNs = TimeUnit.SECONDS.toNanos(30);
@@ -355,6 +368,95 @@ public final class StackConfig
     public StackConfig receiveBufferSize(final int size)
     {
         this.receiveBufferSize = size;
+        return this;
+    }
+
+    /**
+     * @return the receive window a connection starts with while auto-tuning (set, or by default
+     *     min(64 KiB, {@link #receiveBufferSize()})).
+     */
+    public int receiveWindowInitial()
+    {
+        return receiveWindowInitial != 0 ? receiveWindowInitial : Math.min(DEFAULT_RECEIVE_WINDOW, receiveBufferSize);
+    }
+
+    /**
+     * The receive window each connection starts with when {@link #receiveAutoTuning(boolean)} is on; it then grows
+     * with the rate the application reads at times the round-trip time, up to {@link #receiveBufferSize()}. The
+     * window scale is still chosen from receiveBufferSize, so the window can grow past 64 KiB.
+     *
+     * @param bytes at least two full segments (or the whole receive buffer, if smaller), at most receiveBufferSize.
+     * @return this.
+     */
+    public StackConfig receiveWindowInitial(final int bytes)
+    {
+        this.receiveWindowInitial = bytes;
+        return this;
+    }
+
+    /** @return whether receive windows grow with the measured rate × RTT (Linux: tcp_moderate_rcvbuf). */
+    public boolean receiveAutoTuning()
+    {
+        return receiveAutoTuning;
+    }
+
+    /**
+     * Receive-window auto-tuning, as Linux's tcp_moderate_rcvbuf (on by default): a connection starts at
+     * {@link #receiveWindowInitial()} and, once per round trip, grows its window to about twice what the
+     * application read in that round trip, up to {@link #receiveBufferSize()}. A connection whose application sets
+     * its own receive buffer limit is not tuned. Off: every connection offers the whole receive buffer at once.
+     *
+     * @param on whether to tune.
+     * @return this.
+     */
+    public StackConfig receiveAutoTuning(final boolean on)
+    {
+        this.receiveAutoTuning = on;
+        return this;
+    }
+
+    /** @return bytes per page of the receive pool (set, or by default min(4 KiB, {@link #receiveBufferSize()})). */
+    public int receivePageSize()
+    {
+        return receivePageSize != 0 ? receivePageSize : Math.min(DEFAULT_RECEIVE_PAGE, receiveBufferSize);
+    }
+
+    /**
+     * Receive rings draw their memory from one pool shared by all connections, a page at a time: a page is taken
+     * when data is written into it and returned once read. Smaller pages follow the data more closely; larger
+     * ones mean fewer page-table entries and fewer pieces per delivery.
+     *
+     * @param bytes a power of two, 256..receiveBufferSize.
+     * @return this.
+     */
+    public StackConfig receivePageSize(final int bytes)
+    {
+        this.receivePageSize = bytes;
+        return this;
+    }
+
+    /**
+     * @return the receive pool's size (set, or by default {@link #maxConnections()} × {@link #receiveBufferSize()}:
+     *     every connection can fill its whole buffer at once).
+     */
+    public long receivePoolBytes()
+    {
+        return receivePoolBytes != 0 ? receivePoolBytes : (long)maxConnections * receiveBufferSize;
+    }
+
+    /**
+     * The memory all receive rings share, preallocated off-heap. Every window a connection offers is backed by
+     * pages reserved from it (what is offered must be held: RFC 9293 §3.8.6.2.2), so a pool smaller than
+     * maxConnections × receiveBufferSize caps the windows of all connections together: busy connections grow
+     * theirs (see {@link #receiveAutoTuning(boolean)}) while idle ones hold little.
+     *
+     * @param bytes a multiple of {@link #receivePageSize()}, from receiveBufferSize up to maxConnections ×
+     *     receiveBufferSize.
+     * @return this.
+     */
+    public StackConfig receivePoolBytes(final long bytes)
+    {
+        this.receivePoolBytes = bytes;
         return this;
     }
 
@@ -781,6 +883,27 @@ public final class StackConfig
         final long rings = (long)sendBufferSize + receiveBufferSize;
         require(rings <= MAX_RING_CHUNK_BYTES, "sendBufferSize + receiveBufferSize = " + rings
             + " bytes exceeds the 1 GiB ring chunk: lower one of them");
+        // A window under two full segments leaves a sender waiting on every delayed ACK (RFC 9293 §3.8.6.3).
+        final int minimumWindow = Math.min(receiveBufferSize, 2 * (maxFrameLength - FRAME_HEADERS));
+        final int initialWindow = receiveWindowInitial();
+        require(initialWindow >= minimumWindow && initialWindow <= receiveBufferSize,
+            "receiveWindowInitial must be " + minimumWindow + ".." + receiveBufferSize
+            + " (two full segments up to receiveBufferSize): " + initialWindow);
+        final int page = receivePageSize();
+        require(isPowerOfTwo(page) && page >= MIN_RECEIVE_PAGE && page <= receiveBufferSize,
+            "receivePageSize must be a power of two in " + MIN_RECEIVE_PAGE + ".." + receiveBufferSize
+            + " (receiveBufferSize): " + page);
+        final long pool = receivePoolBytes();
+        final long allBuffers = (long)maxConnections * receiveBufferSize;
+        require(pool >= receiveBufferSize && pool <= allBuffers && pool % page == 0,
+            "receivePoolBytes must be a multiple of receivePageSize (" + page + ") from receiveBufferSize ("
+            + receiveBufferSize + ") to maxConnections × receiveBufferSize (" + allBuffers + "): " + pool);
+        require(pool / page <= Integer.MAX_VALUE - 8, "receivePoolBytes / receivePageSize = " + pool / page
+            + " pages exceeds one array: raise receivePageSize");
+        // The page table: one int per ring page of every connection (ReceivePages).
+        final long tableEntries = (long)maxConnections * (receiveBufferSize / page);
+        require(tableEntries <= Integer.MAX_VALUE - 8, "maxConnections × receiveBufferSize / receivePageSize = "
+            + tableEntries + " page-table entries exceeds one array: raise receivePageSize");
         require(outOfOrderSegments >= 0, "outOfOrderSegments must not be negative");
         // Every connection's ranges sit in one flat int array per bound (TcpEngine's OutOfOrderRanges).
         final long ranges = (long)maxConnections * outOfOrderSegments;

@@ -46,6 +46,10 @@ public enum StackCounter
     TCP_SPURIOUS_RETRANSMITS("TCP spurious retransmissions detected"),
     /** New segments sent beyond cwnd on a duplicate ACK before fast retransmit (RFC 3042 Limited Transmit). */
     TCP_LIMITED_TRANSMITS("TCP segments sent by Limited Transmit"),
+    /** Receive windows grown by auto-tuning: the application read more in a round trip than the window held. */
+    TCP_RCV_WINDOW_GROWN("TCP receive windows grown"),
+    /** Windows held back because the receive page pool could not reserve the pages they would span. */
+    TCP_RCV_POOL_REFUSED("TCP receive windows held back: page pool exhausted"),
     /** Connections whose MSS an ICMP fragmentation-needed lowered (RFC 1191). */
     TCP_PMTU_REDUCTIONS("TCP MSS lowered by path MTU"),
     /** RST segments sent. */

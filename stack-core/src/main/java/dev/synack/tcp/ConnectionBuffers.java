@@ -9,15 +9,16 @@ import org.agrona.concurrent.UnsafeBuffer;
 import dev.synack.api.TcpHandler;
 
 /**
- * Every connection's send and receive rings, preallocated off-heap, and the windows they set: what the
- * application may still queue, what we may advertise (RFC 9293 §3.8.6.2.2, RFC 7323 §2.3), and the in-order bytes
- * handed to {@link TcpHandler#onData}. A send ring holds [SND.UNA, end of queued data) at (seq - ISS - 1) & mask;
- * a receive ring holds [READ.SEQ, RCV.NXT) and what arrived out of order at (seq - IRS - 1) & mask.
+ * Every connection's send and receive rings and the windows they set: what the application may still queue, what
+ * we may advertise (RFC 9293 §3.8.6.2.2, RFC 7323 §2.3), and the in-order bytes handed to {@link TcpHandler#onData}.
+ * A send ring holds [SND.UNA, end of queued data) at (seq - ISS - 1) & mask; a receive ring holds [READ.SEQ,
+ * RCV.NXT) and what arrived out of order at (seq - IRS - 1) & mask, in pages of the shared pool ({@link
+ * ReceivePages}), which also bounds what may be advertised.
  * <p>
- * Slot {@code s} owns {@code sendSize} bytes of send ring followed by {@code receiveSize} bytes of receive ring. A
- * direct buffer stops below 2 GiB, and a million connections at the smallest rings (1 KiB each way) already need
- * 2 GiB, so the slots are spread over chunks of at most {@link #MAX_CHUNK_BYTES}, a power-of-two number of slots
- * each: a slot's chunk is a shift, its place a mask. Stack thread only; never allocates after construction.
+ * Slot {@code s} owns {@code sendSize} bytes of send ring. A direct buffer stops below 2 GiB, and a million
+ * connections at the smallest rings (1 KiB) already need 1 GiB, so the slots are spread over chunks of at most
+ * {@link #MAX_CHUNK_BYTES}, a power-of-two number of slots each: a slot's chunk is a shift, its place a mask. Stack
+ * thread only; never allocates after construction.
  */
 final class ConnectionBuffers
 {
@@ -27,51 +28,53 @@ final class ConnectionBuffers
     private final UnsafeBuffer[] chunks;
     private final int slotShift;
     private final int slotMask;
-    private final int stride;
     private final int sendSize;
     private final int receiveSize;
+    private final ReceivePages pages;
 
     /**
      * @param slots connections.
      * @param sendSize send ring bytes per connection.
+     * @param pages the receive rings' memory.
      * @param receiveSize receive ring bytes per connection.
      */
-    ConnectionBuffers(final int slots, final int sendSize, final int receiveSize)
+    ConnectionBuffers(final int slots, final int sendSize, final ReceivePages pages, final int receiveSize)
     {
-        this(slots, sendSize, receiveSize, MAX_CHUNK_BYTES);
+        this(slots, sendSize, pages, receiveSize, MAX_CHUNK_BYTES);
     }
 
     /**
      * @param slots connections.
      * @param sendSize send ring bytes per connection.
+     * @param pages the receive rings' memory.
      * @param receiveSize receive ring bytes per connection.
      * @param maxChunkBytes the largest chunk (tests use small ones to cross chunk boundaries cheaply).
      */
-    ConnectionBuffers(final int slots, final int sendSize, final int receiveSize, final int maxChunkBytes)
+    ConnectionBuffers(
+        final int slots, final int sendSize, final ReceivePages pages, final int receiveSize, final int maxChunkBytes)
     {
-        final long strideBytes = (long)sendSize + receiveSize;
-        if (slots < 1 || strideBytes > maxChunkBytes)
+        if (slots < 1 || sendSize > maxChunkBytes)
         {
-            throw new IllegalArgumentException("cannot fit " + slots + " slots of " + strideBytes
+            throw new IllegalArgumentException("cannot fit " + slots + " slots of " + sendSize
                 + " bytes in chunks of " + maxChunkBytes);
         }
-        this.stride = (int)strideBytes;
         this.sendSize = sendSize;
         this.receiveSize = receiveSize;
-        final int perChunk = Integer.highestOneBit(Math.min(slots, maxChunkBytes / stride));
+        this.pages = pages;
+        final int perChunk = Integer.highestOneBit(Math.min(slots, maxChunkBytes / sendSize));
         this.slotShift = Integer.numberOfTrailingZeros(perChunk);
         this.slotMask = perChunk - 1;
         chunks = new UnsafeBuffer[(slots + perChunk - 1) >>> slotShift];
         for (int i = 0; i < chunks.length; i++)
         {
             final int inChunk = Math.min(perChunk, slots - (i << slotShift));
-            chunks[i] = new UnsafeBuffer(ByteBuffer.allocateDirect(inChunk * stride));
+            chunks[i] = new UnsafeBuffer(ByteBuffer.allocateDirect(inChunk * sendSize));
         }
     }
 
     /**
      * @param slot a connection's slot.
-     * @return the chunk holding its rings.
+     * @return the chunk holding its send ring.
      */
     UnsafeBuffer buffer(final int slot)
     {
@@ -84,25 +87,16 @@ final class ConnectionBuffers
      */
     int sendOffset(final int slot)
     {
-        return (slot & slotMask) * stride;
+        return (slot & slotMask) * sendSize;
     }
 
-    /**
-     * @param slot a connection's slot.
-     * @return where its receive ring starts in {@link #buffer(int)}.
-     */
-    int receiveOffset(final int slot)
-    {
-        return (slot & slotMask) * stride + sendSize;
-    }
-
-    /** @return chunks allocated. */
+    /** @return chunks allocated for send rings. */
     int chunks()
     {
         return chunks.length;
     }
 
-    /** @return bytes allocated, all chunks. */
+    /** @return bytes allocated for send rings, all chunks. */
     long bytes()
     {
         long bytes = 0;
@@ -134,9 +128,73 @@ final class ConnectionBuffers
     int receiveWindow(final TcpConnection c)
     {
         // A scaled window field keeps the edge already offered by rounding up, up to 2^shift - 1 bytes past it
-        // (RFC 7323 §2.3): leave that much of the ring free, so whatever we offer we can also hold.
-        final int cap = Math.min(c.rcvLimit, receiveSize - ((1 << c.rcvShift) - 1));
-        return Math.max(0, cap - (c.rcvNxt - c.readSeq));
+        // (RFC 7323 §2.3): leave that much of the ring, and of the reservation, free, so whatever we offer we can
+        // also hold. Once the FIN is in no text is taken: the window is the ring's, the reservation is gone.
+        final int slack = (1 << c.rcvShift) - 1;
+        final int ring = Math.min(c.rcvLimit, receiveSize - slack) - (c.rcvNxt - c.readSeq);
+        final int reserved = finReceived(c) ? ring : pages.reservedEdge(c) - slack - c.rcvNxt;
+        return Math.max(0, Math.min(ring, reserved));
+    }
+
+    /**
+     * Before a window is offered: reserves the pool pages the window the ring and RCV.WND's limit allow would
+     * span, as far as the pool can (RFC 9293 §3.8.6.2.2: what is offered must be held). Not once the peer's FIN
+     * is in: nothing more arrives.
+     */
+    void reserveReceiveWindow(final TcpConnection c)
+    {
+        if (!finReceived(c))
+        {
+            final int slack = (1 << c.rcvShift) - 1;
+            final int ring = Math.min(c.rcvLimit, receiveSize - slack) - (c.rcvNxt - c.readSeq);
+            if (ring > 0)
+            {
+                pages.reserve(c, c.rcvNxt + ring + slack);
+            }
+        }
+    }
+
+    /** Reserves pages up to {@code edge}, which a window field rounded up to its scale has offered. */
+    void reserveReceiveEdge(final TcpConnection c, final int edge)
+    {
+        if (!finReceived(c))
+        {
+            pages.reserve(c, edge);
+        }
+    }
+
+    /** @return the sequence number no received text may reach: the end of the reservation. */
+    int reservedEdge(final TcpConnection c)
+    {
+        return pages.reservedEdge(c);
+    }
+
+    /** IRS and READ.SEQ are newly known. */
+    void receiveStart(final TcpConnection c)
+    {
+        pages.start(c);
+    }
+
+    /** READ.SEQ moved on: the pages it passed go back to the pool (after the FIN, the reservation too). */
+    void receiveRead(final TcpConnection c)
+    {
+        pages.readAdvanced(c);
+        if (finReceived(c))
+        {
+            pages.trimReservation(c, c.peerFinSeq);
+        }
+    }
+
+    /** The peer's FIN is in: the reservation past the last data byte goes back. */
+    void receiveFinished(final TcpConnection c)
+    {
+        pages.trimReservation(c, c.peerFinSeq);
+    }
+
+    /** The connection is freed. */
+    void releaseReceive(final TcpConnection c)
+    {
+        pages.releaseAll(c);
     }
 
     /** Copies what the application sends to the end of the send ring (the caller moves the end). */
@@ -172,31 +230,23 @@ final class ConnectionBuffers
     void storeBytes(
         final TcpConnection c, final int seq, final DirectBuffer source, final int offset, final int length)
     {
-        final UnsafeBuffer slab = buffer(c.slot);
-        final int base = receiveOffset(c.slot);
-        final int pos = (seq - c.irs - 1) & (receiveSize - 1);
-        final int first = Math.min(length, receiveSize - pos);
-        slab.putBytes(base + pos, source, offset, first);
-        if (first < length)
-        {
-            slab.putBytes(base, source, offset + first, length - first);
-        }
+        pages.store(c, seq, source, offset, length);
     }
 
-    /** Hands the application the in-order bytes held in the receive ring, in at most two pieces. */
+    /**
+     * Hands the application the in-order bytes held in the receive ring, a page at a time (each is one piece of
+     * pool memory).
+     */
     void deliverStored(final TcpConnection c)
     {
         final int gen = c.generation;
         while ((!c.readingPaused || c.finalDelivery) && c.readSeq != dataEnd(c) && c.generation == gen
             && c.state != TcpState.CLOSED)
         {
-            final UnsafeBuffer slab = buffer(c.slot);
-            final int base = receiveOffset(c.slot);
-            final int pos = (c.readSeq - c.irs - 1) & (receiveSize - 1);
-            final int length = Math.min(dataEnd(c) - c.readSeq, receiveSize - pos);
             final int from = c.readSeq;
+            final int length = Math.min(dataEnd(c) - from, pages.contiguous(c, from));
             c.delivering = true;
-            c.handler.onData(c, slab, base + pos, length);
+            c.handler.onData(c, pages.buffer(c, from), pages.offset(c, from), length);
             c.delivering = false;
             if (c.generation != gen || c.state == TcpState.CLOSED)
             {
@@ -215,6 +265,7 @@ final class ConnectionBuffers
                 c.keepUnread = 0;
                 c.readingPaused = true;
             }
+            receiveRead(c);
         }
         if (c.peerClosedPending && c.readSeq == c.peerFinSeq && c.generation == gen && c.handler != null)
         {

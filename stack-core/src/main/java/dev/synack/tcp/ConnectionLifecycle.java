@@ -29,10 +29,10 @@ final class ConnectionLifecycle
     private final ConnectionBuffers buffers;
     private final ConnectionTimer timer;
     private final RttEstimator rtt;
+    private final ReceiveAutoTuning autoTuning;
     private final int localIp;
     private final int ourMss;
     private final int ourWindowShift;
-    private final int receiveSize;
     private final boolean evictTimeWait;
     private final boolean timestampsEnabled;
     private final boolean sackEnabled;
@@ -53,7 +53,7 @@ final class ConnectionLifecycle
         final StackConfig config, final StackCounters counters, final TcpTime time, final ConnectionTable table,
         final IsnGenerator isn, final TimeWaitQueue timeWait, final OutOfOrderRanges outOfOrder,
         final OutOfOrderRanges sacked, final ConnectionBuffers buffers, final ConnectionTimer timer,
-        final RttEstimator rtt, final int ourMss, final int ourWindowShift)
+        final RttEstimator rtt, final ReceiveAutoTuning autoTuning, final int ourMss, final int ourWindowShift)
     {
         this.counters = counters;
         this.time = time;
@@ -65,10 +65,10 @@ final class ConnectionLifecycle
         this.buffers = buffers;
         this.timer = timer;
         this.rtt = rtt;
+        this.autoTuning = autoTuning;
         this.localIp = config.ip();
         this.ourMss = ourMss;
         this.ourWindowShift = ourWindowShift;
-        this.receiveSize = buffers.receiveSize();
         this.evictTimeWait = config.evictTimeWait();
         this.timestampsEnabled = config.timestamps();
         this.sackEnabled = config.sack();
@@ -143,6 +143,12 @@ final class ConnectionLifecycle
         c.maxSndWnd = 0;
         c.sndShift = 0;
         c.rcvShift = 0;
+        // No IRS yet: READ.SEQ at ring offset 0, as it will be, so a reservation made for our SYN's window holds.
+        c.irs = 0;
+        c.rcvNxt = 1;
+        c.readSeq = 1;
+        c.rcvAdv = 1;
+        buffers.receiveStart(c);
         c.sndMss = DEFAULT_PEER_MSS;
         c.timestamps = false;
         c.sackPermitted = false;
@@ -155,7 +161,7 @@ final class ConnectionLifecycle
         c.challengeWindowStart = time.now;
         c.challengeAcks = 0;
         c.lastInvalidAckNs = time.now - invalidAckIntervalNs;
-        c.rcvLimit = receiveSize;
+        autoTuning.open(c);
         c.readingPaused = false;
         c.keepUnread = 0;
         c.peerClosedPending = false;
@@ -240,6 +246,7 @@ final class ConnectionLifecycle
             c.cwnd = initialWindow(c);
         }
         rtt.established(c);
+        autoTuning.established(c);
         timer.keepAliveRestart(c);
         c.handler.onOpen(c);
     }
@@ -312,6 +319,7 @@ final class ConnectionLifecycle
         timer.rearm(c);
         c.handler = null;
         outOfOrder.clear(c.slot);
+        buffers.releaseReceive(c);
         counters.add(StackCounter.TCP_CONNECTIONS, -1);
         counters.increment(StackCounter.TCP_CLOSED);
         table.release(c);

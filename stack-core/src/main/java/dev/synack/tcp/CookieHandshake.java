@@ -42,7 +42,7 @@ final class CookieHandshake
 
     CookieHandshake(
         final IpOutput ip, final StackCounters counters, final IsnGenerator isn, final int ourMss,
-        final int ourWindowShift, final int receiveSize, final boolean timestampsEnabled, final boolean sackEnabled)
+        final int ourWindowShift, final int initialWindow, final boolean timestampsEnabled, final boolean sackEnabled)
     {
         this.ip = ip;
         this.counters = counters;
@@ -51,7 +51,7 @@ final class CookieHandshake
         this.localIp = ip.localIp();
         this.ourMss = ourMss;
         this.ourWindowShift = ourWindowShift;
-        this.synWindow = Math.min(receiveSize, 0xFFFF); // RFC 7323 §2.2: the window in a SYN is never scaled
+        this.synWindow = Math.min(initialWindow, 0xFFFF); // RFC 7323 §2.2: the window in a SYN is never scaled
         this.timestampsEnabled = timestampsEnabled;
         this.sackEnabled = sackEnabled;
     }

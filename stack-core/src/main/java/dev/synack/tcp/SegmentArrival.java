@@ -37,6 +37,7 @@ final class SegmentArrival
     private final ConnectionBuffers buffers;
     private final ConnectionTimer timer;
     private final RttEstimator rtt;
+    private final ReceiveAutoTuning autoTuning;
     private final SegmentOutput out;
     private final LossRecovery loss;
     private final ConnectionLifecycle lifecycle;
@@ -74,8 +75,9 @@ final class SegmentArrival
     SegmentArrival(
         final StackConfig config, final StackCounters counters, final TcpTime time, final ConnectionTable table,
         final Int2ObjectHashMap<Listener> listeners, final OutOfOrderRanges outOfOrder, final ConnectionBuffers buffers,
-        final ConnectionTimer timer, final RttEstimator rtt, final SegmentOutput out, final LossRecovery loss,
-        final ConnectionLifecycle lifecycle, final TcpTimers timers, final CookieHandshake cookies)
+        final ConnectionTimer timer, final RttEstimator rtt, final ReceiveAutoTuning autoTuning,
+        final SegmentOutput out, final LossRecovery loss, final ConnectionLifecycle lifecycle, final TcpTimers timers,
+        final CookieHandshake cookies)
     {
         this.counters = counters;
         this.time = time;
@@ -85,6 +87,7 @@ final class SegmentArrival
         this.buffers = buffers;
         this.timer = timer;
         this.rtt = rtt;
+        this.autoTuning = autoTuning;
         this.out = out;
         this.loss = loss;
         this.lifecycle = lifecycle;
@@ -274,6 +277,7 @@ final class SegmentArrival
         c.rcvNxt = segSeq + 1;
         c.readSeq = c.rcvNxt;
         c.rcvAdv = c.rcvNxt;
+        buffers.receiveStart(c);
         lifecycle.takeSynOptions(c, seg.options());
         c.sndWnd = segWnd;
         c.sndWl1 = segSeq;
@@ -311,6 +315,8 @@ final class SegmentArrival
         lifecycle.reopenIssDone();
         counters.increment(StackCounter.TCP_PASSIVE_OPENS);
         cookies.restore(c);
+        buffers.receiveStart(c);
+        buffers.reserveReceiveWindow(c); // the window the cookie's SYN-ACK offered, as far as the pool allows
         c.tsRecentAtNs = time.now;
         segGeneration = c.generation;
         lifecycle.state(c, TcpState.SYN_RECEIVED, "SYN cookie in ACK to LISTEN");
@@ -353,6 +359,7 @@ final class SegmentArrival
         c.rcvNxt = segSeq + 1;
         c.readSeq = c.rcvNxt;
         c.rcvAdv = c.rcvNxt;
+        buffers.receiveStart(c);
         lifecycle.takeSynOptions(c, seg.options());
         if (has(TcpHeader.ACK))
         {
@@ -649,7 +656,10 @@ final class SegmentArrival
                 segSeq = c.rcvNxt;
             }
         }
-        final int right = SeqNum.min(c.rcvNxt + window, c.readSeq + receiveSize);
+        // The ring's end, and the end of the pages reserved for it (which every window offered lies within) until
+        // the FIN is in: then no text is taken, and the reservation past it is gone.
+        final int ringEnd = SeqNum.min(c.rcvNxt + window, c.readSeq + receiveSize);
+        final int right = ConnectionBuffers.finReceived(c) ? ringEnd : SeqNum.min(ringEnd, buffers.reservedEdge(c));
         if (SeqNum.gt(segSeq + dataLength, right))
         {
             dataLength = Math.max(0, right - segSeq);
@@ -801,6 +811,10 @@ final class SegmentArrival
             {
                 c.ackDeadline = time.now + delayedAckNs;
             }
+            if (c.timestamps && seg.options().hasTimestamps())
+            {
+                autoTuning.timestampEcho(c, seg.options().tsEcr());
+            }
             if (!c.readingPaused && c.readSeq == c.rcvNxt)
             {
                 // READ.SEQ moves only after onData returns: a segment the application sends from onData must
@@ -825,6 +839,7 @@ final class SegmentArrival
                     c.readSeq = end - kept;
                     c.readingPaused = true;
                 }
+                buffers.receiveRead(c);
             }
             else
             {
@@ -845,6 +860,7 @@ final class SegmentArrival
             {
                 return;
             }
+            autoTuning.delivered(c);
             if (c.peerFinPending && c.peerFinSeq == c.rcvNxt)
             {
                 c.peerFinPending = false;
@@ -918,6 +934,7 @@ final class SegmentArrival
     {
         c.peerFinSeq = c.rcvNxt;
         c.rcvNxt = c.rcvNxt + 1;
+        buffers.receiveFinished(c);
         c.ackNow = true;
         switch (c.state)
         {

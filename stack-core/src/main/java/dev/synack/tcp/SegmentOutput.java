@@ -402,6 +402,7 @@ final class SegmentOutput
     /** The window field: free receive space, scaled, never moving the right edge left (RFC 9293 §3.8.6.2.2). */
     private int advertiseWindow(final TcpConnection c, final boolean syn)
     {
+        buffers.reserveReceiveWindow(c);
         final int free = buffers.receiveWindow(c);
         if (syn)
         {
@@ -422,6 +423,7 @@ final class SegmentOutput
             final int offered = c.rcvNxt + (field << c.rcvShift);
             if (SeqNum.gt(offered, c.rcvAdv))
             {
+                buffers.reserveReceiveEdge(c, offered);
                 c.rcvAdv = offered;
             }
         }

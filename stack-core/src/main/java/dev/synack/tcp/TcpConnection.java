@@ -73,6 +73,23 @@ public final class TcpConnection
     int readSeq;
     int rcvLimit;
     boolean readingPaused;
+    // Receive-window auto-tuning (Linux's tcp_rcv_space_adjust), see ReceiveAutoTuning.
+    /** rcvLimit grows with the measured rate × RTT: on unless configured off or the application set a limit. */
+    boolean rcvAutoTuning;
+    /** READ.SEQ when the current round trip's measurement began. */
+    int rcvSpaceSeq;
+    /** When it began. */
+    long rcvSpaceStartNs;
+    /** The most the application read in one measured round trip so far: reading more grows the window. */
+    int rcvSpace;
+    /** The receiver's round-trip time from timestamp echoes (RFC 7323 §4); 0 before the first sample. */
+    long rcvRttNs;
+    // Receive memory (ReceivePages): the reservation backing every window offered runs from rcvPageBase, the start
+    // of READ.SEQ's ring page, for rcvReservedPages pages.
+    int rcvPageBase;
+    int rcvReservedPages;
+    /** The end of the highest text written to the ring: from READ.SEQ at or past it, no page holds anything. */
+    int rcvStoredEnd;
     /** Inside onData: segments wait until it returns, so they carry the window the callback left. */
     boolean delivering;
     /** Touched during the current duty cycle's batch: its output waits for {@code TcpEngine.flushCorked}. */

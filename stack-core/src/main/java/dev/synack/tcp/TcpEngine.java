@@ -46,7 +46,9 @@ public final class TcpEngine implements TimerHandler
     private final OutOfOrderRanges sacked;
     private final SackScoreboard scoreboard;
     private final ConnectionBuffers buffers;
+    private final ReceivePages receivePages;
     private final ConnectionTimer timer;
+    private final ReceiveAutoTuning autoTuning;
     private final SegmentOutput out;
     private final ConnectionLifecycle lifecycle;
     private final TcpTimers timers;
@@ -80,8 +82,11 @@ public final class TcpEngine implements TimerHandler
         timeWait = new TimeWaitQueue(2 * capacity);
         final OutOfOrderRanges outOfOrder = new OutOfOrderRanges(capacity, config.outOfOrderSegments());
         sacked = new OutOfOrderRanges(capacity, 2 * TcpOptions.MAX_SACK_BLOCKS);
-        buffers = new ConnectionBuffers(capacity, config.sendBufferSize(), receiveSize);
+        receivePages = new ReceivePages(counters, capacity, receiveSize, config.receivePageSize(),
+            (int)(config.receivePoolBytes() / config.receivePageSize()), ConnectionBuffers.MAX_CHUNK_BYTES);
+        buffers = new ConnectionBuffers(capacity, config.sendBufferSize(), receivePages, receiveSize);
         timer = new ConnectionTimer(wheel, time);
+        autoTuning = new ReceiveAutoTuning(config, counters, time, receiveSize, ourMss);
         // The parts, each built on those before it (so each depends only on lower ones): see docs/architecture.md.
         final RttEstimator rtt = new RttEstimator(wheel, config.initialRtoNs(), config.minRtoNs(), config.maxRtoNs());
         scoreboard = new SackScoreboard(sacked);
@@ -91,13 +96,13 @@ public final class TcpEngine implements TimerHandler
             new OutOfOrderRanges(capacity, 2 * TcpOptions.MAX_SACK_BLOCKS), out, rtt);
         final IsnGenerator isn = new IsnGenerator(config.isnSecret());
         lifecycle = new ConnectionLifecycle(config, counters, time, table, isn,
-            timeWait, outOfOrder, sacked, buffers, timer, rtt, ourMss, ourWindowShift);
+            timeWait, outOfOrder, sacked, buffers, timer, rtt, autoTuning, ourMss, ourWindowShift);
         timers = new TcpTimers(
             config, counters, time, table, wheel, timeWait, buffers, timer, rtt, out, loss, lifecycle);
         arrival = new SegmentArrival(
-            config, counters, time, table, listeners, outOfOrder, buffers, timer, rtt, out, loss, lifecycle, timers,
-            config.synCookies() ? new CookieHandshake(ip, counters, isn, ourMss, ourWindowShift, receiveSize,
-                config.timestamps(), config.sack()) : null);
+            config, counters, time, table, listeners, outOfOrder, buffers, timer, rtt, autoTuning, out, loss,
+            lifecycle, timers, config.synCookies() ? new CookieHandshake(ip, counters, isn, ourMss, ourWindowShift,
+                autoTuning.initialWindow(), config.timestamps(), config.sack()) : null);
         nextEphemeral = EPHEMERAL_FIRST + (int)((config.isnSecret() >>> 17) & (EPHEMERAL_COUNT - 1));
     }
 
@@ -242,6 +247,23 @@ public final class TcpEngine implements TimerHandler
         return wheel.count();
     }
 
+    /** @return pages of the shared receive pool holding data now (see {@link StackConfig#receivePoolBytes()}). */
+    public int receivePagesInUse()
+    {
+        return receivePages.pagesInUse();
+    }
+
+    /** @return pages of the shared receive pool reserved for the windows connections have offered. */
+    public int receivePagesReserved()
+    {
+        return receivePages.pagesReserved();
+    }
+
+    ReceivePages receivePages()
+    {
+        return receivePages;
+    }
+
     /** @return TIME-WAIT entries waiting for expiry, stale ones included. */
     public int timeWaitQueued()
     {
@@ -320,6 +342,7 @@ public final class TcpEngine implements TimerHandler
             throw new IllegalArgumentException("receive buffer limit must be positive: " + bytes);
         }
         c.rcvLimit = Math.min(bytes, buffers.receiveSize());
+        autoTuning.limitSet(c);
     }
 
     void shutdownOutput(final TcpConnection c)
@@ -381,10 +404,12 @@ public final class TcpEngine implements TimerHandler
         {
             return;
         }
+        autoTuning.delivered(c);
         // RFC 9293 §3.8.6.2.2 (receiver SWS avoidance): announce the reopened window only when its right edge
         // moves a full segment or half the buffer past the edge last advertised, or when the peer was looking
         // at a zero window. Anything less would reach the peer as a duplicate ACK. Data the application sent
         // from onData goes out now, carrying the window in any case.
+        buffers.reserveReceiveWindow(c);
         final int advertised = c.rcvAdv - c.rcvNxt;
         final int grown = c.rcvNxt + buffers.receiveWindow(c) - c.rcvAdv;
         if (grown > 0 && (advertised <= 0 || grown >= out.windowOpeningWorthAdvertising(c)))

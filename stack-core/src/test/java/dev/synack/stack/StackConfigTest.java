@@ -32,6 +32,42 @@ class StackConfigTest
     }
 
     @Test
+    void theInitialReceiveWindowLiesBetweenTwoSegmentsAndTheBuffer()
+    {
+        assertEquals(64 * 1024, valid().receiveBufferSize(1 << 20).receiveWindowInitial());
+        assertEquals(4096, valid().receiveBufferSize(4096).receiveWindowInitial(), "min(64 KiB, the buffer)");
+        valid().receiveBufferSize(1 << 20).receiveWindowInitial(2 * 1460).validate();
+        valid().receiveBufferSize(1024).validate(); // a buffer under two segments is its own initial window
+        final IllegalArgumentException small = assertThrows(IllegalArgumentException.class,
+            () -> valid().receiveWindowInitial(2 * 1460 - 1).validate());
+        assertTrue(small.getMessage().contains("receiveWindowInitial must be 2920..65536"), small.getMessage());
+        final IllegalArgumentException large = assertThrows(IllegalArgumentException.class,
+            () -> valid().receiveBufferSize(65_536).receiveWindowInitial(65_537).validate());
+        assertTrue(large.getMessage().contains("receiveWindowInitial"), large.getMessage());
+    }
+
+    @Test
+    void theReceivePoolIsWholePagesFromOneBufferToEveryBuffer()
+    {
+        final StackConfig defaults = valid().maxConnections(100).receiveBufferSize(1 << 16);
+        assertEquals(4096, defaults.receivePageSize());
+        assertEquals(100L << 16, defaults.receivePoolBytes(), "every connection's whole buffer, as without a pool");
+        assertEquals(1024, valid().receiveBufferSize(1024).receivePageSize(), "a page is never past the buffer");
+        valid().maxConnections(100).receivePoolBytes(1 << 16).receivePageSize(256).validate();
+        final IllegalArgumentException page = assertThrows(IllegalArgumentException.class,
+            () -> valid().receivePageSize(3000).validate());
+        assertTrue(page.getMessage().contains("receivePageSize must be a power of two in 256..65536"),
+            page.getMessage());
+        final IllegalArgumentException small = assertThrows(IllegalArgumentException.class,
+            () -> valid().receivePoolBytes(4096).validate());
+        assertTrue(small.getMessage().contains("receivePoolBytes must be a multiple of receivePageSize (4096) from"
+            + " receiveBufferSize (65536)"), small.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> valid().receivePoolBytes(65_536 + 100).validate());
+        assertThrows(IllegalArgumentException.class,
+            () -> valid().maxConnections(2).receivePoolBytes(3L << 16).validate());
+    }
+
+    @Test
     void oneConnectionsRingsPastAChunkAreRefusedNotOverflowed()
     {
         // One slot's two rings must fit in one 1 GiB chunk; 2^30 + 2^30 would wrap an int negative.
