@@ -347,7 +347,12 @@ public final class XdpLink implements Link
                     clock.tick();
                     end.doWork();
                     clock.endRound();
-                    connectionsInUse = stack.tcp().connectionsInUse();
+                    final int inUse = stack.tcp().connectionsInUse();
+                    if (inUse != connectionsInUse)
+                    {
+                        // a volatile store is a full fence: only when the count moved, not on every idle spin
+                        connectionsInUse = inUse;
+                    }
                 }
             }
             catch (final Exception | Error ex)
