@@ -85,24 +85,7 @@ class ReceivePagesTest
         // Ring 4 KiB in 1 KiB pages; the application keeps reading part of what it is given, so text goes through
         // the ring again and again, across page boundaries and the ring's end.
         final RawPeer peer = new RawPeer(RawPeer.config().receiveBufferSize(4096).receivePageSize(PAGE));
-        final int[] budget = {0};
-        final int[] pieces = {0};
-        final RecordingHandler app = new RecordingHandler()
-        {
-            @Override
-            public void onData(final TcpConnection connection, final DirectBuffer buffer, final int offset,
-                final int length)
-            {
-                pieces[0]++;
-                final int n = Math.min(length, budget[0]);
-                budget[0] -= n;
-                super.onData(connection, buffer, offset, n);
-                if (n < length)
-                {
-                    connection.keepUnread(length - n);
-                }
-            }
-        };
+        final BudgetReader app = new BudgetReader();
         final int y = peer.handshake(app, seg().syn().seq(X).mss(1000));
         final TcpConnection c = app.last;
         final ReceivePages pages = pages(peer);
@@ -116,7 +99,7 @@ class ReceivePagesTest
                 peer.send(seg().ack(y + 1).seq(X + 1 + sent).data(pattern(sent, length)));
                 sent += length;
             }
-            budget[0] = 650 + round % 3 * 150;
+            app.budget = 650 + round % 3 * 150;
             c.resumeReading();
             final int buffered = sent - app.data.size();
             assertTrue(buffered < 4096, "within the ring: " + buffered);
@@ -125,11 +108,11 @@ class ReceivePagesTest
             final int spanned = buffered == 0 ? 0 : Math.min(4, (readOffset + buffered + PAGE - 1) / PAGE);
             assertEquals(spanned, pages.pagesHeld(c), "round " + round + ": pages held = pages the data spans");
         }
-        budget[0] = Integer.MAX_VALUE;
+        app.budget = Integer.MAX_VALUE;
         c.resumeReading();
         assertTrue(sent > 3 * 4096, "the ring wrapped: " + sent);
         assertArrayEquals(pattern(0, sent), app.data.toByteArray());
-        assertTrue(pieces[0] > 40, "delivered page by page: " + pieces[0]);
+        assertTrue(app.pieces > 40, "delivered page by page: " + app.pieces);
         assertEquals(0, pages.pagesInUse());
     }
 
@@ -141,22 +124,7 @@ class ReceivePagesTest
         // 6,144 on are page 2's next lap — the same page, still holding [2,500, 3,072). Five pages of span, four of
         // memory; when READ.SEQ leaves page 2 the page stays, for its next lap.
         final RawPeer peer = new RawPeer(RawPeer.config().receiveBufferSize(4096).receivePageSize(PAGE));
-        final int[] budget = {0};
-        final RecordingHandler app = new RecordingHandler()
-        {
-            @Override
-            public void onData(final TcpConnection connection, final DirectBuffer buffer, final int offset,
-                final int length)
-            {
-                final int n = Math.min(length, budget[0]);
-                budget[0] -= n;
-                super.onData(connection, buffer, offset, n);
-                if (n < length)
-                {
-                    connection.keepUnread(length - n);
-                }
-            }
-        };
+        final BudgetReader app = new BudgetReader();
         final int y = peer.handshake(app, seg().syn().seq(X).mss(1000));
         final TcpConnection c = app.last;
         final ReceivePages pages = pages(peer);
@@ -165,7 +133,7 @@ class ReceivePagesTest
             peer.send(seg().ack(y + 1).seq(X + 1 + at).data(pattern(at, 1000)));
         }
         assertEquals(3, pages.pagesHeld(c));
-        budget[0] = 2500;
+        app.budget = 2500;
         c.resumeReading();
         assertEquals(2500, app.data.size());
         assertEquals(1, pages.pagesHeld(c), "pages 0 and 1 read and back");
@@ -176,10 +144,10 @@ class ReceivePagesTest
         }
         assertEquals(X + 6501, c.rcvNxt(), "all taken");
         assertEquals(4, pages.pagesHeld(c), "[2,500, 6,500) spans five pages; the first and last are one");
-        budget[0] = 600; // to 3,100: READ.SEQ leaves page 2, which keeps [6,144, 6,500)
+        app.budget = 600; // to 3,100: READ.SEQ leaves page 2, which keeps [6,144, 6,500)
         c.resumeReading();
         assertEquals(4, pages.pagesHeld(c), "pages 3, 0, 1 and page 2's next lap");
-        budget[0] = Integer.MAX_VALUE;
+        app.budget = Integer.MAX_VALUE;
         c.resumeReading();
         assertArrayEquals(pattern(0, 6500), app.data.toByteArray());
         assertEquals(0, pages.pagesInUse());
@@ -363,6 +331,27 @@ class ReceivePagesTest
         for (final TcpConnection c : idle)
         {
             assertEquals(16 * 1024, c.rcvWnd(), "the idle connections kept theirs");
+        }
+    }
+
+    /** Reads no more than its budget of each delivery and keeps the rest unread; counts the deliveries. */
+    private static final class BudgetReader extends RecordingHandler
+    {
+        int budget;
+        int pieces;
+
+        @Override
+        public void onData(final TcpConnection connection, final DirectBuffer buffer, final int offset,
+            final int length)
+        {
+            pieces++;
+            final int n = Math.min(length, budget);
+            budget -= n;
+            super.onData(connection, buffer, offset, n);
+            if (n < length)
+            {
+                connection.keepUnread(length - n);
+            }
         }
     }
 }
