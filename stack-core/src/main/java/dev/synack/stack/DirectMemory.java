@@ -55,23 +55,21 @@ public final class DirectMemory
         final long connections = (long)stacks * config.maxConnections();
         // At most 2^8 stacks × 2^22 connections × 2^31 bytes = 2^61: no overflow.
         final long needed = connections * config.sendBufferSize() + stacks * config.receivePoolBytes();
-        final boolean fullPool =
-            config.receivePoolBytes() == (long)config.maxConnections() * config.receiveBufferSize();
-        if (needed > limit && !fullPool)
-        {
-            throw new IllegalArgumentException("stack config: " + (stacks > 1 ? stacks + " stacks × (" : "(")
-                + config.maxConnections() + " connections × " + config.sendBufferSize() + " send ring bytes + "
-                + config.receivePoolBytes() + " receive pool bytes) = " + needed + " bytes of direct memory, more than"
-                + " this JVM may allocate (" + limit + " bytes): raise " + FLAG + " (to " + needed
-                + " and a few MiB more), or lower maxConnections, sendBufferSize or receivePoolBytes");
-        }
         if (needed > limit)
         {
-            throw new IllegalArgumentException("stack config: " + (stacks > 1 ? stacks + " stacks × " : "")
-                + config.maxConnections() + " connections × (" + config.sendBufferSize() + " send + "
-                + config.receiveBufferSize() + " receive ring bytes) = " + needed + " bytes of direct memory, more than"
-                + " this JVM may allocate (" + limit + " bytes): raise " + FLAG + " (to " + needed
-                + " and a few MiB more), or lower maxConnections, sendBufferSize or receiveBufferSize");
+            // The default pool is every connection's whole ring: said per connection, as before there was a pool.
+            final boolean fullPool =
+                config.receivePoolBytes() == (long)config.maxConnections() * config.receiveBufferSize();
+            final String sizes = fullPool
+                ? (stacks > 1 ? stacks + " stacks × " : "") + config.maxConnections() + " connections × ("
+                    + config.sendBufferSize() + " send + " + config.receiveBufferSize() + " receive ring bytes)"
+                : (stacks > 1 ? stacks + " stacks × (" : "(") + config.maxConnections() + " connections × "
+                    + config.sendBufferSize() + " send ring bytes + " + config.receivePoolBytes()
+                    + " receive pool bytes)";
+            throw new IllegalArgumentException("stack config: " + sizes + " = " + needed + " bytes of direct memory,"
+                + " more than this JVM may allocate (" + limit + " bytes): raise " + FLAG + " (to " + needed
+                + " and a few MiB more), or lower maxConnections, sendBufferSize or "
+                + (fullPool ? "receiveBufferSize" : "receivePoolBytes"));
         }
     }
 }

@@ -130,28 +130,35 @@ final class ConnectionBuffers
         // A scaled window field keeps the edge already offered by rounding up, up to 2^shift - 1 bytes past it
         // (RFC 7323 §2.3): leave that much of the ring, and of the reservation, free, so whatever we offer we can
         // also hold. Once the FIN is in no text is taken: the window is the ring's, the reservation is gone.
-        final int slack = (1 << c.rcvShift) - 1;
-        final int ring = Math.min(c.rcvLimit, receiveSize - slack) - (c.rcvNxt - c.readSeq);
-        final int reserved = finReceived(c) ? ring : pages.reservedEdge(c) - slack - c.rcvNxt;
+        final int ring = ringWindow(c);
+        final int reserved = finReceived(c) ? ring : pages.reservedEdge(c) - ((1 << c.rcvShift) - 1) - c.rcvNxt;
         return Math.max(0, Math.min(ring, reserved));
+    }
+
+    /** @return what the ring and RCV.WND's limit allow past RCV.NXT, less the scaled field's rounding slack. */
+    private int ringWindow(final TcpConnection c)
+    {
+        return Math.min(c.rcvLimit, receiveSize - ((1 << c.rcvShift) - 1)) - (c.rcvNxt - c.readSeq);
     }
 
     /**
      * Before a window is offered: reserves the pool pages the window the ring and RCV.WND's limit allow would
      * span, as far as the pool can (RFC 9293 §3.8.6.2.2: what is offered must be held). Not once the peer's FIN
      * is in: nothing more arrives.
+     *
+     * @return the window that may then be offered ({@link #receiveWindow}).
      */
-    void reserveReceiveWindow(final TcpConnection c)
+    int reserveReceiveWindow(final TcpConnection c)
     {
         if (!finReceived(c))
         {
-            final int slack = (1 << c.rcvShift) - 1;
-            final int ring = Math.min(c.rcvLimit, receiveSize - slack) - (c.rcvNxt - c.readSeq);
+            final int ring = ringWindow(c);
             if (ring > 0)
             {
-                pages.reserve(c, c.rcvNxt + ring + slack);
+                pages.reserve(c, c.rcvNxt + ring + ((1 << c.rcvShift) - 1));
             }
         }
+        return receiveWindow(c);
     }
 
     /** Reserves pages up to {@code edge}, which a window field rounded up to its scale has offered. */

@@ -70,7 +70,6 @@ final class SegmentArrival
     /** RFC 2883 §4: text of the segment below RCV.NXT, cut off by trimming: [dupStart, dupEnd), empty if none. */
     private int dupStart;
     private int dupEnd;
-    private MutableDirectBuffer segBuffer;
 
     SegmentArrival(
         final StackConfig config, final StackCounters counters, final TcpTime time, final ConnectionTable table,
@@ -121,10 +120,6 @@ final class SegmentArrival
             return reason;
         }
         counters.increment(StackCounter.TCP_SEGMENTS_IN);
-        if (segBuffer != buffer)
-        {
-            segBuffer = buffer; // as TcpHeader.keep: no write barrier for the same ring's buffer
-        }
         segSeq = seg.seq();
         segAck = seg.ack();
         segFlags = seg.flags();
@@ -822,7 +817,7 @@ final class SegmentArrival
                 c.rcvNxt = end;
                 final int gen = c.generation;
                 c.delivering = true;
-                c.handler.onData(c, segBuffer, dataOffset, dataLength);
+                c.handler.onData(c, seg.buffer(), dataOffset, dataLength);
                 c.delivering = false;
                 if (c.state == TcpState.CLOSED || c.generation != gen)
                 {
@@ -835,7 +830,7 @@ final class SegmentArrival
                     final int kept = Math.min(c.keepUnread, dataLength);
                     c.keepUnread = 0;
                     final int at = dataOffset + dataLength - kept;
-                    buffers.storeBytes(c, end - kept, segBuffer, at, kept);
+                    buffers.storeBytes(c, end - kept, seg.buffer(), at, kept);
                     c.readSeq = end - kept;
                     c.readingPaused = true;
                 }
@@ -926,7 +921,7 @@ final class SegmentArrival
 
     private void storeText(final TcpConnection c)
     {
-        buffers.storeBytes(c, segSeq, segBuffer, dataOffset, dataLength);
+        buffers.storeBytes(c, segSeq, seg.buffer(), dataOffset, dataLength);
     }
 
     /** §3.10.7.4 eighth step. */

@@ -402,8 +402,7 @@ final class SegmentOutput
     /** The window field: free receive space, scaled, never moving the right edge left (RFC 9293 §3.8.6.2.2). */
     private int advertiseWindow(final TcpConnection c, final boolean syn)
     {
-        buffers.reserveReceiveWindow(c);
-        final int free = buffers.receiveWindow(c);
+        final int free = buffers.reserveReceiveWindow(c);
         if (syn)
         {
             // RFC 7323 §2.2: the window in a SYN is never scaled.

@@ -409,9 +409,9 @@ public final class TcpEngine implements TimerHandler
         // moves a full segment or half the buffer past the edge last advertised, or when the peer was looking
         // at a zero window. Anything less would reach the peer as a duplicate ACK. Data the application sent
         // from onData goes out now, carrying the window in any case.
-        buffers.reserveReceiveWindow(c);
+        final int window = buffers.reserveReceiveWindow(c);
         final int advertised = c.rcvAdv - c.rcvNxt;
-        final int grown = c.rcvNxt + buffers.receiveWindow(c) - c.rcvAdv;
+        final int grown = c.rcvNxt + window - c.rcvAdv;
         if (grown > 0 && (advertised <= 0 || grown >= out.windowOpeningWorthAdvertising(c)))
         {
             c.ackNow = true;
