@@ -15,8 +15,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  *
  * <p>Who calls it: {@link Reflect}, on the far end of the veth (its own AF_XDP socket), on its own thread.
  * Thread-safety: one thread drives it; {@link #sent()} and {@link #received()} may be read from any thread.
- * Allocation-free after construction. Caveat: a lost frame would hold a window slot forever, so after a long
- * silence the window is reset to what is actually in flight.
+ * Allocation-free after construction. A lost frame would hold a window slot forever, so after a long silence
+ * what is in flight is written off; a written-off frame that comes back late cancels its write-off, so the
+ * window is exact: never more than {@code window} frames between the two ends ({@link #maxInFlight()} shows it).
  */
 public final class BlastAgent implements Agent
 {
@@ -39,9 +40,11 @@ public final class BlastAgent implements Agent
     private long sentCount;
     private long receivedCount;
     private long writtenOff;
+    private long maxInFlightCount;
     private int idleRounds;
     private volatile long sent;
     private volatile long received;
+    private volatile long maxInFlight;
 
     /**
      * @param socket the far end's socket.
@@ -141,9 +144,22 @@ public final class BlastAgent implements Agent
         return work;
     }
 
+    private long inFlight()
+    {
+        long inFlight = sentCount - receivedCount - writtenOff;
+        if (inFlight < 0)
+        {
+            // frames written off as lost came back after all: they are no longer lost, and must not buy the
+            // window extra slots (which once let a "window 1" run keep five frames in flight)
+            writtenOff += inFlight;
+            inFlight = 0;
+        }
+        return inFlight;
+    }
+
     private int send()
     {
-        final long inFlight = sentCount - receivedCount - writtenOff;
+        final long inFlight = inFlight();
         final int n = (int)Math.min(Math.min(batch, txFreeCount), Math.min(window - inFlight, tx.free(batch)));
         if (n > 0 && tx.reserve(n) == n)
         {
@@ -155,6 +171,13 @@ public final class BlastAgent implements Agent
             tx.submit(n);
             sentCount += n;
             sent = sentCount;
+            // counted from what is certainly in flight, so that a miscounted (negative) backlog cannot hide a burst
+            final long nowInFlight = Math.max(inFlight, 0) + n;
+            if (nowInFlight > maxInFlightCount)
+            {
+                maxInFlightCount = nowInFlight;
+                maxInFlight = maxInFlightCount;
+            }
         }
         socket.drainTx(MAX_KICKS_PER_ROUND);
         return Math.max(n, 0);
@@ -164,6 +187,12 @@ public final class BlastAgent implements Agent
     public long sent()
     {
         return sent;
+    }
+
+    /** @return the most frames ever in flight at once (at most the window). */
+    public long maxInFlight()
+    {
+        return maxInFlight;
     }
 
     /** @return reflected frames received back. */

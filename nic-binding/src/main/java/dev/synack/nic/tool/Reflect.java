@@ -48,17 +48,19 @@ public final class Reflect
      * @param mode            the reflector socket's mode.
      * @param cpus            "reflector cpu X, blaster cpu Y" (or unpinned).
      * @param statistics      the reflector's XDP statistics at the end.
+     * @param window          the blaster's window.
+     * @param maxInFlight     the most frames the blaster ever had in flight (never above the window).
      */
     public record Result(
         double framesPerSecond, long sent, long reflected, long received, double seconds, String mode, String cpus,
-        String statistics)
+        String statistics, int window, long maxInFlight)
     {
         /** @return the one labelled line the tool prints. */
         public String line()
         {
-            return String.format(Locale.ROOT, "reflect frames/s: %.0f (60-byte frames, %s, %.1f s, sent %d, " +
-                "reflected %d, received back %d, %s; %s)", framesPerSecond, mode, seconds, sent, reflected,
-                received, cpus, statistics);
+            return String.format(Locale.ROOT, "reflect frames/s: %.0f (60-byte frames, window %d, at most %d in " +
+                "flight, %s, %.1f s, sent %d, reflected %d, received back %d, %s; %s)", framesPerSecond, window,
+                maxInFlight, mode, seconds, sent, reflected, received, cpus, statistics);
         }
     }
 
@@ -111,7 +113,8 @@ public final class Reflect
                 final String cpus = "reflector cpu " + (pinnedA.pinned() ? cpuA : "unpinned") + ", blaster cpu " +
                     (pinnedB.pinned() ? cpuB : "unpinned");
                 return new Result((r1 - r0) / elapsed, blaster.sent() - s0, reflector.reflected() - f0, r1 - r0,
-                    elapsed, a.mode(), cpus, a.statistics(new XdpStatistics()).toString());
+                    elapsed, a.mode(), cpus, a.statistics(new XdpStatistics()).toString(), window,
+                    blaster.maxInFlight());
             }
             finally
             {

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -44,5 +45,18 @@ class ReflectTest
         assertTrue(result.received() > 0 && result.reflected() >= result.received() / 2, result.line());
         assertFalse(LabNet.hasXdp(lab.nsA(), lab.devA()));
         assertFalse(LabNet.hasXdp(lab.nsB(), lab.devB()));
+    }
+
+    @Test
+    void aWindowOfOneKeepsExactlyOneFrameInFlight() throws InterruptedException
+    {
+        // the per-window ceiling the demo holds synack's 1-in-flight figure against: a blaster that lets more than
+        // its window into flight (late frames after a write-off once bought it extra slots) inflates that ceiling
+        final int cpus = Runtime.getRuntime().availableProcessors();
+        final Reflect.Result result = Reflect.bench(lab.nsA(), lab.devA(), lab.nsB(), lab.devB(), XdpMode.GENERIC,
+            1.0, 1024, 64, 1, cpus > 1 ? 0 : -1, cpus > 1 ? 1 : -1);
+        System.out.println(result.line());
+        assertTrue(result.received() > 0, result.line());
+        assertEquals(1, result.maxInFlight(), result.line());
     }
 }
