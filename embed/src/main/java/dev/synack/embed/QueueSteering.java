@@ -8,7 +8,6 @@ import org.agrona.concurrent.status.AtomicCounter;
 
 import dev.synack.nic.NicAgent;
 import dev.synack.nic.RxSteering;
-import dev.synack.tcp.TcpEngine;
 
 /**
  * One queue's receive steering when several queues' stacks share one address: most frames go to the queue's own
@@ -43,6 +42,8 @@ final class QueueSteering implements RxSteering
     private final AtomicCounter handedOver;
     private final AtomicCounter arpCopies;
     private final AtomicCounter ringFull;
+    private final int ephemeralFirst;
+    private final int ephemeralLast;
 
     /**
      * @param index this queue's stack among the stacks (0 .. count - 1).
@@ -52,10 +53,15 @@ final class QueueSteering implements RxSteering
      * @param handedOver counts segments handed to another queue's stack.
      * @param arpCopies counts ARP replies copied to the other stacks.
      * @param ringFull counts frames lost because a handover ring was full.
+     * @param ephemeralFirst the first port the stacks' active opens take.
+     * @param ephemeralLast the last.
      */
     QueueSteering(final int index, final RingBuffer own, final RingBuffer[] handover, final boolean byPort,
-        final AtomicCounter handedOver, final AtomicCounter arpCopies, final AtomicCounter ringFull)
+        final AtomicCounter handedOver, final AtomicCounter arpCopies, final AtomicCounter ringFull,
+        final int ephemeralFirst, final int ephemeralLast)
     {
+        this.ephemeralFirst = ephemeralFirst;
+        this.ephemeralLast = ephemeralLast;
         this.index = index;
         this.count = handover.length;
         this.own = own;
@@ -153,6 +159,7 @@ final class QueueSteering implements RxSteering
         }
         final int destinationPort = frame.getShort(offset + ETH_HEADER + headerLength + 2, ByteOrder.BIG_ENDIAN)
             & 0xFFFF;
-        return destinationPort >= TcpEngine.EPHEMERAL_FIRST ? ownerOfPort(destinationPort, count) : index;
+        return destinationPort >= ephemeralFirst && destinationPort <= ephemeralLast
+            ? ownerOfPort(destinationPort, count) : index;
     }
 }

@@ -450,7 +450,7 @@ public final class SynackStack implements AutoCloseable
         if (shard != null)
         {
             nic.steering(new QueueSteering(shard.index(), rx, shard.handover(), shard.rss() == null, handedOver,
-                arpCopies, handoverFull));
+                arpCopies, handoverFull, config.ephemeralFirst(), config.ephemeralLast()));
         }
         nicCounters = new NicCounters(manager, nic, socket, SystemNanoClock.INSTANCE, shard == null ? "" : prefix);
     }

@@ -14,6 +14,9 @@ import dev.synack.wire.MacAddress;
  */
 public final class StackConfig
 {
+    /** The first port active opens take by default: the range is IANA's dynamic ports, 49152..65535. */
+    public static final int DEFAULT_EPHEMERAL_FIRST = 49152;
+
     /** The largest direct chunk of connection rings (TcpEngine's ConnectionBuffers). */
     private static final long MAX_RING_CHUNK_BYTES = 1L << 30;
     /** As Linux's: its default tcp_rmem[1], 128 KiB of buffer, starts a connection at about 64 KiB of window. */
@@ -37,6 +40,8 @@ public final class StackConfig
     private int arpRetries = 3;
     private int maxConnections = 1024;
     private int listenBacklog = 128;
+    private int ephemeralFirst = DEFAULT_EPHEMERAL_FIRST;
+    private int ephemeralLast = 0xFFFF;
     private int sendBufferSize = 64 * 1024;
     private int receiveBufferSize = 64 * 1024;
     /** 0: min(64 KiB, receiveBufferSize), see {@link #receiveWindowInitial()}. */
@@ -336,6 +341,33 @@ public final class StackConfig
     public StackConfig listenBacklog(final int backlog)
     {
         this.listenBacklog = backlog;
+        return this;
+    }
+
+    /** @return the first port active opens take. */
+    public int ephemeralFirst()
+    {
+        return ephemeralFirst;
+    }
+
+    /** @return the last port active opens take. */
+    public int ephemeralLast()
+    {
+        return ephemeralLast;
+    }
+
+    /**
+     * The local ports active opens take, as Linux's {@code ip_local_port_range}: a client holding TIME-WAITs to one
+     * server port can have at most this many at once, so a connection rate × 2MSL above it is refused.
+     *
+     * @param first the first port (default 49152, IANA's dynamic range).
+     * @param last  the last port (default 65535).
+     * @return this.
+     */
+    public StackConfig ephemeralPorts(final int first, final int last)
+    {
+        this.ephemeralFirst = first;
+        this.ephemeralLast = last;
         return this;
     }
 
@@ -874,6 +906,8 @@ public final class StackConfig
         require(arpRetries >= 0 && arpRetryIntervalNs > 0, "arp retries/interval must be non-negative/positive");
         require(maxConnections > 0 && maxConnections <= (1 << 22), "maxConnections must be 1..4194304");
         require(listenBacklog > 0, "listenBacklog must be positive: " + listenBacklog);
+        require(ephemeralFirst >= 1 && ephemeralFirst <= ephemeralLast && ephemeralLast <= 0xFFFF,
+            "ephemeralPorts must be first..last within 1..65535: " + ephemeralFirst + ".." + ephemeralLast);
         require(isPowerOfTwo(sendBufferSize) && sendBufferSize >= 1024,
             "sendBufferSize must be a power of two >= 1024: " + sendBufferSize);
         require(isPowerOfTwo(receiveBufferSize) && receiveBufferSize >= 1024 && receiveBufferSize <= (1 << 30),

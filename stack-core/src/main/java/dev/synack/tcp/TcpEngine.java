@@ -28,9 +28,8 @@ import dev.synack.timer.TimerWheel;
  */
 public final class TcpEngine implements TimerHandler
 {
-    /** The first ephemeral port active opens take (the range ends at 65535, as IANA's dynamic ports). */
-    public static final int EPHEMERAL_FIRST = 49152;
-    private static final int EPHEMERAL_COUNT = 65536 - EPHEMERAL_FIRST;
+    /** The first ephemeral port active opens take by default (the range ends at 65535, as IANA's dynamic ports). */
+    public static final int EPHEMERAL_FIRST = StackConfig.DEFAULT_EPHEMERAL_FIRST;
 
     /** Smallest path MTU a fragmentation-needed report may set (Linux's min_pmtu). */
     static final int MIN_PATH_MTU = 552;
@@ -54,6 +53,8 @@ public final class TcpEngine implements TimerHandler
     private final TcpTimers timers;
     private final SegmentArrival arrival;
     private LocalPortFilter localPortFilter;
+    private final int ephemeralFirst;
+    private final int ephemeralLast;
     private int nextEphemeral;
 
     /**
@@ -103,7 +104,10 @@ public final class TcpEngine implements TimerHandler
             config, counters, time, table, listeners, outOfOrder, buffers, timer, rtt, autoTuning, out, loss,
             lifecycle, timers, config.synCookies() ? new CookieHandshake(ip, counters, isn, ourMss, ourWindowShift,
                 autoTuning.initialWindow(), config.timestamps(), config.sack()) : null);
-        nextEphemeral = EPHEMERAL_FIRST + (int)((config.isnSecret() >>> 17) & (EPHEMERAL_COUNT - 1));
+        ephemeralFirst = config.ephemeralFirst();
+        ephemeralLast = config.ephemeralLast();
+        nextEphemeral = ephemeralFirst
+            + (int)Long.remainderUnsigned(config.isnSecret() >>> 17, ephemeralLast - ephemeralFirst + 1);
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -169,10 +173,11 @@ public final class TcpEngine implements TimerHandler
             throw new IllegalArgumentException("connect needs a port 1..65535 and a handler: " + remotePort);
         }
         TcpConnection c = null;
-        for (int tries = 0; tries < EPHEMERAL_COUNT && c == null; tries++)
+        final int ports = ephemeralLast - ephemeralFirst + 1;
+        for (int tries = 0; tries < ports && c == null; tries++)
         {
             final int port = nextEphemeral;
-            nextEphemeral = nextEphemeral == 0xFFFF ? EPHEMERAL_FIRST : nextEphemeral + 1;
+            nextEphemeral = nextEphemeral == ephemeralLast ? ephemeralFirst : nextEphemeral + 1;
             if (table.find(remoteIp, remotePort, port) == null && !listeners.containsKey(port)
                 && (localPortFilter == null || localPortFilter.accept(remoteIp, remotePort, port)))
             {

@@ -32,6 +32,22 @@ class StackConfigTest
     }
 
     @Test
+    void ephemeralPortsAreARangeWithinOneTo65535()
+    {
+        assertEquals(49_152, valid().ephemeralFirst());
+        assertEquals(65_535, valid().ephemeralLast());
+        valid().ephemeralPorts(1024, 65_535).validate();
+        valid().ephemeralPorts(40_000, 40_000).validate();
+        for (final int[] bad : new int[][] {{0, 100}, {50_000, 40_000}, {1024, 65_536}})
+        {
+            final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+                () -> valid().ephemeralPorts(bad[0], bad[1]).validate());
+            assertTrue(ex.getMessage().contains("ephemeralPorts must be first..last within 1..65535"),
+                ex.getMessage());
+        }
+    }
+
+    @Test
     void theInitialReceiveWindowLiesBetweenTwoSegmentsAndTheBuffer()
     {
         assertEquals(64 * 1024, valid().receiveBufferSize(1 << 20).receiveWindowInitial());

@@ -209,6 +209,8 @@ public final class DemoCommand implements Callable<Integer>, Cli.Checked
         config.put("runs", runs);
         config.put("msl_ms", mslMs);
         config.put("max_connections", DemoStacks.MAX_CONNECTIONS);
+        config.put("receive_pool_connections", DemoStacks.RECEIVE_POOL_CONNECTIONS);
+        config.put("ephemeral_ports", DemoStacks.EPHEMERAL_FIRST + "-65535");
         config.put("buffer_bytes", 4096);
         config.put("keep_alive_message_bytes", KeepAliveRun.MESSAGE);
         config.put("clock", "SystemNanoClock");
@@ -231,7 +233,9 @@ public final class DemoCommand implements Callable<Integer>, Cli.Checked
             out.println("  clock:    SystemNanoClock (real time); MSL " + mslMs + " ms, so TIME-WAIT lasts "
                 + 2 * mslMs + " ms");
             out.println("  stacks:   A 198.18.0.1 " + DemoStacks.A_MAC + ", B 198.18.0.2 " + DemoStacks.B_MAC
-                + ", " + DemoStacks.MAX_CONNECTIONS + " connections, 4 KiB buffers each way");
+                + ", " + DemoStacks.MAX_CONNECTIONS + " connections (receive pages for "
+                + DemoStacks.RECEIVE_POOL_CONNECTIONS + "), 4 KiB buffers each way, A's ports "
+                + DemoStacks.EPHEMERAL_FIRST + "-65535");
             out.println("  counters: " + stacks.directory() + "/{A,B}.counters (watch: synack stat FILE --watch)");
             if (link.ceilingDetail() != null)
             {
@@ -526,7 +530,7 @@ public final class DemoCommand implements Callable<Integer>, Cli.Checked
         side.problems(refused, errors);
         out.println();
         out.println("  unexpected callbacks: " + errors + "; connects refused (A's " + DemoStacks.MAX_CONNECTIONS
-            + " slots / 16384 ephemeral ports full of TIME-WAIT): " + refused
+            + " slots / " + (0x10000 - DemoStacks.EPHEMERAL_FIRST) + " ephemeral ports full of TIME-WAIT): " + refused
             + (refused > 0 ? " (rate × 2MSL reached the limit: lower --msl-ms)" : ""));
         if (errors != 0)
         {

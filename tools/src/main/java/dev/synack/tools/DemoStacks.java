@@ -28,8 +28,16 @@ public final class DemoStacks implements AutoCloseable
     public static final String B_MAC = "02:00:00:00:00:02";
     /** Ring size between each stack and its wire. */
     public static final int RING_BYTES = 1 << 22;
-    /** Connection table size: TIME-WAIT of a few seconds of handshakes at a small MSL. */
-    public static final int MAX_CONNECTIONS = 16384;
+    /**
+     * Connection table size: the TIME-WAITs of the handshake workloads (rate × 2MSL: 1 M/s × 40 ms at the default
+     * MSL) fit. The receive pool backs only {@link #RECEIVE_POOL_CONNECTIONS} of them, as TIME-WAIT needs none.
+     */
+    public static final int MAX_CONNECTIONS = 65536;
+    /** Connections whose receive buffers the shared page pool can back at once. */
+    public static final int RECEIVE_POOL_CONNECTIONS = 16384;
+    /** Ports A's active opens take: the kernel side's range ({@code ip_local_port_range 1024 65535}). */
+    public static final int EPHEMERAL_FIRST = 1024;
+    private static final int BUFFER = 4096;
 
     private final Path directory;
     private final CountersFile aFile;
@@ -75,7 +83,8 @@ public final class DemoStacks implements AutoCloseable
     private static StackConfig config(final String name, final String mac, final String ip, final long mslMs)
     {
         return new StackConfig().name(name).mac(mac).ip(ip).maxConnections(MAX_CONNECTIONS).listenBacklog(4096)
-            .sendBufferSize(4096).receiveBufferSize(4096).msl(mslMs, TimeUnit.MILLISECONDS)
+            .ephemeralPorts(EPHEMERAL_FIRST, 0xFFFF).sendBufferSize(BUFFER).receiveBufferSize(BUFFER)
+            .receivePoolBytes((long)RECEIVE_POOL_CONNECTIONS * BUFFER).msl(mslMs, TimeUnit.MILLISECONDS)
             .arpRetryInterval(100, TimeUnit.MILLISECONDS);
     }
 
