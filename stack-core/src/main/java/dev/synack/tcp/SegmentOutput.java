@@ -105,6 +105,14 @@ final class SegmentOutput
         {
             return; // the caller of onData outputs once the callback has returned and READ.SEQ is settled
         }
+        if (!c.ackNow && c.sndBufEnd - c.sndNxt <= 0 && !(c.finQueued && c.sndNxt == c.sndBufEnd))
+        {
+            // Nothing to send and no ACK owed (most ACKs that arrive): only the timers may have moved. Whatever
+            // later in the batch gives this connection something to send (the application's send, an ACK owed)
+            // calls output again and corks it then.
+            timer.rearm(c);
+            return;
+        }
         if (corking)
         {
             if (!c.corked)
