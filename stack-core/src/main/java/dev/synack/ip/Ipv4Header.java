@@ -87,7 +87,7 @@ public final class Ipv4Header
         {
             return DropReason.IP_BAD_TOTAL_LENGTH;
         }
-        if (!Checksum.verifies(Checksum.add(0, buffer, offset, headerLength)))
+        if (!Checksum.verifies(Checksum.addNative(0, buffer, offset, headerLength)))
         {
             return DropReason.IP_BAD_CHECKSUM;
         }

@@ -95,8 +95,9 @@ public final class TcpHeader
         {
             return DropReason.TCP_BAD_DATA_OFFSET;
         }
-        final long sum = Checksum.add(
-            Checksum.pseudoHeader(sourceIp, destinationIp, Ipv4Header.PROTOCOL_TCP, length), buffer, offset, length);
+        final long sum = Checksum.addNative(
+            Checksum.pseudoHeaderNative(sourceIp, destinationIp, Ipv4Header.PROTOCOL_TCP, length), buffer, offset,
+            length);
         if (!Checksum.verifies(sum))
         {
             return DropReason.TCP_BAD_CHECKSUM;
@@ -267,9 +268,10 @@ public final class TcpHeader
         final int destinationIp)
     {
         buffer.putShort(offset + CHECKSUM_OFFSET, (short)0);
-        final long sum = Checksum.add(
-            Checksum.pseudoHeader(sourceIp, destinationIp, Ipv4Header.PROTOCOL_TCP, length), buffer, offset, length);
-        buffer.putShort(offset + CHECKSUM_OFFSET, (short)Checksum.finish(sum), ByteOrder.BIG_ENDIAN);
+        final long sum = Checksum.addNative(
+            Checksum.pseudoHeaderNative(sourceIp, destinationIp, Ipv4Header.PROTOCOL_TCP, length), buffer, offset,
+            length);
+        buffer.putShort(offset + CHECKSUM_OFFSET, (short)Checksum.finishNative(sum), ByteOrder.BIG_ENDIAN);
     }
 
     /**

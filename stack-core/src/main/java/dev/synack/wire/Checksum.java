@@ -36,12 +36,33 @@ public final class Checksum
      */
     public static long add(final long sum, final DirectBuffer buffer, final int offset, final int length)
     {
+        final long wide = addNative(0, buffer, offset, length);
+        if (wide == 0)
+        {
+            return sum;
+        }
+        return sum + (NATIVE_BIG_ENDIAN ? wide : Short.reverseBytes((short)fold(wide)) & 0xFFFF);
+    }
+
+    /**
+     * Adds the bytes {@code [offset, offset + length)} to a running partial sum kept in the machine's byte order:
+     * no fold and no swap per call, one of each in {@link #finishNative} (RFC 1071 §2(B)). Start it with
+     * {@link #pseudoHeaderNative} or 0; {@link #verifies} takes it as it is (all ones is all ones either way).
+     *
+     * @param sum the running native-order partial sum.
+     * @param buffer the bytes.
+     * @param offset the first byte; the range must start at an even position of the checksummed data.
+     * @param length how many bytes; an odd tail is padded with a zero byte (RFC 1071 §4.1).
+     * @return the new native-order partial sum, unfolded.
+     */
+    public static long addNative(final long sum, final DirectBuffer buffer, final int offset, final int length)
+    {
         buffer.boundsCheck(offset, length);
         final byte[] array = buffer.byteArray();
         long address = buffer.addressOffset() + offset;
         final long end = address + length;
         // Two accumulators of 32-bit halves: independent adds the CPU can run side by side.
-        long a = 0;
+        long a = sum;
         long b = 0;
         while (end - address >= 16)
         {
@@ -57,7 +78,6 @@ public final class Checksum
             a += (w & 0xFFFF_FFFFL) + (w >>> 32);
             address += 8;
         }
-        // The tail in the machine's order too, so the whole range is swapped once.
         if (end - address >= 4)
         {
             a += UnsafeApi.getInt(array, address) & 0xFFFF_FFFFL;
@@ -74,12 +94,7 @@ public final class Checksum
             final int last = UnsafeApi.getByte(array, address) & 0xFF;
             a += NATIVE_BIG_ENDIAN ? last << 8 : last;
         }
-        final long wide = a + b;
-        if (wide == 0)
-        {
-            return sum;
-        }
-        return sum + (NATIVE_BIG_ENDIAN ? wide : Short.reverseBytes((short)fold(wide)) & 0xFFFF);
+        return a + b;
     }
 
     /**
@@ -95,6 +110,41 @@ public final class Checksum
         final int sourceAddress, final int destinationAddress, final int protocol, final int length)
     {
         return (sourceAddress & 0xFFFF_FFFFL) + (destinationAddress & 0xFFFF_FFFFL) + protocol + length;
+    }
+
+    /**
+     * {@link #pseudoHeader} as a native-order partial sum, to start {@link #addNative}.
+     *
+     * @param sourceAddress source IPv4 address.
+     * @param destinationAddress destination IPv4 address.
+     * @param protocol IP protocol number.
+     * @param length the transport header plus payload length.
+     * @return the native-order partial sum.
+     */
+    public static long pseudoHeaderNative(
+        final int sourceAddress, final int destinationAddress, final int protocol, final int length)
+    {
+        if (NATIVE_BIG_ENDIAN)
+        {
+            return pseudoHeader(sourceAddress, destinationAddress, protocol, length);
+        }
+        // each field as the machine reads its network-order bytes: the zero byte and the protocol as one word,
+        // then the length
+        return (Integer.reverseBytes(sourceAddress) & 0xFFFF_FFFFL)
+            + (Integer.reverseBytes(destinationAddress) & 0xFFFF_FFFFL)
+            + ((protocol & 0xFF) << 8) + (Short.reverseBytes((short)length) & 0xFFFF);
+    }
+
+    /**
+     * {@link #finish} for a native-order partial sum: folded, swapped to network order once, complemented.
+     *
+     * @param nativeSum the native-order partial sum.
+     * @return the checksum field value, 0..0xFFFF, in network order.
+     */
+    public static int finishNative(final long nativeSum)
+    {
+        final int folded = fold(nativeSum);
+        return ~(NATIVE_BIG_ENDIAN ? folded : Short.reverseBytes((short)folded) & 0xFFFF) & 0xFFFF;
     }
 
     /**

@@ -228,6 +228,46 @@ class ChecksumTest
         assertEquals(0x2508, checksum);
     }
 
+    @Test
+    void theNativeOrderSumGivesTheSameChecksumWithItsPseudoHeaderAndVerifiesTheSame()
+    {
+        final SplittableRandom random = new SplittableRandom(SEED + 2);
+        final byte[] bytes = new byte[1600];
+        for (int round = 0; round < 500; round++)
+        {
+            random.nextBytes(bytes);
+            if (round % 10 == 0)
+            {
+                java.util.Arrays.fill(bytes, (byte)(round % 20 == 0 ? 0xFF : 0));
+            }
+            final UnsafeBuffer b = new UnsafeBuffer(bytes);
+            final int offset = 2 * random.nextInt(32);
+            final int length = random.nextInt(bytes.length - 64);
+            final int source = random.nextInt();
+            final int destination = random.nextInt();
+            final int protocol = random.nextInt(256);
+            final String where = "seed " + (SEED + 2) + " round " + round + " offset " + offset + " length " + length;
+            final int expected = Checksum.finish(
+                Checksum.add(Checksum.pseudoHeader(source, destination, protocol, length), b, offset, length));
+            final long nativeSum = Checksum.addNative(
+                Checksum.pseudoHeaderNative(source, destination, protocol, length), b, offset, length);
+            assertEquals(expected, Checksum.finishNative(nativeSum), where);
+            if (length >= 2)
+            {
+                // store the checksum in the range's first word, as a header does: the whole then verifies
+                b.putShort(offset, (short)0);
+                final int field = Checksum.finishNative(Checksum.addNative(
+                    Checksum.pseudoHeaderNative(source, destination, protocol, length), b, offset, length));
+                b.putShort(offset, (short)field, ByteOrder.BIG_ENDIAN);
+                assertTrue(Checksum.verifies(Checksum.addNative(
+                    Checksum.pseudoHeaderNative(source, destination, protocol, length), b, offset, length)), where);
+                b.putByte(offset + length - 1, (byte)(b.getByte(offset + length - 1) ^ 0x10));
+                assertFalse(Checksum.verifies(Checksum.addNative(
+                    Checksum.pseudoHeaderNative(source, destination, protocol, length), b, offset, length)), where);
+            }
+        }
+    }
+
     private static int naive(final byte[] bytes, final int offset, final int length)
     {
         long sum = 0;
