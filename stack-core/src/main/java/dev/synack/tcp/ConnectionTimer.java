@@ -20,22 +20,31 @@ final class ConnectionTimer
         this.time = time;
     }
 
-    /** Keeps the connection's single wheel timer at the earliest of its deadlines. */
+    /**
+     * Keeps the connection's single wheel timer at or before the earliest of its deadlines. A deadline that only
+     * moved later (the retransmission timer restarted by every ACK of new data, a delayed ACK armed again) leaves
+     * the wheel alone: the timer fires early, {@link TcpTimers#onExpiry} finds nothing due and arms it at the real
+     * deadline. Linux's TCP timers are lazy the same way (sk_reset_timer only when a deadline comes sooner). A
+     * keep-alive exchange used to unlink and relink its timer several times; now at most once per delayed-ACK
+     * interval. With no deadline left the timer is cancelled at once, so an idle connection holds none.
+     */
     void rearm(final TcpConnection c)
     {
         final long deadline = Math.min(Math.min(c.rtxDeadline, c.ackDeadline),
             Math.min(c.keepAliveDeadline, c.timeWaitOnWheel ? c.timeWaitDeadline : NO_DEADLINE));
-        if (deadline == c.timerDeadline)
+        final long scheduled = c.timerDeadline;
+        if (deadline == scheduled)
         {
             return;
         }
-        c.timerDeadline = deadline;
         if (deadline == NO_DEADLINE)
         {
+            c.timerDeadline = NO_DEADLINE;
             wheel.cancel(c.slot);
         }
-        else
+        else if (scheduled == NO_DEADLINE || deadline - scheduled < 0)
         {
+            c.timerDeadline = deadline;
             wheel.schedule(c.slot, deadline);
         }
     }
