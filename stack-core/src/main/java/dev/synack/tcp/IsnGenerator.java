@@ -4,8 +4,9 @@ package dev.synack.tcp;
  * Initial sequence numbers as RFC 6528 §3 asks: ISN = M + F(localip, localport, remoteip, remoteport,
  * secretkey), where M is a 4-microsecond clock and F is a keyed hash — here SipHash-2-4 over the
  * 4-tuple, so off-path attackers cannot predict another connection's ISN, while a new incarnation of the
- * same 4-tuple still starts above the old one's sequence space. Stateless after construction; never
- * allocates.
+ * same 4-tuple still starts above the old one's sequence space. Its only state after construction is the last
+ * host pair's timestamp offset (every connection between two hosts has the same, so a run of connections to one
+ * peer hashes once, not once each). Stack thread only; never allocates.
  */
 final class IsnGenerator
 {
@@ -14,6 +15,9 @@ final class IsnGenerator
 
     private final long k0;
     private final long k1;
+    private long lastHostPair;
+    private int lastTsOffset;
+    private boolean lastValid;
 
     IsnGenerator(final long secret)
     {
@@ -35,7 +39,13 @@ final class IsnGenerator
     int tsOffset(final int localIp, final int remoteIp)
     {
         final long m0 = ((long)localIp << 32) | (remoteIp & 0xFFFF_FFFFL);
-        return (int)(hash(m0, TS_OFFSET_DOMAIN) >>> 32);
+        if (!lastValid || m0 != lastHostPair)
+        {
+            lastTsOffset = (int)(hash(m0, TS_OFFSET_DOMAIN) >>> 32);
+            lastHostPair = m0;
+            lastValid = true;
+        }
+        return lastTsOffset;
     }
 
     /**
