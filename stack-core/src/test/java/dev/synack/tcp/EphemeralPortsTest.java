@@ -22,7 +22,6 @@ import dev.synack.test.Seg;
  */
 class EphemeralPortsTest
 {
-    private static final int X = 7_000;
     private static final int FIRST = 40_000;
     private static final int LAST = 40_002;
 
@@ -36,7 +35,7 @@ class EphemeralPortsTest
         final Set<Integer> ports = new TreeSet<>();
         for (int i = 0; i <= LAST - FIRST; i++)
         {
-            ports.add(cycleIntoTimeWait(peer, tcp));
+            ports.add(tcp.connection(TimeWaitEvictionTest.cycleIntoTimeWait(peer)).localPort());
         }
         assertEquals(Set.of(40_000, 40_001, 40_002), ports);
 
@@ -48,21 +47,5 @@ class EphemeralPortsTest
         assertTrue(tcp.connect(RawPeer.PEER_IP, 5001, new RecordingHandler()) >= 0, "another server port is free");
         final Seg syn = peer.expect(seg().syn());
         assertTrue(syn.srcPort >= FIRST && syn.srcPort <= LAST, "port " + syn.srcPort);
-    }
-
-    /** Connects, closes first and leaves the connection in TIME-WAIT; returns its local port. */
-    private static int cycleIntoTimeWait(final RawPeer peer, final TcpEngine tcp)
-    {
-        final long handle = tcp.connect(RawPeer.PEER_IP, 5000, new RecordingHandler());
-        assertTrue(handle >= 0, "connect refused");
-        final Seg syn = peer.expect(seg().syn());
-        peer.stackPort = syn.srcPort;
-        final int y = syn.seq;
-        peer.send(seg().syn().ack(y + 1).seq(X).mss(1460)).expect(seg().ack(X + 1).seq(y + 1));
-        tcp.connection(handle).close();
-        peer.expect(seg().fin().ack(X + 1).seq(y + 1));
-        peer.send(seg().fin().ack(y + 2).seq(X + 1)).expect(seg().ack(X + 2).seq(y + 2));
-        assertEquals(TcpState.TIME_WAIT, tcp.connection(handle).state());
-        return syn.srcPort;
     }
 }

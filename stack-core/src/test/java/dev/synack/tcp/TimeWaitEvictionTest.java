@@ -31,8 +31,8 @@ class TimeWaitEvictionTest
         return peer;
     }
 
-    /** Connects, closes first and leaves the connection in TIME-WAIT; returns its handle. */
-    private static long cycleIntoTimeWait(final RawPeer peer)
+    /** Connects to the peer's port 5000, closes first and leaves the connection in TIME-WAIT; returns its handle. */
+    static long cycleIntoTimeWait(final RawPeer peer)
     {
         final TcpEngine tcp = peer.stack.agent.tcp();
         final long handle = tcp.connect(RawPeer.PEER_IP, 5000, new RecordingHandler());
