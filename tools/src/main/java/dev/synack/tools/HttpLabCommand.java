@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -163,14 +164,15 @@ final class HttpLabCommand implements Callable<Integer>, Cli.Checked
         out.println("== side by side (" + (twoThreads ? "synack: NIC agent and stack on two threads; kernel: one"
             + " selector thread" : "both servers single-threaded") + "; wrk: 1 thread, " + connections
             + " connections)");
-        out.printf("  %-34s %12s %9s %9s %12s %9s %9s %8s%n", "", "synack req/s", "p50 µs", "p99 µs",
-            "kernel req/s", "p50 µs", "p99 µs", "ratio");
+        out.printf("  %-34s %12s %9s %9s %9s %12s %9s %9s %9s %8s%n", "", "synack req/s", "p50 µs", "p99 µs",
+            "p99.9 µs", "kernel req/s", "p50 µs", "p99 µs", "p99.9 µs", "ratio");
         final String[] names = {"keep-alive (one connection each)", "Connection: close (new each time)"};
         for (int i = 0; i < 2; i++)
         {
-            out.printf("  %-34s %,12.0f %9.1f %9.1f %,12.0f %9.1f %9.1f %7.2fx%n", names[i],
-                synack[i].requestsPerSecond(), synack[i].p50Us(), synack[i].p99Us(), kernel[i].requestsPerSecond(),
-                kernel[i].p50Us(), kernel[i].p99Us(), synack[i].requestsPerSecond() / kernel[i].requestsPerSecond());
+            out.printf("  %-34s %,12.0f %9.1f %9.1f %9s %,12.0f %9.1f %9.1f %9s %7.2fx%n", names[i],
+                synack[i].requestsPerSecond(), synack[i].p50Us(), synack[i].p99Us(), p999(synack[i]),
+                kernel[i].requestsPerSecond(), kernel[i].p50Us(), kernel[i].p99Us(), p999(kernel[i]),
+                synack[i].requestsPerSecond() / kernel[i].requestsPerSecond());
         }
         for (int i = 0; i < 2; i++)
         {
@@ -251,6 +253,13 @@ final class HttpLabCommand implements Callable<Integer>, Cli.Checked
             }
             LabNet.down(labNet, name);
         }
+    }
+
+    /** The 99.9th percentile from wrk's latency buckets (wrk itself prints up to 99 %), or "-" without them. */
+    static String p999(final Result result)
+    {
+        return result.latency() == null || result.latency().getTotalCount() == 0 ? "-"
+            : String.format(Locale.ROOT, "%.1f", result.latency().getValueAtPercentile(99.9) / 1e3);
     }
 
     private static HttpLabReport.Run[] report(final Result[] results)

@@ -56,6 +56,9 @@ class HttpLabCommandTest
         assertEquals(149_000, r.latency().getValueAtPercentile(50), 149_000 * 0.001);
         assertEquals(1_580_000, r.latency().getMaxValue(), 1_580_000 * 0.001);
         assertEquals(null, HttpLabCommand.parse(WRK).latency(), "no buckets, no histogram");
+        assertEquals(1_580.0, Double.parseDouble(HttpLabCommand.p999(r)), 1_580 * 0.001,
+            "p99.9 from the buckets: the 1,580 µs ones");
+        assertEquals("-", HttpLabCommand.p999(HttpLabCommand.parse(WRK)), "no buckets, no p99.9");
         assertTrue(HttpLabCommand.LATENCY_SCRIPT.startsWith("done = function(summary, latency, requests)"));
     }
 
@@ -92,7 +95,7 @@ class HttpLabCommandTest
         final String text = bytes.toString(StandardCharsets.UTF_8);
         assertEquals(0, rc, err.toString(StandardCharsets.UTF_8) + text);
         for (final String expected : new String[] {"== synack: HttpResponder", "== kernel: a Java NIO HTTP server",
-            "== side by side", "keep-alive (one connection each)", "Connection: close (new each time)",
+            "== side by side", "p99.9 µs", "keep-alive (one connection each)", "Connection: close (new each time)",
             "TCP retransmits 0"})
         {
             assertTrue(text.contains(expected), "missing '" + expected + "' in:\n" + text);
