@@ -19,8 +19,8 @@ import org.agrona.concurrent.status.CountersReader;
 import org.junit.jupiter.api.Test;
 
 import dev.synack.nic.rss.RssSteering;
+import dev.synack.stack.StackConfig;
 import dev.synack.tcp.LocalPortFilter;
-import dev.synack.tcp.TcpEngine;
 
 /**
  * Which stack a received frame goes to when two queues' stacks share one address: ARP replies to every stack, TCP
@@ -44,7 +44,7 @@ class MultiQueueSteeringTest
     void arpRepliesReachEveryStackAndRequestsStay()
     {
         final QueueSteering steering = new QueueSteering(0, own, handover, true, handedOver, arpCopies, full,
-            TcpEngine.EPHEMERAL_FIRST, 0xFFFF);
+            StackConfig.DEFAULT_EPHEMERAL_FIRST, 0xFFFF);
         assertEquals(-1, steering.target(frame, 0, arp(2)), "reply: every stack");
         assertTrue(steering.onFrame(frame, 0, arp(2)));
         assertTrue(own.size() > 0, "our own stack has it too");
@@ -58,7 +58,7 @@ class MultiQueueSteeringTest
     void segmentsToAnotherStacksEphemeralPortAreHandedOverByPort()
     {
         final QueueSteering steering = new QueueSteering(0, own, handover, true, handedOver, arpCopies, full,
-            TcpEngine.EPHEMERAL_FIRST, 0xFFFF);
+            StackConfig.DEFAULT_EPHEMERAL_FIRST, 0xFFFF);
         assertEquals(1, steering.target(frame, 0, tcp(50001, 0)), "50001 is odd: stack 1's");
         assertEquals(0, steering.target(frame, 0, tcp(50000, 0)), "50000 is ours");
         assertEquals(0, steering.target(frame, 0, tcp(7, 0)), "a passive flow stays where it lands");
@@ -76,7 +76,7 @@ class MultiQueueSteeringTest
     void withPredictableRssNoSegmentIsHandedOver()
     {
         final QueueSteering steering = new QueueSteering(1, own, handover, false, handedOver, arpCopies, full,
-            TcpEngine.EPHEMERAL_FIRST, 0xFFFF);
+            StackConfig.DEFAULT_EPHEMERAL_FIRST, 0xFFFF);
         assertEquals(1, steering.target(frame, 0, tcp(50000, 0)));
         assertEquals(-1, steering.target(frame, 0, arp(2)), "ARP replies still reach every stack");
     }

@@ -68,20 +68,25 @@ final class ConnectionTable
         {
             return hit;
         }
-        for (int i = home(remoteIp, remotePort, localPort); ; i = (i + 1) & indexMask)
+        final int entry = index[bucket(remoteIp, remotePort, localPort)];
+        if (entry == EMPTY)
         {
-            final int entry = index[i];
-            if (entry == EMPTY)
-            {
-                return null;
-            }
-            final TcpConnection c = connections[entry - 1];
-            if (same(c, remoteIp, remotePort, localPort))
-            {
-                last = c;
-                return c;
-            }
+            return null;
         }
+        final TcpConnection found = connections[entry - 1];
+        last = found;
+        return found;
+    }
+
+    /** @return the bucket holding this 4-tuple, or the empty bucket that ends its run. */
+    private int bucket(final int remoteIp, final int remotePort, final int localPort)
+    {
+        int i = home(remoteIp, remotePort, localPort);
+        while (index[i] != EMPTY && !same(connections[index[i] - 1], remoteIp, remotePort, localPort))
+        {
+            i = (i + 1) & indexMask;
+        }
+        return i;
     }
 
     TcpConnection allocate(final int remoteIp, final int remotePort, final int localPort)
@@ -95,11 +100,7 @@ final class ConnectionTable
         c.remoteIp = remoteIp;
         c.remotePort = remotePort;
         c.localPort = localPort;
-        int i = home(remoteIp, remotePort, localPort);
-        while (index[i] != EMPTY && !same(connections[index[i] - 1], remoteIp, remotePort, localPort))
-        {
-            i = (i + 1) & indexMask;
-        }
+        final int i = bucket(remoteIp, remotePort, localPort);
         if (index[i] != EMPTY && last == connections[index[i] - 1])
         {
             last = null; // the 4-tuple moves to this slot: the cache must not keep returning the old one

@@ -28,9 +28,6 @@ import dev.synack.timer.TimerWheel;
  */
 public final class TcpEngine implements TimerHandler
 {
-    /** The first ephemeral port active opens take by default (the range ends at 65535, as IANA's dynamic ports). */
-    public static final int EPHEMERAL_FIRST = StackConfig.DEFAULT_EPHEMERAL_FIRST;
-
     /** Smallest path MTU a fragmentation-needed report may set (Linux's min_pmtu). */
     static final int MIN_PATH_MTU = 552;
 

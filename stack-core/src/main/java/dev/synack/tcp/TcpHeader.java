@@ -95,9 +95,7 @@ public final class TcpHeader
         {
             return DropReason.TCP_BAD_DATA_OFFSET;
         }
-        final long sum = Checksum.addNative(
-            Checksum.pseudoHeaderNative(sourceIp, destinationIp, Ipv4Header.PROTOCOL_TCP, length), buffer, offset,
-            length);
+        final long sum = segmentSum(buffer, offset, length, sourceIp, destinationIp);
         if (!Checksum.verifies(sum))
         {
             return DropReason.TCP_BAD_CHECKSUM;
@@ -268,10 +266,18 @@ public final class TcpHeader
         final int destinationIp)
     {
         buffer.putShort(offset + CHECKSUM_OFFSET, (short)0);
-        final long sum = Checksum.addNative(
+        final long sum = segmentSum(buffer, offset, length, sourceIp, destinationIp);
+        buffer.putShort(offset + CHECKSUM_OFFSET, (short)Checksum.finishNative(sum), ByteOrder.BIG_ENDIAN);
+    }
+
+    /** The native-order sum of a segment and its pseudo-header (RFC 9293 §3.1), for checking and for writing. */
+    private static long segmentSum(
+        final MutableDirectBuffer buffer, final int offset, final int length, final int sourceIp,
+        final int destinationIp)
+    {
+        return Checksum.addNative(
             Checksum.pseudoHeaderNative(sourceIp, destinationIp, Ipv4Header.PROTOCOL_TCP, length), buffer, offset,
             length);
-        buffer.putShort(offset + CHECKSUM_OFFSET, (short)Checksum.finishNative(sum), ByteOrder.BIG_ENDIAN);
     }
 
     /**

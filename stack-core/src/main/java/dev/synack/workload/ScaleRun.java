@@ -47,7 +47,7 @@ public final class ScaleRun
     /** The server's first listening port. */
     public static final int FIRST_SERVER_PORT = 10_000;
     /** Ephemeral ports a client has per server address and port. */
-    public static final int PORTS_PER_SERVER_PORT = 65_536 - TcpEngine.EPHEMERAL_FIRST;
+    public static final int PORTS_PER_SERVER_PORT = 65_536 - StackConfig.DEFAULT_EPHEMERAL_FIRST;
     /** Manual time per round. */
     public static final long STEP_NS = TimeUnit.MICROSECONDS.toNanos(1);
     /** Bytes each sampled connection sends and gets back. */
