@@ -40,6 +40,8 @@ public enum StackCounter
     TCP_RETRANSMITS("TCP retransmits"),
     /** Duplicate segments reported to the peer as the first SACK block of an ACK (RFC 2883 D-SACK). */
     TCP_DSACKS_SENT("TCP D-SACKs sent"),
+    /** Duplicate ACKs for out-of-order segments merged into the batch's one ACK (beyond the first three, as Linux). */
+    TCP_DUP_ACKS_COMPRESSED("TCP duplicate ACKs compressed"),
     /** ACKs from the peer whose first SACK block reported a duplicate segment (RFC 2883 D-SACK, RFC 3708). */
     TCP_DSACKS_RECEIVED("TCP D-SACKs received"),
     /** Loss recoveries whose every retransmission the peer reported by D-SACK as a duplicate (RFC 3708 §3). */

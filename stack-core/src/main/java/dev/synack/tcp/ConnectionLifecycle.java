@@ -153,6 +153,9 @@ final class ConnectionLifecycle
         c.timestamps = false;
         c.sackPermitted = false;
         c.dsackPending = false;
+        c.dupAckRcvNxt = c.rcvNxt;
+        c.dupAcksSent = 0;
+        c.dupAckCompressed = false;
         c.tsRecent = 0;
         // RFC 7323 §5.4 and §5.5: a secret offset per host pair, so TSval reveals no uptime yet stays monotonic from
         // one incarnation of a 4-tuple to the next (a peer holding TIME-WAIT judges our new SYN by PAWS, RFC 6191).

@@ -26,6 +26,8 @@ final class SegmentArrival
     private static final int ACK_DROP = 2;
     /** What a new incarnation's ISS adds to the SND.NXT of the TIME-WAIT it reopens (Linux: 65535 + 2). */
     private static final int REOPEN_ISS_GAP = 65537;
+    /** Duplicate ACKs sent at once per RCV.NXT before the rest are compressed (Linux: TCP_FASTRETRANS_THRESH). */
+    private static final int IMMEDIATE_DUP_ACKS = 3;
     /** RFC 7323 §5.5: how long TS.Recent stays valid on an idle connection (Linux: TCP_PAWS_24DAYS). */
     private static final long PAWS_IDLE_NS = 24L * 24 * 3600 * 1_000_000_000L;
 
@@ -864,9 +866,13 @@ final class SegmentArrival
         }
         else
         {
-            // Out of order: keep it (bounded) and send a duplicate ACK at once, one per segment, even within a batch
-            // of received frames (RFC 5681 §4.2: the sender counts them), each naming this segment's block first
-            // (RFC 2018 §4), so a sender learns every hole, not the three that fit one ACK.
+            // Out of order: keep it (bounded) and send a duplicate ACK naming this segment's block first (RFC 2018
+            // §4), so a sender learns every hole, not the three that fit one ACK.
+            final boolean growsNewest = growsNewestBlock(c);
+            if (c.dupAckCompressed && !growsNewest)
+            {
+                out.sendAck(c); // the merged ACK first, naming the block it grew, before another block takes its place
+            }
             if (outOfOrder.covers(c.slot, segSeq, end))
             {
                 c.sackRecent = segSeq; // a D-SACK of it all (partialDuplicate)
@@ -876,8 +882,51 @@ final class SegmentArrival
                 storeText(c);
                 c.sackRecent = segSeq;
             }
+            duplicateAck(c, growsNewest);
+        }
+    }
+
+    /**
+     * RFC 5681 §4.2 asks for a duplicate ACK at once for each out-of-order segment. The first three since RCV.NXT
+     * last moved go at once, even within a batch of received frames: they are what a sender counts toward fast
+     * retransmit (RFC 5681 §3.2). After them, a segment that only grows the block the last ACK named first (the
+     * train of segments behind a hole) is merged into one ACK at the batch's end, as Linux compresses SACKs
+     * (tcp_comp_sack): a sender learns nothing from forty ACKs naming the same growing block that the last one does
+     * not tell it, and each costs both ends a frame. Any other — a new hole, a block further back, a duplicate — is
+     * ACKed at once, after the merged one, so that no block's news is lost to the three blocks an ACK can carry
+     * (a sender with RACK would take the unreported bytes for lost and resend them). The batch bounds the delay
+     * (Linux bounds it with a timer: 5 % of the RTT, at most 1 ms).
+     */
+    private void duplicateAck(final TcpConnection c, final boolean growsNewest)
+    {
+        if (c.dupAckRcvNxt != c.rcvNxt)
+        {
+            c.dupAckRcvNxt = c.rcvNxt;
+            c.dupAcksSent = 0;
+        }
+        if (growsNewest && c.dupAcksSent >= IMMEDIATE_DUP_ACKS)
+        {
+            c.ackNow = true;
+            c.dupAckCompressed = true;
+            counters.increment(StackCounter.TCP_DUP_ACKS_COMPRESSED);
+        }
+        else
+        {
+            c.dupAcksSent++;
             out.sendAck(c);
         }
+    }
+
+    /** @return whether this out-of-order segment starts where the block our last ACK named first ends. */
+    private boolean growsNewestBlock(final TcpConnection c)
+    {
+        final int held = outOfOrder.count(c.slot);
+        if (held == 0 || dataLength == 0)
+        {
+            return false;
+        }
+        final int i = outOfOrder.overlapping(c.slot, c.sackRecent, c.sackRecent + 1);
+        return i >= 0 && outOfOrder.end(c.slot, i) == segSeq;
     }
 
     /**

@@ -320,6 +320,7 @@ final class SegmentOutput
         if (sackBlocks > 0)
         {
             writeSackBlocks(c, out, o, sackBlocks, dsack);
+            c.dupAckCompressed = false;
         }
         if (length > 0)
         {

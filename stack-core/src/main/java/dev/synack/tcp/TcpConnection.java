@@ -42,6 +42,12 @@ public final class TcpConnection
     // RFC 2018 SACK, receiver side: blocks in our ACKs when both SYNs carried SACK-permitted.
     boolean sackPermitted;
     int sackRecent;
+    /** The RCV.NXT that {@code dupAcksSent} counts for (Linux: compressed_ack_rcv_nxt). */
+    int dupAckRcvNxt;
+    /** Duplicate ACKs sent at once for out-of-order segments since RCV.NXT last moved (Linux: dup_ack_counter). */
+    int dupAcksSent;
+    /** A duplicate ACK merged into the one the batch's end sends (its SACK blocks not yet on the wire). */
+    boolean dupAckCompressed;
     /** RFC 2883: a duplicate [dsackStart, dsackEnd) the next ACK names as its first SACK block (a D-SACK). */
     boolean dsackPending;
     int dsackStart;

@@ -255,7 +255,8 @@ class SackTest
     {
         final int y = established(true);
         // 0..100 is lost; 100..200, 300..400 and 500..600 arrive in one batch of received frames. RFC 5681 §4.2: a
-        // duplicate ACK for each, each naming its own segment's block first (RFC 2018 §4) — not one ACK per batch.
+        // duplicate ACK for each, each naming its own segment's block first (RFC 2018 §4) — not one ACK per batch
+        // (only a train growing one block is merged, below).
         peer.queue(data(y, 100, 100)).queue(data(y, 300, 100)).queue(data(y, 500, 100)).run();
         final java.util.List<Seg> acks = peer.drain();
         assertEquals(3, acks.size(), acks.toString());
@@ -267,6 +268,57 @@ class SackTest
         assertEquals(X + 101, acks.get(0).sack[0]);
         assertEquals(X + 301, acks.get(1).sack[0]);
         assertEquals(X + 501, acks.get(2).sack[0]);
+    }
+
+    @Test
+    void aTrainGrowingOneBlockDrawsThreeDuplicateAcksThenOneForTheRestOfTheBatch()
+    {
+        final int y = established(true);
+        // 0..100 is lost; eight segments behind it, 100..900, arrive in one batch. The first three duplicate ACKs go
+        // at once (what a sender counts toward fast retransmit, RFC 5681 §3.2); the five after only grow the block
+        // the last one named, and are merged into one ACK at the batch's end (Linux: tcp_comp_sack).
+        for (int from = 100; from < 900; from += 100)
+        {
+            peer.queue(data(y, from, 100));
+        }
+        peer.run();
+        final java.util.List<Seg> acks = peer.drain();
+        assertEquals(4, acks.size(), acks.toString());
+        assertArrayEquals(new int[] {X + 101, X + 201}, acks.get(0).sack, acks.toString());
+        assertArrayEquals(new int[] {X + 101, X + 301}, acks.get(1).sack, acks.toString());
+        assertArrayEquals(new int[] {X + 101, X + 401}, acks.get(2).sack, acks.toString());
+        assertArrayEquals(new int[] {X + 101, X + 901}, acks.get(3).sack, acks.toString());
+        for (final Seg ack : acks)
+        {
+            assertEquals(X + 1, (int)ack.ack, ack.toString());
+            assertEquals(0, ack.payload.length, ack.toString());
+        }
+        assertEquals(5, peer.stack.counters.get(StackCounter.TCP_DUP_ACKS_COMPRESSED));
+        // The next train behind the same hole, in the next batch: already past three duplicate ACKs, it grows the
+        // named block and draws one ACK.
+        peer.queue(data(y, 900, 100)).queue(data(y, 1000, 100)).run();
+        final java.util.List<Seg> next = peer.drain();
+        assertEquals(1, next.size(), next.toString());
+        assertArrayEquals(new int[] {X + 101, X + 1101}, next.get(0).sack, next.toString());
+        // The hole fills: ACK 1101 at once.
+        peer.send(data(y, 0, 100)).expect(seg().ack(X + 1101));
+    }
+
+    @Test
+    void aNewHoleInTheBatchSendsTheMergedAckFirstThenItsOwn()
+    {
+        final int y = established(true);
+        // 100..500 grows one block (three ACKs at once, the fourth segment merged); then 600..700 opens a new block.
+        // The merged ACK leaves first, naming [100, 500) while it still leads, then the new block's own.
+        for (int from = 100; from < 500; from += 100)
+        {
+            peer.queue(data(y, from, 100));
+        }
+        peer.queue(data(y, 600, 100)).run();
+        final java.util.List<Seg> acks = peer.drain();
+        assertEquals(5, acks.size(), acks.toString());
+        assertArrayEquals(new int[] {X + 101, X + 501}, acks.get(3).sack, acks.toString());
+        assertArrayEquals(new int[] {X + 601, X + 701, X + 101, X + 501}, acks.get(4).sack, acks.toString());
     }
 
     @Test
