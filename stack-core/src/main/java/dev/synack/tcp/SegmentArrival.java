@@ -694,7 +694,8 @@ final class SegmentArrival
         c.probesOut = 0; // the peer answers: zero-window probes count toward the limit only while it is silent
         final int scaledWindow = segWnd << c.sndShift;
         final boolean newlySacked = c.sackPermitted && loss.takeSackBlocks(c, seg.options(), segAck);
-        if (SeqNum.gt(segAck, c.sndUna))
+        final boolean sndUnaMoves = SeqNum.gt(segAck, c.sndUna);
+        if (sndUnaMoves)
         {
             loss.newAck(c, segAck, seg.options().tsEcr());
             if (newlySacked && !c.inRecovery)
@@ -718,8 +719,12 @@ final class SegmentArrival
                 loss.duplicateAck(c, segAck);
             }
         }
-        // SND.WL1 < SEG.SEQ, or SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK: take the window.
-        if (SeqNum.lt(c.sndWl1, segSeq) || (c.sndWl1 == segSeq && SeqNum.le(c.sndWl2, segAck)))
+        // SND.WL1 < SEG.SEQ, or SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK: take the window. And, as Linux's
+        // tcp_may_update_window, whenever SEG.ACK moves SND.UNA: that ACK is the peer's newest word, even on a
+        // retransmission whose SEG.SEQ lies below SND.WL1. Skipping its window would leave SND.WND relative to the
+        // older SND.WL2 while SND.UNA moves on, and SND.UNA + SND.WND would overshoot the edge the peer offered
+        // (a Linux receiver drops the excess as beyond its window, and only an RTO recovers).
+        if (sndUnaMoves || SeqNum.lt(c.sndWl1, segSeq) || (c.sndWl1 == segSeq && SeqNum.le(c.sndWl2, segAck)))
         {
             updateWindow(c, scaledWindow, segSeq, segAck);
             if (c.persist && scaledWindow != 0)

@@ -74,6 +74,45 @@ class FlowControlTest
     }
 
     @Test
+    void anAckThatMovesSndUnaSetsTheWindowEvenOnAReorderedSegment()
+    {
+        // Found against a Linux client under 5 % loss: its retransmission of a lost segment (a lower SEG.SEQ than
+        // the segments after it) carries its newest ACK and a window shrunk by a slow reader. RFC 9293's rule alone
+        // (SND.WL1 < SEG.SEQ) skips that window, SND.UNA moves on, and SND.UNA + the old SND.WND overshoots the edge
+        // the peer offered; Linux drops the excess (TcpExtBeyondWindow) and only an RTO recovers.
+        final UnsafeBuffer bytes = new UnsafeBuffer(new byte[BUFFER]);
+        final RecordingHandler app = new RecordingHandler()
+        {
+            @Override
+            public void onWritable(final TcpConnection connection)
+            {
+                super.onWritable(connection);
+                connection.send(bytes, 0, BUFFER);
+            }
+        };
+        final int y = established(app);
+        assertEquals(BUFFER, app.last.send(bytes, 0, BUFFER));
+        assertEquals(0, app.last.send(bytes, 0, 1), "send buffer full: onWritable will follow");
+        assertEquals(BUFFER, peer.drain().stream().mapToInt(s -> s.payloadLength).sum());
+
+        // The peer's segment 0..1000 is lost; 1000..2000 arrives, ACK y + 1001, window 3000: the edge y + 4001.
+        peer.send(seg().ack(y + 1 + 1000).seq(X + 1 + 1000).win(3000).data(new byte[1000]));
+        peer.drain();
+        // Its retransmission of 0..1000: ACK y + 3001 with the window its reader left, 1096. The edge is
+        // y + 4097, exactly SND.NXT: the 3000 bytes the application now sends must wait for the window to open.
+        final int edge = y + 1 + 3000 + 1096;
+        assertEquals(y + 1 + BUFFER, edge);
+        peer.send(seg().ack(y + 1 + 3000).seq(X + 1).win(1096).data(new byte[1000]));
+        final List<Seg> sent = peer.drain();
+        assertTrue(app.events.contains("writable"), app.events.toString());
+        for (final Seg s : sent)
+        {
+            assertTrue(SeqNum.le(s.seq + s.payloadLength, edge), "segment past the peer's right edge: " + s);
+        }
+        assertEquals(2000 + 1 + X, (int)sent.get(sent.size() - 1).ack, "the hole filled: ACK of both " + sent);
+    }
+
+    @Test
     void resumeReadingSendsNoWindowUpdateThatADataSegmentAlreadyCarried()
     {
         // An echo under backpressure: onData keeps what it cannot send back, resumes on onWritable.
