@@ -94,8 +94,9 @@ class TimestampsTest
         peer.advanceMs(40);
         peer.expect(seg().ack(X + 11).seq(y + 1));
         assertEquals(10, app.data.size());
-        // An old duplicate of the next segment: in the window by its sequence number, but TSval 499 < 500.
-        peer.send(seg().ack(y + 1).seq(X + 11).ts(499, 0).data(new byte[10]));
+        // An old duplicate of the next segment: in the window by its sequence number, but TSval 498, two ticks
+        // older than TS.Recent 500.
+        peer.send(seg().ack(y + 1).seq(X + 11).ts(498, 0).data(new byte[10]));
         final Seg answer = peer.expect(seg().ack(X + 11).seq(y + 1));
         assertEquals(500, answer.tsEcr);
         assertEquals(10, app.data.size(), "the duplicate's bytes were not taken");
@@ -103,6 +104,23 @@ class TimestampsTest
         // The genuine segment, TSval 510, is taken.
         peer.send(seg().ack(y + 1).seq(X + 11).ts(510, 0).data(new byte[10]));
         assertEquals(20, app.data.size());
+    }
+
+    @Test
+    void aTsValOneTickOlderThanTsRecentPassesPawsAsOnLinux()
+    {
+        final int y = passiveWithTimestamps();
+        peer.send(seg().ack(y + 1).seq(X + 1).ts(500, 0).data(new byte[10]));
+        // A Linux sender pacing its segments stamps each with its departure time, its ACKs with the clock: the
+        // next data segment may carry TSval 499. Linux's receiver lets one tick pass (TCP_PAWS_WINDOW); a strict
+        // RFC 7323 R1 dropped such trains against a Linux client under loss and stalled the flow for seconds.
+        peer.send(seg().ack(y + 1).seq(X + 11).ts(499, 0).data(new byte[10]));
+        assertEquals(20, app.data.size(), "one tick older is taken");
+        assertEquals(0, peer.stack.counters.get(DropReason.TCP_PAWS));
+        assertEquals(500, app.last.tsRecent, "TS.Recent never moves back");
+        peer.send(seg().ack(y + 1).seq(X + 21).ts(498, 0).data(new byte[10]));
+        assertEquals(20, app.data.size(), "two ticks older is PAWS's");
+        assertEquals(1, peer.stack.counters.get(DropReason.TCP_PAWS));
     }
 
     @Test
