@@ -31,6 +31,7 @@ public final class NeighbourTable
     private final int[] retriesLeft;
     private final long[] learnedAt;
     private final int pendingFrames;
+    private int lastFound;
     private final int[] pendingCount;
     private final int[] pendingLength;
     private final UnsafeBuffer pending;
@@ -79,10 +80,17 @@ public final class NeighbourTable
      */
     public int find(final int address)
     {
+        // Most frames go to the neighbour the last one went to (one peer, or the gateway): try it before the scan.
+        final int last = lastFound;
+        if (state[last] != FREE && ip[last] == address)
+        {
+            return last;
+        }
         for (int i = 0; i < capacity; i++)
         {
             if (state[i] != FREE && ip[i] == address)
             {
+                lastFound = i;
                 return i;
             }
         }

@@ -198,7 +198,7 @@ final class ReceivePages
         final int row = c.slot * rowPages;
         if (SeqNum.ge(c.readSeq, c.rcvStoredEnd))
         {
-            freeEntry(row + ringPage(c, c.readSeq));
+            freeEntry(c, row + ringPage(c, c.readSeq));
             c.rcvStoredEnd = c.readSeq; // kept within a ring of READ.SEQ, so modular comparisons with it hold
         }
         if (passed == 0)
@@ -213,7 +213,7 @@ final class ReceivePages
                 && SeqNum.gt(c.rcvStoredEnd, c.rcvPageBase + (i << pageShift) + ringSize);
             if (!nextLapHeld)
             {
-                freeEntry(row + ((firstPage + i) & rowMask));
+                freeEntry(c, row + ((firstPage + i) & rowMask));
             }
         }
         c.rcvPageBase = base;
@@ -240,10 +240,12 @@ final class ReceivePages
     /** The connection is freed: every page and the whole reservation go back. */
     void releaseAll(final TcpConnection c)
     {
+        // Most connections end holding no page (all read, or no text at all): their row, cold in a big table, is
+        // not touched.
         final int row = c.slot * rowPages;
-        for (int i = 0; i < rowPages; i++)
+        for (int i = 0; i < rowPages && c.rcvPagesHeld > 0; i++)
         {
-            freeEntry(row + i);
+            freeEntry(c, row + i);
         }
         reserved -= charge(c.rcvReservedPages);
         c.rcvReservedPages = 0;
@@ -264,6 +266,7 @@ final class ReceivePages
             {
                 page = take();
                 table[at] = page;
+                c.rcvPagesHeld++;
             }
             chunks[page >>> chunkShift].putBytes(((page & chunkMask) << pageShift) + inPage, source, offset + done, n);
             done += n;
@@ -299,12 +302,13 @@ final class ReceivePages
         return Math.min(pages, rowPages);
     }
 
-    private void freeEntry(final int at)
+    private void freeEntry(final TcpConnection c, final int at)
     {
         if (table[at] != NONE)
         {
             free[freeCount++] = table[at];
             table[at] = NONE;
+            c.rcvPagesHeld--;
         }
     }
 

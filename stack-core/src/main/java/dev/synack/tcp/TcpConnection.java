@@ -93,6 +93,8 @@ public final class TcpConnection
     // Receive memory (ReceivePages): the reservation backing every window offered runs from rcvPageBase, the start
     // of READ.SEQ's ring page, for rcvReservedPages pages.
     int rcvPageBase;
+    /** Receive pages this connection holds now (ReceivePages' table row entries that are not NONE). */
+    int rcvPagesHeld;
     int rcvReservedPages;
     /** The end of the highest text written to the ring: from READ.SEQ at or past it, no page holds anything. */
     int rcvStoredEnd;

@@ -107,6 +107,7 @@ class ReceivePagesTest
             // The ring's last page and READ.SEQ's are one: a ring's bytes from mid-page need no fifth page.
             final int spanned = buffered == 0 ? 0 : Math.min(4, (readOffset + buffered + PAGE - 1) / PAGE);
             assertEquals(spanned, pages.pagesHeld(c), "round " + round + ": pages held = pages the data spans");
+            assertEquals(spanned, c.rcvPagesHeld, "round " + round + ": the connection's count agrees with its row");
         }
         app.budget = Integer.MAX_VALUE;
         c.resumeReading();
