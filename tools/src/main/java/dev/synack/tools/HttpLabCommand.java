@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import dev.synack.embed.Synack;
+import dev.synack.embed.SynackBuilder;
 import dev.synack.embed.SynackStack;
 import dev.synack.embed.Threading;
 import dev.synack.nic.xdp.XdpMode;
@@ -76,6 +77,9 @@ final class HttpLabCommand implements Callable<Integer>, Cli.Checked
     private Integer connectionsOption;
     @Option(names = "--two-threads", description = "synack's NIC agent and stack on two threads")
     private boolean twoThreads;
+    @Option(names = "--pin", description = "each server in turn owns the last CPU and busy-polls, wrk runs on the"
+        + " others (default: all wherever the scheduler puts them, the servers sleeping when idle)")
+    private boolean pin;
     @Option(names = "--json", paramLabel = "FILE", description = "every figure the table prints, the machine, the"
         + " commit and the configuration, as JSON")
     private String jsonOption;
@@ -88,6 +92,10 @@ final class HttpLabCommand implements Callable<Integer>, Cli.Checked
     private boolean progressOption;
     private int seconds;
     private int connections;
+    /** The CPU each server owns in turn, or -1: not pinned. */
+    private int serverCpu;
+    /** The CPUs wrk runs on, for taskset -c, when the servers are pinned. */
+    private String wrkCpus;
     private Outputs outputs;
     private Progress progress;
 
@@ -133,6 +141,13 @@ final class HttpLabCommand implements Callable<Integer>, Cli.Checked
         this.seconds = Cli.intIn("http-lab", "--seconds", secondsOption, 3, 1, 3600);
         this.connections = Cli.intIn("http-lab", "--connections", connectionsOption, 16, 1, 1024);
         this.outputs = Outputs.check("http-lab", jsonOption, hgrmOption, plotOption);
+        final int cpus = Runtime.getRuntime().availableProcessors();
+        if (pin && (cpus < 2 || twoThreads))
+        {
+            throw new UsageException("http-lab: --pin needs 2 or more CPUs and one synack thread");
+        }
+        this.serverCpu = pin ? cpus - 1 : -1;
+        this.wrkCpus = cpus == 2 ? "0" : "0-" + (cpus - 2);
     }
 
     @Override
@@ -158,6 +173,9 @@ final class HttpLabCommand implements Callable<Integer>, Cli.Checked
         progress = new Progress(err, progressOption, 4L * seconds >= Progress.WORTH_IT_SECONDS);
         out.printf("synack http-lab: wrk -t1 -c%d -d%ds --latency from the peer namespace, keep-alive and"
             + " `Connection: close`%n", connections, seconds);
+        out.println(serverCpu < 0 ? "  not pinned: servers and wrk share the CPUs, the servers sleep when idle"
+            : "  each server in turn owns CPU " + serverCpu + " and busy-polls (synack: its thread spins; kernel: its"
+            + " selector thread spins on selectNow); wrk on CPU " + wrkCpus);
         final Result[] synack = synack(labNet);
         final Result[] kernel = kernel(labNet);
         out.println();
@@ -187,6 +205,8 @@ final class HttpLabCommand implements Callable<Integer>, Cli.Checked
         config.put("connections", connections);
         config.put("wrk_threads", 1);
         config.put("synack_threads", twoThreads ? 2 : 1);
+        config.put("server_cpu", serverCpu);
+        config.put("wrk_cpus", serverCpu < 0 ? "any" : wrkCpus);
         config.put("xdp_mode", "skb");
         config.put("server_ip", SERVER_IP);
         final List<Path> written = outputs.write(new HttpLabReport(names, report(synack), report(kernel), config));
@@ -210,11 +230,21 @@ final class HttpLabCommand implements Callable<Integer>, Cli.Checked
             out.println("== synack: HttpResponder on " + SERVER_IP + ":80 over AF_XDP on " + lab.get("dev_a") + " in "
                 + lab.get("ns_a") + "; wrk in " + lab.get("ns_b") + (twoThreads
                 ? "; NIC agent and stack on two threads" : "; NIC agent and stack on one thread"));
-            try (SynackStack stack = Synack.builder().device(lab.get("dev_a")).namespace(lab.get("ns_a"))
+            final SynackBuilder builder = Synack.builder().device(lab.get("dev_a")).namespace(lab.get("ns_a"))
                 .xdpMode(XdpMode.GENERIC).name("http-lab").mac(lab.get("mac_a")).address(SERVER_IP + "/24")
                 .connections(4096).bufferBytes(16_384, 16_384)
-                .threading(twoThreads ? Threading.TWO_THREADS : Threading.ONE_THREAD).start())
+                .threading(twoThreads ? Threading.TWO_THREADS : Threading.ONE_THREAD);
+            if (serverCpu >= 0)
             {
+                builder.cpus(serverCpu).busySpin();
+            }
+            try (SynackStack stack = builder.start())
+            {
+                if (serverCpu >= 0 && !stack.pinned())
+                {
+                    throw new IllegalStateException("could not pin synack's thread to CPU " + serverCpu
+                        + ": run without --pin");
+                }
                 stack.listen(80, new HttpResponder());
                 final Result[] results = {wrk(lab.get("ns_b"), false), wrk(lab.get("ns_b"), true)};
                 out.println("  synack counters: TCP retransmits " + stack.counters().get(StackCounter.TCP_RETRANSMITS)
@@ -238,7 +268,8 @@ final class HttpLabCommand implements Callable<Integer>, Cli.Checked
             final Map<String, String> lab = LabNet.up(labNet, name, "--kernel");
             out.println("== kernel: a Java NIO HTTP server (one selector thread) on " + SERVER_IP + ":80 in "
                 + lab.get("ns_a") + "; wrk in " + lab.get("ns_b"));
-            server = KernelComparison.startServer(lab.get("ns_a"), "http", "80");
+            server = serverCpu < 0 ? KernelComparison.startServer(lab.get("ns_a"), "http", "80")
+                : KernelComparison.startServerOn(lab.get("ns_a"), Integer.toString(serverCpu), "http", "80", "spin");
             return new Result[] {wrk(lab.get("ns_b"), false), wrk(lab.get("ns_b"), true)};
         }
         catch (final IOException ex)
@@ -286,8 +317,13 @@ final class HttpLabCommand implements Callable<Integer>, Cli.Checked
         {
             throw new IllegalStateException("cannot write wrk's script: " + ex.getMessage(), ex);
         }
-        final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", namespace, "wrk", "-t1",
-            "-c" + connections, "-d" + seconds + "s", "--latency", "-s", script.toString()));
+        final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", namespace));
+        if (serverCpu >= 0)
+        {
+            command.addAll(List.of("taskset", "-c", wrkCpus));
+        }
+        command.addAll(List.of("wrk", "-t1", "-c" + connections, "-d" + seconds + "s", "--latency", "-s",
+            script.toString()));
         if (close)
         {
             command.add("-H");

@@ -37,7 +37,14 @@ final class KernelHttpServer
             .getBytes(StandardCharsets.US_ASCII);
     }
 
-    static void serve(final int port, final PrintStream out) throws IOException
+    /**
+     * @param port the port.
+     * @param spin poll the selector without sleeping ({@code selectNow}), as a busy-polling server that owns its core
+     *     does; else sleep in {@code select}.
+     * @param out where "listening" goes.
+     * @throws IOException when the socket fails.
+     */
+    static void serve(final int port, final boolean spin, final PrintStream out) throws IOException
     {
         try (Selector selector = Selector.open(); ServerSocketChannel listener = ServerSocketChannel.open())
         {
@@ -49,7 +56,10 @@ final class KernelHttpServer
             final ByteBuffer in = ByteBuffer.allocate(16 * 1024);
             while (true)
             {
-                selector.select();
+                if ((spin ? selector.selectNow() : selector.select()) == 0)
+                {
+                    continue;
+                }
                 final Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
                 while (keys.hasNext())
                 {

@@ -13,7 +13,8 @@ import java.nio.channels.SocketChannel;
  * <ul>
  *   <li>{@code server [block|epoll|spin]}: {@link KernelEchoServer}, ONE thread on ports 7 and 80 that echoes
  *   whatever arrives and closes on the peer's FIN — the counterpart of synack's echo and cycle listeners.</li>
- *   <li>{@code http PORT}: {@link KernelHttpServer}, the counterpart of synack's HTTP responder.</li>
+ *   <li>{@code http PORT [epoll|spin]}: {@link KernelHttpServer}, the counterpart of synack's HTTP responder;
+ *   {@code spin} polls its selector without sleeping (for a server that owns its core).</li>
  *   <li>{@code bulk HOST PORT BYTES}: {@link KernelBulkClient}, one connection echoing BYTES through an echo server
  *   (synack's or {@code server block}'s), every byte checked, with its throughput (tools/bin/echo-loss).</li>
  *   <li>{@code client HOST SECONDS RUNS [block|epoll|spin]}: {@link KernelClient}, ONE thread doing synack's four
@@ -37,7 +38,7 @@ public final class KernelTcp
     }
 
     /**
-     * @param args {@code server [WAIT]}, {@code http PORT}, {@code bulk HOST PORT BYTES} or
+     * @param args {@code server [WAIT]}, {@code http PORT [WAIT]}, {@code bulk HOST PORT BYTES} or
      *     {@code client HOST SECONDS RUNS [WAIT]}.
      * @throws Exception when the workload fails: the parent reports it.
      */
@@ -47,9 +48,10 @@ public final class KernelTcp
         {
             KernelEchoServer.serve(args.length == 2 ? KernelWait.parse(args[1]) : KernelWait.EPOLL, System.out);
         }
-        else if (args.length == 2 && args[0].equals("http"))
+        else if (args.length >= 2 && args.length <= 3 && args[0].equals("http"))
         {
-            KernelHttpServer.serve(Integer.parseInt(args[1]), System.out);
+            final boolean spin = args.length == 3 && KernelWait.parse(args[2]) == KernelWait.SPIN;
+            KernelHttpServer.serve(Integer.parseInt(args[1]), spin, System.out);
         }
         else if (args.length == 4 && args[0].equals("bulk"))
         {
@@ -62,7 +64,7 @@ public final class KernelTcp
         }
         else
         {
-            System.err.println("usage: KernelTcp server [block|epoll|spin] | KernelTcp http PORT"
+            System.err.println("usage: KernelTcp server [block|epoll|spin] | KernelTcp http PORT [epoll|spin]"
                 + " | KernelTcp bulk HOST PORT BYTES | KernelTcp client HOST SECONDS RUNS [block|epoll|spin]");
             System.exit(2);
         }
