@@ -320,7 +320,6 @@ final class SegmentOutput
         if (sackBlocks > 0)
         {
             writeSackBlocks(c, out, o, sackBlocks, dsack);
-            c.dupAckCompressed = false;
         }
         if (length > 0)
         {
@@ -333,6 +332,10 @@ final class SegmentOutput
         {
             c.lastAckSent = c.rcvNxt;
             c.dsackPending = false; // RFC 2883 §4: a duplicate is reported in one ACK at most
+            if (sackBlocks > 0 || outOfOrder.count(c.slot) == 0)
+            {
+                c.dupAckCompressed = false; // what a merged duplicate ACK owed is said, or no block is left to say
+            }
             // Every ACK we send acknowledges everything: nothing is owed any more.
             c.ackNow = false;
             c.unackedSegments = 0;

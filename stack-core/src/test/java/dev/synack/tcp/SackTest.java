@@ -322,6 +322,26 @@ class SackTest
     }
 
     @Test
+    void aHoleFilledInTheBatchOfAMergedAckLeavesNothingOwed()
+    {
+        final int y = established(true);
+        // 100..500 behind the hole (the fourth merged), then the hole itself, all in one batch: one ACK of 501 at
+        // the batch's end says everything.
+        for (int from = 100; from < 500; from += 100)
+        {
+            peer.queue(data(y, from, 100));
+        }
+        peer.queue(data(y, 0, 100)).run();
+        final java.util.List<Seg> acks = peer.drain();
+        assertEquals(X + 501, (int)acks.get(acks.size() - 1).ack, acks.toString());
+        // A new hole later draws its own duplicate ACK and nothing else: no merged ACK is left over.
+        peer.queue(data(y, 600, 100)).run();
+        final java.util.List<Seg> next = peer.drain();
+        assertEquals(1, next.size(), next.toString());
+        assertArrayEquals(new int[] {X + 601, X + 701}, next.get(0).sack, next.toString());
+    }
+
+    @Test
     void anOwedAckGoesOutBareWithItsBlocksAheadOfDataWhileAHoleIsOpen()
     {
         final int y = established(true);
