@@ -33,11 +33,10 @@ class FlowControlTest
         return peer.handshake(app, seg().syn().seq(X).mss(1000));
     }
 
-    @Test
-    void dataSentFromOnWritableStaysInsideTheWindowOfTheAckThatMadeRoom()
+    /** An application that fills its send buffer again whenever it is told there is room. */
+    private static RecordingHandler refillsOnWritable(final UnsafeBuffer bytes)
     {
-        final UnsafeBuffer bytes = new UnsafeBuffer(new byte[BUFFER]);
-        final RecordingHandler app = new RecordingHandler()
+        return new RecordingHandler()
         {
             @Override
             public void onWritable(final TcpConnection connection)
@@ -46,6 +45,13 @@ class FlowControlTest
                 connection.send(bytes, 0, BUFFER);
             }
         };
+    }
+
+    @Test
+    void dataSentFromOnWritableStaysInsideTheWindowOfTheAckThatMadeRoom()
+    {
+        final UnsafeBuffer bytes = new UnsafeBuffer(new byte[BUFFER]);
+        final RecordingHandler app = refillsOnWritable(bytes);
         final int y = established(app);
         final TcpConnection c = app.last;
         assertEquals(BUFFER, c.send(bytes, 0, BUFFER));
@@ -81,15 +87,7 @@ class FlowControlTest
         // (SND.WL1 < SEG.SEQ) skips that window, SND.UNA moves on, and SND.UNA + the old SND.WND overshoots the edge
         // the peer offered; Linux drops the excess (TcpExtBeyondWindow) and only an RTO recovers.
         final UnsafeBuffer bytes = new UnsafeBuffer(new byte[BUFFER]);
-        final RecordingHandler app = new RecordingHandler()
-        {
-            @Override
-            public void onWritable(final TcpConnection connection)
-            {
-                super.onWritable(connection);
-                connection.send(bytes, 0, BUFFER);
-            }
-        };
+        final RecordingHandler app = refillsOnWritable(bytes);
         final int y = established(app);
         assertEquals(BUFFER, app.last.send(bytes, 0, BUFFER));
         assertEquals(0, app.last.send(bytes, 0, 1), "send buffer full: onWritable will follow");

@@ -61,6 +61,15 @@ class SackTest
         return seg().ack(y + 1).seq(X + 1 + from).data(new byte[length]);
     }
 
+    /** Queues 100-byte segments covering [from, to) for the next batch. */
+    private void queueTrain(final int y, final int from, final int to)
+    {
+        for (int at = from; at < to; at += 100)
+        {
+            peer.queue(data(y, at, 100));
+        }
+    }
+
     @Test
     void duplicateAcksNameTheBlocksBeyondTheHoleLatestFirst()
     {
@@ -277,10 +286,7 @@ class SackTest
         // 0..100 is lost; eight segments behind it, 100..900, arrive in one batch. The first three duplicate ACKs go
         // at once (what a sender counts toward fast retransmit, RFC 5681 §3.2); the five after only grow the block
         // the last one named, and are merged into one ACK at the batch's end (Linux: tcp_comp_sack).
-        for (int from = 100; from < 900; from += 100)
-        {
-            peer.queue(data(y, from, 100));
-        }
+        queueTrain(y, 100, 900);
         peer.run();
         final java.util.List<Seg> acks = peer.drain();
         assertEquals(4, acks.size(), acks.toString());
@@ -310,10 +316,7 @@ class SackTest
         final int y = established(true);
         // 100..500 grows one block (three ACKs at once, the fourth segment merged); then 600..700 opens a new block.
         // The merged ACK leaves first, naming [100, 500) while it still leads, then the new block's own.
-        for (int from = 100; from < 500; from += 100)
-        {
-            peer.queue(data(y, from, 100));
-        }
+        queueTrain(y, 100, 500);
         peer.queue(data(y, 600, 100)).run();
         final java.util.List<Seg> acks = peer.drain();
         assertEquals(5, acks.size(), acks.toString());
@@ -327,10 +330,7 @@ class SackTest
         final int y = established(true);
         // 100..500 behind the hole (the fourth merged), then the hole itself, all in one batch: one ACK of 501 at
         // the batch's end says everything.
-        for (int from = 100; from < 500; from += 100)
-        {
-            peer.queue(data(y, from, 100));
-        }
+        queueTrain(y, 100, 500);
         peer.queue(data(y, 0, 100)).run();
         final java.util.List<Seg> acks = peer.drain();
         assertEquals(X + 501, (int)acks.get(acks.size() - 1).ack, acks.toString());
