@@ -77,6 +77,9 @@ final class HttpLabCommand implements Callable<Integer>, Cli.Checked
     private Integer connectionsOption;
     @Option(names = "--two-threads", description = "synack's NIC agent and stack on two threads")
     private boolean twoThreads;
+    @Option(names = "--mode", paramLabel = "drv|skb", description = "synack's XDP mode on its veth: native (drv,"
+        + " default) or generic (skb)")
+    private String modeOption;
     @Option(names = "--pin", description = "each server in turn owns the last CPU and busy-polls, wrk runs on the"
         + " others (default: all wherever the scheduler puts them, the servers sleeping when idle)")
     private boolean pin;
@@ -92,6 +95,7 @@ final class HttpLabCommand implements Callable<Integer>, Cli.Checked
     private boolean progressOption;
     private int seconds;
     private int connections;
+    private XdpMode mode;
     /** The CPU each server owns in turn, or -1: not pinned. */
     private int serverCpu;
     /** The CPUs wrk runs on, for taskset -c, when the servers are pinned. */
@@ -141,6 +145,11 @@ final class HttpLabCommand implements Callable<Integer>, Cli.Checked
         this.seconds = Cli.intIn("http-lab", "--seconds", secondsOption, 3, 1, 3600);
         this.connections = Cli.intIn("http-lab", "--connections", connectionsOption, 16, 1, 1024);
         this.outputs = Outputs.check("http-lab", jsonOption, hgrmOption, plotOption);
+        if (modeOption != null && !modeOption.equals("skb") && !modeOption.equals("drv"))
+        {
+            throw new UsageException("http-lab: --mode must be drv or skb, not " + modeOption);
+        }
+        this.mode = "skb".equals(modeOption) ? XdpMode.GENERIC : XdpMode.NATIVE;
         final int cpus = Runtime.getRuntime().availableProcessors();
         if (pin && (cpus < 2 || twoThreads))
         {
@@ -207,7 +216,7 @@ final class HttpLabCommand implements Callable<Integer>, Cli.Checked
         config.put("synack_threads", twoThreads ? 2 : 1);
         config.put("server_cpu", serverCpu);
         config.put("wrk_cpus", serverCpu < 0 ? "any" : wrkCpus);
-        config.put("xdp_mode", "skb");
+        config.put("xdp_mode", mode == XdpMode.NATIVE ? "drv" : "skb");
         config.put("server_ip", SERVER_IP);
         final List<Path> written = outputs.write(new HttpLabReport(names, report(synack), report(kernel), config));
         if (!written.isEmpty())
@@ -227,11 +236,11 @@ final class HttpLabCommand implements Callable<Integer>, Cli.Checked
         try
         {
             final Map<String, String> lab = LabNet.up(labNet, name);
-            out.println("== synack: HttpResponder on " + SERVER_IP + ":80 over AF_XDP on " + lab.get("dev_a") + " in "
-                + lab.get("ns_a") + "; wrk in " + lab.get("ns_b") + (twoThreads
+            out.println("== synack: HttpResponder on " + SERVER_IP + ":80 over AF_XDP (" + mode.label() + ") on "
+                + lab.get("dev_a") + " in " + lab.get("ns_a") + "; wrk in " + lab.get("ns_b") + (twoThreads
                 ? "; NIC agent and stack on two threads" : "; NIC agent and stack on one thread"));
             final SynackBuilder builder = Synack.builder().device(lab.get("dev_a")).namespace(lab.get("ns_a"))
-                .xdpMode(XdpMode.GENERIC).name("http-lab").mac(lab.get("mac_a")).address(SERVER_IP + "/24")
+                .xdpMode(mode).name("http-lab").mac(lab.get("mac_a")).address(SERVER_IP + "/24")
                 .connections(4096).bufferBytes(16_384, 16_384)
                 .threading(twoThreads ? Threading.TWO_THREADS : Threading.ONE_THREAD);
             if (serverCpu >= 0)

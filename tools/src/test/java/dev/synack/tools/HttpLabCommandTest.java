@@ -79,6 +79,8 @@ class HttpLabCommandTest
         // --pin gives one server thread a CPU of its own: not with synack's two threads
         assertThrows(UsageException.class, () -> new HttpLabCommand(List.of("--pin", "--two-threads"),
             new PrintStream(out, true, StandardCharsets.UTF_8)));
+        assertThrows(UsageException.class, () -> new HttpLabCommand(List.of("--mode", "zc"),
+            new PrintStream(out, true, StandardCharsets.UTF_8)));
     }
 
     @Test
