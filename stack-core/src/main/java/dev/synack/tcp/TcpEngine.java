@@ -52,6 +52,7 @@ public final class TcpEngine implements TimerHandler
     private LocalPortFilter localPortFilter;
     private final int ephemeralFirst;
     private final int ephemeralLast;
+    private final int ephemeralPorts;
     private int nextEphemeral;
 
     /**
@@ -103,8 +104,8 @@ public final class TcpEngine implements TimerHandler
                 autoTuning.initialWindow(), config.timestamps(), config.sack()) : null);
         ephemeralFirst = config.ephemeralFirst();
         ephemeralLast = config.ephemeralLast();
-        nextEphemeral = ephemeralFirst
-            + (int)Long.remainderUnsigned(config.isnSecret() >>> 17, ephemeralLast - ephemeralFirst + 1);
+        ephemeralPorts = ephemeralLast - ephemeralFirst + 1;
+        nextEphemeral = ephemeralFirst + (int)Long.remainderUnsigned(config.isnSecret() >>> 17, ephemeralPorts);
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -170,8 +171,7 @@ public final class TcpEngine implements TimerHandler
             throw new IllegalArgumentException("connect needs a port 1..65535 and a handler: " + remotePort);
         }
         TcpConnection c = null;
-        final int ports = ephemeralLast - ephemeralFirst + 1;
-        for (int tries = 0; tries < ports && c == null; tries++)
+        for (int tries = 0; tries < ephemeralPorts && c == null; tries++)
         {
             final int port = nextEphemeral;
             nextEphemeral = nextEphemeral == ephemeralLast ? ephemeralFirst : nextEphemeral + 1;

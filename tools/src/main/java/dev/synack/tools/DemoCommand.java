@@ -210,7 +210,7 @@ public final class DemoCommand implements Callable<Integer>, Cli.Checked
         config.put("msl_ms", mslMs);
         config.put("max_connections", DemoStacks.MAX_CONNECTIONS);
         config.put("receive_pool_connections", DemoStacks.RECEIVE_POOL_CONNECTIONS);
-        config.put("ephemeral_ports", DemoStacks.EPHEMERAL_FIRST + "-65535");
+        config.put("ephemeral_ports", DemoStacks.EPHEMERAL_RANGE);
         config.put("buffer_bytes", 4096);
         config.put("keep_alive_message_bytes", KeepAliveRun.MESSAGE);
         config.put("clock", "SystemNanoClock");
@@ -235,7 +235,7 @@ public final class DemoCommand implements Callable<Integer>, Cli.Checked
             out.println("  stacks:   A 198.18.0.1 " + DemoStacks.A_MAC + ", B 198.18.0.2 " + DemoStacks.B_MAC
                 + ", " + DemoStacks.MAX_CONNECTIONS + " connections (receive pages for "
                 + DemoStacks.RECEIVE_POOL_CONNECTIONS + "), 4 KiB buffers each way, A's ports "
-                + DemoStacks.EPHEMERAL_FIRST + "-65535");
+                + DemoStacks.EPHEMERAL_RANGE);
             out.println("  counters: " + stacks.directory() + "/{A,B}.counters (watch: synack stat FILE --watch)");
             if (link.ceilingDetail() != null)
             {
@@ -530,7 +530,7 @@ public final class DemoCommand implements Callable<Integer>, Cli.Checked
         side.problems(refused, errors);
         out.println();
         out.println("  unexpected callbacks: " + errors + "; connects refused (A's " + DemoStacks.MAX_CONNECTIONS
-            + " slots / " + (0x10000 - DemoStacks.EPHEMERAL_FIRST) + " ephemeral ports full of TIME-WAIT): " + refused
+            + " slots / " + DemoStacks.EPHEMERAL_PORTS + " ephemeral ports full of TIME-WAIT): " + refused
             + (refused > 0 ? " (rate × 2MSL reached the limit: lower --msl-ms)" : ""));
         if (errors != 0)
         {

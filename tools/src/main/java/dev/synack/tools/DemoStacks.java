@@ -37,6 +37,10 @@ public final class DemoStacks implements AutoCloseable
     public static final int RECEIVE_POOL_CONNECTIONS = 16384;
     /** Ports A's active opens take: the kernel side's range ({@code ip_local_port_range 1024 65535}). */
     public static final int EPHEMERAL_FIRST = 1024;
+    /** How many ports that is. */
+    public static final int EPHEMERAL_PORTS = 0x10000 - EPHEMERAL_FIRST;
+    /** The range as the demo prints it. */
+    public static final String EPHEMERAL_RANGE = EPHEMERAL_FIRST + "-65535";
     private static final int BUFFER = 4096;
 
     private final Path directory;

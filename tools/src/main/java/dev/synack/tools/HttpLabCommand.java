@@ -278,7 +278,8 @@ final class HttpLabCommand implements Callable<Integer>, Cli.Checked
             out.println("== kernel: a Java NIO HTTP server (one selector thread) on " + SERVER_IP + ":80 in "
                 + lab.get("ns_a") + "; wrk in " + lab.get("ns_b"));
             server = serverCpu < 0 ? KernelComparison.startServer(lab.get("ns_a"), "http", "80")
-                : KernelComparison.startServerOn(lab.get("ns_a"), Integer.toString(serverCpu), "http", "80", "spin");
+                : KernelComparison.startPinnedServer(lab.get("ns_a"), Integer.toString(serverCpu), "http", "80",
+                    "spin");
             return new Result[] {wrk(lab.get("ns_b"), false), wrk(lab.get("ns_b"), true)};
         }
         catch (final IOException ex)

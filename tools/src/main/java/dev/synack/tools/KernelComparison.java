@@ -179,17 +179,11 @@ final class KernelComparison
         return startPinnedServer(namespace, null, args);
     }
 
-    /** Starts a {@link KernelTcp} server in a namespace pinned to {@code core} (taskset -c) and waits for it. */
-    static Process startServerOn(final String namespace, final String core, final String... args) throws IOException
-    {
-        return startPinnedServer(namespace, core, args);
-    }
-
     /**
      * Starts a {@link KernelTcp} server in a namespace, pinned to {@code core} when not null, and waits for its
      * "listening" line.
      */
-    private static Process startPinnedServer(final String namespace, final String core, final String... args)
+    static Process startPinnedServer(final String namespace, final String core, final String... args)
         throws IOException
     {
         final Process server = start(namespace, core, args);
