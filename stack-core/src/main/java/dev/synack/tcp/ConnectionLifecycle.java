@@ -23,7 +23,7 @@ final class ConnectionLifecycle
     private final TcpTime time;
     private final ConnectionTable table;
     private final IsnGenerator isn;
-    private final TimeWaitQueue timeWait;
+    private final TimeWaitTable timeWait;
     private final OutOfOrderRanges outOfOrder;
     private final OutOfOrderRanges sacked;
     private final ConnectionBuffers buffers;
@@ -51,7 +51,7 @@ final class ConnectionLifecycle
 
     ConnectionLifecycle(
         final StackConfig config, final StackCounters counters, final TcpTime time, final ConnectionTable table,
-        final IsnGenerator isn, final TimeWaitQueue timeWait, final OutOfOrderRanges outOfOrder,
+        final IsnGenerator isn, final TimeWaitTable timeWait, final OutOfOrderRanges outOfOrder,
         final OutOfOrderRanges sacked, final ConnectionBuffers buffers, final ConnectionTimer timer,
         final RttEstimator rtt, final ReceiveAutoTuning autoTuning, final int ourMss, final int ourWindowShift)
     {
@@ -89,7 +89,7 @@ final class ConnectionLifecycle
 
     int connectionsIn(final TcpState state)
     {
-        return stateCounts[state.ordinal()];
+        return state == TcpState.TIME_WAIT ? timeWait.live() : stateCounts[state.ordinal()];
     }
 
     /** The next {@link #open} takes this ISS: a SYN reopens a TIME-WAIT (RFC 9293 §3.6.1, RFC 6191). */
@@ -104,29 +104,83 @@ final class ConnectionLifecycle
         reopenIssSet = false;
     }
 
-    /** A free slot, or with a full table the slot of the oldest TIME-WAIT (when configured), or null. */
+    /**
+     * A free slot, or null. Connections in TIME-WAIT hold no slot but count against the table's capacity, as they
+     * did when they held one: with a full table the oldest TIME-WAIT is ended for the new connection (when
+     * configured), or the new connection is refused.
+     */
     TcpConnection allocate(final int remoteIp, final int remotePort, final int localPort)
     {
-        final TcpConnection c = table.allocate(remoteIp, remotePort, localPort);
-        return c != null || !evictTimeWait || !evictOldestTimeWait() ? c
-            : table.allocate(remoteIp, remotePort, localPort);
+        if (table.inUse() + timeWait.live() >= table.capacity() && (!evictTimeWait || !evictOldestTimeWait()))
+        {
+            return null;
+        }
+        return table.allocate(remoteIp, remotePort, localPort);
     }
 
     private boolean evictOldestTimeWait()
     {
-        while (!timeWait.isEmpty())
+        while (timeWait.headRecord() != TimeWaitTable.NONE)
         {
-            final TcpConnection c = table.slot(timeWait.headSlot());
-            final boolean live = c.generation == timeWait.headGeneration() && c.state == TcpState.TIME_WAIT;
-            timeWait.poll();
-            if (live)
+            if (dropOldestRecord())
             {
-                counters.increment(StackCounter.TCP_TIME_WAIT_EVICTED);
-                release(c);
                 return true;
             }
         }
         return false;
+    }
+
+    /** Drops the ring's head entry, ending it first (counted as evicted) if it still lives; returns whether it did. */
+    private boolean dropOldestRecord()
+    {
+        final int r = timeWait.headRecord();
+        final boolean live = timeWait.isLive(r);
+        if (live)
+        {
+            counters.increment(StackCounter.TCP_TIME_WAIT_EVICTED);
+            endTimeWait(r, "TIME-WAIT evicted for room");
+        }
+        timeWait.popHead();
+        return live;
+    }
+
+    /**
+     * A connection in TIME-WAIT leaves its slot for a {@link TimeWaitTable} record (the application was told of the
+     * end already). Its state is traced once more only when the record ends.
+     *
+     * @param window the window last offered, in bytes.
+     * @param windowField that window as our ACKs carry it.
+     * @param expiresAt the 2MSL deadline.
+     */
+    void handOffToTimeWait(final TcpConnection c, final int window, final int windowField, final long expiresAt)
+    {
+        while (timeWait.ringFull())
+        {
+            // Only records ended early (reset, reopened, evicted) and followed by many more can fill the ring: its
+            // oldest entry goes, ended first if it still lives.
+            dropOldestRecord();
+        }
+        timeWait.enter(c, window, windowField, expiresAt);
+        stateCounts[TcpState.TIME_WAIT.ordinal()]--;
+        stateCounts[TcpState.CLOSED.ordinal()]++;
+        c.state = TcpState.CLOSED;
+        freeSlot(c);
+    }
+
+    /**
+     * Ends a TIME-WAIT record (RFC 9293 §3.10.8: 2MSL passed; or a RST, a reopening SYN, eviction): the connection
+     * it kept is now CLOSED.
+     */
+    void endTimeWait(final int r, final String reason)
+    {
+        counters.add(StackCounter.TCP_TIME_WAIT, -1);
+        counters.add(StackCounter.TCP_CONNECTIONS, -1);
+        counters.increment(StackCounter.TCP_CLOSED);
+        if (stateListener != null)
+        {
+            stateListener.onTimeWaitEnd(timeWait.remoteIp(r), timeWait.remotePort(r), timeWait.localPort(r), reason);
+        }
+        timeWait.remove(r);
     }
 
     void open(final TcpConnection c, final TcpHandler handler, final Listener listener)
@@ -191,8 +245,6 @@ final class ConnectionLifecycle
         c.ackNow = false;
         c.rtxDeadline = NO_DEADLINE;
         c.ackDeadline = NO_DEADLINE;
-        c.timeWaitDeadline = NO_DEADLINE;
-        c.timeWaitOnWheel = false;
         c.persist = false;
         c.keepAliveIdleNs = keepAliveIdleNs;
         c.keepAliveIntervalNs = keepAliveIntervalNs;
@@ -308,6 +360,13 @@ final class ConnectionLifecycle
 
     private void free(final TcpConnection c)
     {
+        counters.add(StackCounter.TCP_CONNECTIONS, -1);
+        counters.increment(StackCounter.TCP_CLOSED);
+        freeSlot(c);
+    }
+
+    private void freeSlot(final TcpConnection c)
+    {
         c.corked = false;
         if (c.listener != null)
         {
@@ -316,15 +375,11 @@ final class ConnectionLifecycle
         }
         c.rtxDeadline = NO_DEADLINE;
         c.ackDeadline = NO_DEADLINE;
-        c.timeWaitDeadline = NO_DEADLINE;
-        c.timeWaitOnWheel = false;
         c.keepAliveDeadline = NO_DEADLINE;
         timer.rearm(c);
         c.handler = null;
         outOfOrder.clear(c.slot);
         buffers.releaseReceive(c);
-        counters.add(StackCounter.TCP_CONNECTIONS, -1);
-        counters.increment(StackCounter.TCP_CLOSED);
         table.release(c);
     }
 

@@ -30,8 +30,7 @@ final class ConnectionTimer
      */
     void rearm(final TcpConnection c)
     {
-        final long deadline = Math.min(Math.min(c.rtxDeadline, c.ackDeadline),
-            Math.min(c.keepAliveDeadline, c.timeWaitOnWheel ? c.timeWaitDeadline : NO_DEADLINE));
+        final long deadline = Math.min(Math.min(c.rtxDeadline, c.ackDeadline), c.keepAliveDeadline);
         final long scheduled = c.timerDeadline;
         if (deadline == scheduled)
         {

@@ -31,7 +31,7 @@ final class SegmentArrival
     /** RFC 7323 §5.5: how long TS.Recent stays valid on an idle connection (Linux: TCP_PAWS_24DAYS). */
     private static final long PAWS_IDLE_NS = 24L * 24 * 3600 * 1_000_000_000L;
     /** How many ticks older than TS.Recent a TSval may be and still pass PAWS (Linux: TCP_PAWS_WINDOW). */
-    private static final int PAWS_WINDOW = 1;
+    static final int PAWS_WINDOW = 1;
 
     private final StackCounters counters;
     private final TcpTime time;
@@ -46,6 +46,8 @@ final class SegmentArrival
     private final LossRecovery loss;
     private final ConnectionLifecycle lifecycle;
     private final TcpTimers timers;
+    private final TimeWaitTable timeWait;
+    private final TimeWaitSegments timeWaitSegments;
     private final int localIp;
     private final int receiveSize;
     private final boolean rstOnFullTable;
@@ -54,7 +56,6 @@ final class SegmentArrival
     private final long invalidAckIntervalNs;
     private final long finWait2TimeoutNs;
     private final int synRetries;
-    private final boolean rfc1337;
     /** RFC 4987 §3.6: SYN cookies for a full listener; null when configured off. */
     private final CookieHandshake cookies;
 
@@ -80,7 +81,7 @@ final class SegmentArrival
         final Int2ObjectHashMap<Listener> listeners, final OutOfOrderRanges outOfOrder, final ConnectionBuffers buffers,
         final ConnectionTimer timer, final RttEstimator rtt, final ReceiveAutoTuning autoTuning,
         final SegmentOutput out, final LossRecovery loss, final ConnectionLifecycle lifecycle, final TcpTimers timers,
-        final CookieHandshake cookies)
+        final TimeWaitTable timeWait, final CookieHandshake cookies)
     {
         this.counters = counters;
         this.time = time;
@@ -95,6 +96,8 @@ final class SegmentArrival
         this.loss = loss;
         this.lifecycle = lifecycle;
         this.timers = timers;
+        this.timeWait = timeWait;
+        this.timeWaitSegments = new TimeWaitSegments(config, counters, time, timeWait, out, lifecycle);
         this.localIp = config.ip();
         this.receiveSize = buffers.receiveSize();
         this.rstOnFullTable = config.rstOnFullTable();
@@ -103,7 +106,6 @@ final class SegmentArrival
         this.invalidAckIntervalNs = config.invalidAckIntervalNs();
         this.finWait2TimeoutNs = config.finWait2TimeoutNs();
         this.synRetries = config.synRetries();
-        this.rfc1337 = config.rfc1337();
         this.cookies = cookies;
     }
 
@@ -144,6 +146,11 @@ final class SegmentArrival
         final TcpConnection c = table.find(sourceIp, remotePort, localPort);
         if (c == null)
         {
+            final int r = timeWait.find(sourceIp, remotePort, localPort);
+            if (r != TimeWaitTable.NONE)
+            {
+                return timeWait(r, sourceIp, remotePort, localPort);
+            }
             final Listener listener = listeners.get(localPort);
             return listener == null ? closed(sourceIp, remotePort, localPort) : listen(listener, sourceIp, remotePort);
         }
@@ -151,26 +158,6 @@ final class SegmentArrival
         if (c.state == TcpState.SYN_SENT)
         {
             return synSent(c);
-        }
-        if (c.state == TcpState.TIME_WAIT && has(TcpHeader.SYN) && !has(TcpHeader.RST | TcpHeader.ACK))
-        {
-            final Listener listener = listeners.get(localPort);
-            if (listener != null && reopensTimeWait(c))
-            {
-                if (listener.embryonic >= listener.backlog)
-                {
-                    // The TIME-WAIT is released only for a SYN the listener takes: kept, the peer's SYN retry finds it.
-                    counters.increment(StackCounter.TCP_TABLE_FULL);
-                    return DropReason.NONE;
-                }
-                // RFC 9293 §3.6.1, RFC 6191: the new incarnation's ISS lies above all the old one sent (as Linux:
-                // SND.NXT + 65537), so the peer's TIME-WAIT, if it holds one too, takes our SYN-ACK as new.
-                lifecycle.reopenIss(c.sndNxt + REOPEN_ISS_GAP);
-                lifecycle.release(c);
-                final DropReason result = listen(listener, sourceIp, remotePort);
-                lifecycle.reopenIssDone();
-                return result;
-            }
         }
         final DropReason result = synchronizedArrival(c);
         if (!gone(c))
@@ -180,22 +167,30 @@ final class SegmentArrival
         return result;
     }
 
-    /**
-     * RFC 9293 §3.10.7.4 note, RFC 6191 §2: may this SYN reopen a 4-tuple held in TIME-WAIT? With timestamps on the
-     * old incarnation and in the SYN, when its TSval is above TS.Recent, or equal to it (a reconnect within the
-     * peer's clock tick: PAWS, RFC 7323 §5.3, lets it pass) with its SEQ above RCV.NXT, as Linux judges it;
-     * otherwise when its SEQ lies above RCV.NXT. Either way none of the old incarnation's duplicates can be taken
-     * for the new one.
-     */
-    private boolean reopensTimeWait(final TcpConnection c)
+    /** A segment for a 4-tuple in TIME-WAIT: a SYN that may reopen it goes to the listener, the rest to the record. */
+    private DropReason timeWait(final int r, final int remoteIp, final int remotePort, final int localPort)
     {
-        final TcpOptions options = seg.options();
-        if (c.timestamps && options.hasTimestamps())
+        if (has(TcpHeader.SYN) && !has(TcpHeader.RST | TcpHeader.ACK))
         {
-            final int tsVal = options.tsVal();
-            return SeqNum.gt(tsVal, c.tsRecent) || (tsVal == c.tsRecent && SeqNum.gt(segSeq, c.rcvNxt));
+            final Listener listener = listeners.get(localPort);
+            if (listener != null && timeWaitSegments.reopens(r, segSeq, seg.options()))
+            {
+                if (listener.embryonic >= listener.backlog)
+                {
+                    // The TIME-WAIT is ended only for a SYN the listener takes: kept, the peer's SYN retry finds it.
+                    counters.increment(StackCounter.TCP_TABLE_FULL);
+                    return DropReason.NONE;
+                }
+                // RFC 9293 §3.6.1, RFC 6191: the new incarnation's ISS lies above all the old one sent (as Linux:
+                // SND.NXT + 65537), so the peer's TIME-WAIT, if it holds one too, takes our SYN-ACK as new.
+                lifecycle.reopenIss(timeWait.sndNxt(r) + REOPEN_ISS_GAP);
+                lifecycle.endTimeWait(r, "SYN reopens TIME-WAIT");
+                final DropReason result = listen(listener, remoteIp, remotePort);
+                lifecycle.reopenIssDone();
+                return result;
+            }
         }
-        return SeqNum.gt(segSeq, c.rcvNxt);
+        return timeWaitSegments.onSegment(r, segSeq, segAck, segFlags, segLen, dataLength, seg.options());
     }
 
     /**
@@ -399,14 +394,6 @@ final class SegmentArrival
         {
             return DropReason.TCP_NO_TIMESTAMPS;
         }
-        // Retransmitted FIN while in TIME-WAIT (§3.6.1): ACK it again and restart the 2MSL timer.
-        if (c.state == TcpState.TIME_WAIT && segFin && !has(TcpHeader.RST | TcpHeader.SYN)
-            && segSeq + segLen == c.rcvNxt)
-        {
-            c.ackNow = true;
-            timers.enterTimeWait(c, "FIN retransmitted in TIME-WAIT: 2MSL restarted");
-            return DropReason.NONE;
-        }
         // A retransmitted SYN in SYN-RECEIVED: our SYN-ACK was lost; answer with it again.
         if (c.state == TcpState.SYN_RECEIVED && has(TcpHeader.SYN) && !has(TcpHeader.ACK | TcpHeader.RST)
             && segSeq == c.irs)
@@ -483,11 +470,6 @@ final class SegmentArrival
         // Second: the RST bit (RFC 5961 §3.2: only an exact RCV.NXT match resets; others get a challenge ACK).
         if (has(TcpHeader.RST))
         {
-            if (rfc1337 && c.state == TcpState.TIME_WAIT)
-            {
-                // RFC 1337: no RST assassinates TIME-WAIT; 2MSL runs on, and no challenge ACK answers it.
-                return DropReason.TCP_RST_IN_TIME_WAIT;
-            }
             if (rstSeq != c.rcvNxt)
             {
                 challengeAck(c);
@@ -511,14 +493,10 @@ final class SegmentArrival
                 case CLOSE_WAIT:
                     lifecycle.finish(c, CloseReason.RESET, "RST: connection reset");
                     return DropReason.NONE;
-                case CLOSING:
-                case LAST_ACK:
-                    // §3.10.7.4: CLOSING, LAST-ACK — enter CLOSED, delete the TCB; the user has not heard the end yet.
-                    lifecycle.finish(c, CloseReason.RESET, "RST in CLOSING or LAST-ACK: connection reset");
-                    return DropReason.NONE;
                 default:
-                    // TIME-WAIT: delete the TCB (the user was told of the normal end on entering TIME-WAIT).
-                    lifecycle.release(c);
+                    // §3.10.7.4: CLOSING, LAST-ACK — enter CLOSED, delete the TCB; the user has not heard the end yet.
+                    // (TIME-WAIT holds no connection: TimeWaitSegments.)
+                    lifecycle.finish(c, CloseReason.RESET, "RST in CLOSING or LAST-ACK: connection reset");
                     return DropReason.NONE;
             }
         }

@@ -445,6 +445,31 @@ final class SegmentOutput
         return field;
     }
 
+    /**
+     * The ACK a TIME-WAIT record answers with (§3.6.1, §3.10.7.4): <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, the window
+     * last offered, and timestamps (TSval from our clock and the connection's offset, TSecr = TS.Recent) when the
+     * connection had them.
+     */
+    void sendTimeWaitAck(final int remoteIp, final int remotePort, final int localPort, final int seq, final int ack,
+        final int windowField, final boolean timestamps, final int tsOffset, final int tsRecent)
+    {
+        final int length = TcpHeader.MIN_HEADER_LENGTH + (timestamps ? TcpOptions.TIMESTAMPS_LENGTH : 0);
+        final int at = ip.begin(remoteIp, Ipv4Header.PROTOCOL_TCP, length, time.now);
+        if (at >= 0)
+        {
+            final MutableDirectBuffer out = ip.buffer();
+            TcpHeader.writeHeader(out, at, localPort, remotePort, seq, ack, length, TcpHeader.ACK, windowField);
+            if (timestamps)
+            {
+                TcpOptions.writeTimestamps(
+                    out, at + TcpHeader.MIN_HEADER_LENGTH, tsClock(time.now, tsOffset), tsRecent);
+            }
+            TcpHeader.writeChecksum(out, at, length, localIp, remoteIp);
+            ip.commit();
+            counters.increment(StackCounter.TCP_SEGMENTS_OUT);
+        }
+    }
+
     void sendRst(
         final int remoteIp, final int remotePort, final int localPort, final int seq, final int ack, final int flags)
     {

@@ -157,9 +157,6 @@ public final class TcpConnection
     boolean ackNow;
     long rtxDeadline = NO_DEADLINE;
     long ackDeadline = NO_DEADLINE;
-    long timeWaitDeadline = NO_DEADLINE;
-    /** TIME-WAIT restarted past its queue entry's deadline: the rest of 2MSL runs on the wheel timer. */
-    boolean timeWaitOnWheel;
     long timerDeadline = NO_DEADLINE;
     boolean persist;
 

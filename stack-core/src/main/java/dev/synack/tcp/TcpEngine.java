@@ -37,7 +37,7 @@ public final class TcpEngine implements TimerHandler
     private final ConnectionTable table;
     private final Int2ObjectHashMap<Listener> listeners = new Int2ObjectHashMap<>();
     private final TimerWheel wheel;
-    private final TimeWaitQueue timeWait;
+    private final TimeWaitTable timeWait;
     /** What the peer reported holding beyond SND.UNA (its SACK blocks): at most 4 per ACK, kept merged. */
     private final OutOfOrderRanges sacked;
     private final SackScoreboard scoreboard;
@@ -78,7 +78,7 @@ public final class TcpEngine implements TimerHandler
         table = new ConnectionTable(this, capacity);
         // One timer per connection at most, identified by its slot; deadlines are exact, the tick only bounds work.
         wheel = new TimerWheel(capacity, Long.highestOneBit(Math.max(1024, config.timerTickNs())), now);
-        timeWait = new TimeWaitQueue(2 * capacity);
+        timeWait = new TimeWaitTable(capacity);
         final OutOfOrderRanges outOfOrder = new OutOfOrderRanges(capacity, config.outOfOrderSegments());
         sacked = new OutOfOrderRanges(capacity, 2 * TcpOptions.MAX_SACK_BLOCKS);
         receivePages = new ReceivePages(counters, capacity, receiveSize, config.receivePageSize(),
@@ -100,8 +100,8 @@ public final class TcpEngine implements TimerHandler
             config, counters, time, table, wheel, timeWait, buffers, timer, rtt, out, loss, lifecycle);
         arrival = new SegmentArrival(
             config, counters, time, table, listeners, outOfOrder, buffers, timer, rtt, autoTuning, out, loss,
-            lifecycle, timers, config.synCookies() ? new CookieHandshake(ip, counters, isn, ourMss, ourWindowShift,
-                autoTuning.initialWindow(), config.timestamps(), config.sack()) : null);
+            lifecycle, timers, timeWait, config.synCookies() ? new CookieHandshake(ip, counters, isn, ourMss,
+                ourWindowShift, autoTuning.initialWindow(), config.timestamps(), config.sack()) : null);
         ephemeralFirst = config.ephemeralFirst();
         ephemeralLast = config.ephemeralLast();
         ephemeralPorts = ephemeralLast - ephemeralFirst + 1;
@@ -175,7 +175,8 @@ public final class TcpEngine implements TimerHandler
         {
             final int port = nextEphemeral;
             nextEphemeral = nextEphemeral == ephemeralLast ? ephemeralFirst : nextEphemeral + 1;
-            if (table.find(remoteIp, remotePort, port) == null && !listeners.containsKey(port)
+            if (table.find(remoteIp, remotePort, port) == null
+                && timeWait.find(remoteIp, remotePort, port) == TimeWaitTable.NONE && !listeners.containsKey(port)
                 && (localPortFilter == null || localPortFilter.accept(remoteIp, remotePort, port)))
             {
                 c = lifecycle.allocate(remoteIp, remotePort, port);
@@ -202,11 +203,41 @@ public final class TcpEngine implements TimerHandler
 
     /**
      * @param handle a handle from {@link #connect} or {@link TcpConnection#handle()}.
-     * @return the live connection, or null when the handle is stale.
+     * @return the live connection, or null when the handle is stale — ended, or in TIME-WAIT, which keeps a record
+     *     instead of the connection (see {@link #stateOf}).
      */
     public TcpConnection connection(final long handle)
     {
         return table.byHandle(handle);
+    }
+
+    /**
+     * The state of the connection a handle named, TIME-WAIT included: a connection in TIME-WAIT has left its slot
+     * (its handle no longer finds it through {@link #connection}) for a record that lasts 2MSL. For inspection and
+     * tests: a connection is found at once, a TIME-WAIT by a scan of the records.
+     *
+     * @param handle a handle from {@link #connect} or {@link TcpConnection#handle()}.
+     * @return its state; CLOSED when it has ended.
+     */
+    public TcpState stateOf(final long handle)
+    {
+        final TcpConnection c = table.byHandle(handle);
+        if (c != null)
+        {
+            return c.state;
+        }
+        return timeWait.findHandle(handle) == TimeWaitTable.NONE ? TcpState.CLOSED : TcpState.TIME_WAIT;
+    }
+
+    /**
+     * @param remoteIp the peer.
+     * @param remotePort its port.
+     * @param localPort ours.
+     * @return whether this 4-tuple is in TIME-WAIT.
+     */
+    public boolean inTimeWait(final int remoteIp, final int remotePort, final int localPort)
+    {
+        return timeWait.find(remoteIp, remotePort, localPort) != TimeWaitTable.NONE;
     }
 
     /**
@@ -231,7 +262,7 @@ public final class TcpEngine implements TimerHandler
     /** @return connections in any state but CLOSED (TIME-WAIT included). */
     public int connectionsInUse()
     {
-        return table.inUse();
+        return table.inUse() + timeWait.live();
     }
 
     /**
@@ -261,15 +292,20 @@ public final class TcpEngine implements TimerHandler
         return receivePages.pagesReserved();
     }
 
+    TimeWaitTable timeWaitTable()
+    {
+        return timeWait;
+    }
+
     ReceivePages receivePages()
     {
         return receivePages;
     }
 
-    /** @return TIME-WAIT entries waiting for expiry, stale ones included. */
+    /** @return TIME-WAIT entries waiting for expiry, those ended early included. */
     public int timeWaitQueued()
     {
-        return timeWait.size();
+        return timeWait.queued();
     }
 
     /**

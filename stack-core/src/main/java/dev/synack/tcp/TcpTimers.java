@@ -11,7 +11,8 @@ import dev.synack.timer.TimerWheel;
  * What each deadline does when it passes: the retransmission timeout (RFC 6298 §5; SYN and data retries), the
  * persist timer and zero-window probes (RFC 9293 §3.8.6.1) with the SWS override (§3.8.6.2.1), the delayed ACK
  * (§3.8.6.3), keep-alive (RFC 1122 §4.2.3.6, RFC 9293 §3.8.4), the FIN-WAIT-2 timeout, and TIME-WAIT's 2MSL
- * (§3.6.1, §3.10.8): entered, restarted by a retransmitted FIN, expired from its FIFO or the wheel.
+ * (§3.6.1, §3.10.8): entered, when the connection leaves its slot for a {@link TimeWaitTable} record, and expired
+ * from that table's ring.
  * <p>
  * Stack thread only; never allocates.
  */
@@ -34,7 +35,7 @@ final class TcpTimers
     private final TcpTime time;
     private final ConnectionTable table;
     private final TimerWheel wheel;
-    private final TimeWaitQueue timeWait;
+    private final TimeWaitTable timeWait;
     private final ConnectionBuffers buffers;
     private final ConnectionTimer timer;
     private final RttEstimator rtt;
@@ -48,7 +49,7 @@ final class TcpTimers
 
     TcpTimers(
         final StackConfig config, final StackCounters counters, final TcpTime time, final ConnectionTable table,
-        final TimerWheel wheel, final TimeWaitQueue timeWait, final ConnectionBuffers buffers,
+        final TimerWheel wheel, final TimeWaitTable timeWait, final ConnectionBuffers buffers,
         final ConnectionTimer timer, final RttEstimator rtt, final SegmentOutput out, final LossRecovery loss,
         final ConnectionLifecycle lifecycle)
     {
@@ -79,24 +80,23 @@ final class TcpTimers
     int poll(final long now, final TimerHandler engine)
     {
         int work = 0;
-        while (work < TIME_WAIT_EXPIRIES_PER_POLL && timeWait.headExpired(now))
+        while (work < TIME_WAIT_EXPIRIES_PER_POLL && timeWait.headDue(now))
         {
-            final TcpConnection c = table.slot(timeWait.headSlot());
-            final boolean live = c.generation == timeWait.headGeneration() && c.state == TcpState.TIME_WAIT;
-            timeWait.poll();
-            if (live)
+            final int r = timeWait.headRecord();
+            if (!timeWait.isLive(r))
             {
-                if (c.timeWaitDeadline - now <= 0)
-                {
-                    // RFC 9293 §3.10.8: the 2MSL timeout deletes the TCB.
-                    lifecycle.release(c);
-                }
-                else
-                {
-                    // 2MSL was restarted by a retransmitted FIN (§3.6.1): the rest of it runs on the wheel.
-                    c.timeWaitOnWheel = true;
-                    timer.rearm(c);
-                }
+                timeWait.popHead(); // ended early
+            }
+            else if (timeWait.deadline(r) - now <= 0)
+            {
+                // RFC 9293 §3.10.8: the 2MSL timeout deletes the TCB.
+                lifecycle.endTimeWait(r, "2MSL timeout");
+                timeWait.popHead();
+            }
+            else
+            {
+                // 2MSL was restarted by a retransmitted FIN (§3.6.1): round again, until the new deadline.
+                timeWait.requeueHead();
             }
             work++;
         }
@@ -116,18 +116,6 @@ final class TcpTimers
         final TcpConnection c = table.slot(slot);
         c.timerDeadline = NO_DEADLINE;
         time.now = now;
-        if (c.state == TcpState.TIME_WAIT)
-        {
-            if (c.timeWaitOnWheel && c.timeWaitDeadline - now <= 0)
-            {
-                lifecycle.release(c); // RFC 9293 §3.10.8: the restarted 2MSL timeout deletes the TCB
-            }
-            else
-            {
-                timer.rearm(c);
-            }
-            return;
-        }
         if (c.ackDeadline - now <= 0)
         {
             c.ackDeadline = NO_DEADLINE;
@@ -360,44 +348,31 @@ final class TcpTimers
         lifecycle.finish(c, CloseReason.TIMEOUT, "FIN-WAIT-2 timeout: the peer's FIN never came");
     }
 
+    /**
+     * RFC 9293 §3.10.7.4: TIME-WAIT. The application hears of the normal end (after any bytes it has not read), an
+     * ACK still owed (of the peer's FIN) goes out now, and the connection leaves its slot for a TIME-WAIT record
+     * that lasts 2MSL.
+     */
     void enterTimeWait(final TcpConnection c, final String reason)
     {
-        final long deadline = time.now + twoMslNs;
-        if (c.state == TcpState.TIME_WAIT)
-        {
-            // RFC 9293 §3.6.1: a retransmitted FIN restarts 2MSL. The connection keeps its one queue entry: the later
-            // deadline is taken when that entry comes due (the rest then runs on the wheel), so a FIN storm from one
-            // peer appends nothing and cannot crowd other connections out of TIME-WAIT.
-            c.timeWaitDeadline = deadline;
-            if (c.timeWaitOnWheel)
-            {
-                timer.rearm(c);
-            }
-            return;
-        }
-        if (!timeWait.offer(c, deadline))
-        {
-            // One entry per connection in TIME-WAIT, 2 × capacity in all: only entries left by TIME-WAITs that ended
-            // early (reset, evicted, reopened) and were followed by many more can fill it. Free at once.
-            lifecycle.state(c, TcpState.TIME_WAIT, reason);
-            counters.add(StackCounter.TCP_TIME_WAIT, 1); // leaving TIME-WAIT in finish() takes it off again
-            out.sendAck(c);
-            if (lifecycle.handOverUnread(c))
-            {
-                lifecycle.finish(c, CloseReason.NORMAL, "TIME-WAIT queue full");
-            }
-            return;
-        }
-        c.timeWaitDeadline = deadline;
-        c.rtxDeadline = NO_DEADLINE;
-        c.ackDeadline = NO_DEADLINE;
-        c.keepAliveDeadline = NO_DEADLINE;
         lifecycle.state(c, TcpState.TIME_WAIT, reason);
         counters.add(StackCounter.TCP_TIME_WAIT, 1);
-        timer.rearm(c);
-        if (lifecycle.handOverUnread(c))
+        final int generation = c.generation;
+        if (!lifecycle.handOverUnread(c))
         {
-            lifecycle.notifyClosed(c, CloseReason.NORMAL);
+            return; // a callback ended it meanwhile
         }
+        lifecycle.notifyClosed(c, CloseReason.NORMAL);
+        if (c.generation != generation || c.state != TcpState.TIME_WAIT)
+        {
+            return; // the application aborted it from onClosed
+        }
+        if (c.ackNow)
+        {
+            out.sendAck(c);
+        }
+        // The window our last ACK offered is the one the record judges segments by and offers again.
+        final int window = Math.max(0, SeqNum.max(c.rcvAdv, c.rcvNxt + buffers.receiveWindow(c)) - c.rcvNxt);
+        lifecycle.handOffToTimeWait(c, window, Math.min(window >>> c.rcvShift, 0xFFFF), time.now + twoMslNs);
     }
 }

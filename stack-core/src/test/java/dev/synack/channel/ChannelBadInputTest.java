@@ -50,7 +50,7 @@ class ChannelBadInputTest
         pair.settle();
         app.poll(events, 100);
         assertEquals(List.of("error ABORT UNKNOWN_HANDLE"), events.take());
-        assertEquals(TcpState.ESTABLISHED, pair.pair.a.agent.tcp().connection(foreign).state());
+        assertEquals(TcpState.ESTABLISHED, pair.pair.a.agent.tcp().stateOf(foreign));
 
         // A handle that was valid and is now stale: the slot may be reused, the old handle never works again.
         assertTrue(app.connect(1, StackPair.B_IP, 80));
@@ -68,7 +68,7 @@ class ChannelBadInputTest
         app.poll(events, 100);
         final List<String> all = events.take();
         assertEquals("error SEND UNKNOWN_HANDLE", all.get(all.size() - 1), all.toString());
-        assertEquals(TcpState.ESTABLISHED, pair.pair.a.agent.tcp().connection(second).state());
+        assertEquals(TcpState.ESTABLISHED, pair.pair.a.agent.tcp().stateOf(second));
     }
 
     @Test

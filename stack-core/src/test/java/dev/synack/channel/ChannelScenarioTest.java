@@ -65,7 +65,7 @@ class ChannelScenarioTest
         assertEquals(List.of("opened 7 passive 198.18.0.2:" + clientPort + " -> 80"), pollA());
         final long server = eventsA.lastHandle;
         final long client = eventsB.lastHandle;
-        assertEquals(TcpState.ESTABLISHED, pair.pair.a.agent.tcp().connection(server).state());
+        assertEquals(TcpState.ESTABLISHED, pair.pair.a.agent.tcp().stateOf(server));
 
         // Data both ways.
         assertTrue(send(appB, client, "GET / HTTP/1.1\r\n\r\n"));
@@ -79,7 +79,7 @@ class ChannelScenarioTest
         // Half-close by the client: the server sees end of stream and may still send.
         assertTrue(appB.shutdownOutput(client));
         assertEquals(List.of("peerClosed"), pollA());
-        assertEquals(TcpState.CLOSE_WAIT, pair.pair.a.agent.tcp().connection(server).state());
+        assertEquals(TcpState.CLOSE_WAIT, pair.pair.a.agent.tcp().stateOf(server));
         assertTrue(send(appA, server, "late"));
         assertEquals(List.of(), pollB());
         assertTrue(eventsB.text(client).endsWith("late"));

@@ -53,7 +53,7 @@ class ChannelUnlistenTest
         assertEquals(List.of("connectFailed 4 REFUSED NONE"), poll(appB, eventsB));
 
         // The one accepted before goes on.
-        assertEquals(TcpState.ESTABLISHED, pair.pair.a.agent.tcp().connection(server).state());
+        assertEquals(TcpState.ESTABLISHED, pair.pair.a.agent.tcp().stateOf(server));
         assertTrue(appA.close(server));
         assertEquals(List.of(), poll(appA, eventsA));
         assertEquals(List.of("peerClosed"), poll(appB, eventsB));

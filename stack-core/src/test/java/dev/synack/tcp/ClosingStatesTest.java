@@ -2,7 +2,6 @@ package dev.synack.tcp;
 
 import static dev.synack.test.Seg.seg;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.util.List;
 
@@ -129,7 +128,7 @@ class ClosingStatesTest
         assertEquals(X + 1, c.peerFinSeq);
         // <-- <SEQ=X+2><ACK=Y+2><CTL=ACK>: our FIN acknowledged, TIME-WAIT.
         peer.send(seg().ack(y + 2).seq(X + 2)).expectNothing();
-        assertEquals(TcpState.TIME_WAIT, c.state());
+        assertEquals(TcpState.TIME_WAIT, tcp.stateOf(app.handle));
         assertEquals("", app.data.toString());
         assertEquals(1, peer.stack.counters.get(DropReason.TCP_AFTER_FIN));
     }
@@ -143,12 +142,12 @@ class ClosingStatesTest
         peer.expect(seg().fin().ack(X + 1).seq(y + 1));
         // <-- <SEQ=X+1><ACK=Y+2><CTL=FIN,ACK>: TIME-WAIT, --> <SEQ=Y+2><ACK=X+2><CTL=ACK>
         peer.send(seg().fin().ack(y + 2).seq(X + 1)).expect(seg().ack(X + 2).seq(y + 2));
-        assertEquals(TcpState.TIME_WAIT, c.state());
+        assertEquals(TcpState.TIME_WAIT, tcp.stateOf(app.handle));
         // <-- <SEQ=X+2><ACK=Y+2><CTL=FIN,ACK>: not the FIN retransmitted (that one is X+1), a second one.
         peer.send(seg().fin().ack(y + 2).seq(X + 2)).expectNothing();
-        assertEquals(TcpState.TIME_WAIT, c.state());
-        assertEquals(X + 2, c.rcvNxt());
-        assertEquals(X + 1, c.peerFinSeq);
+        assertEquals(TcpState.TIME_WAIT, tcp.stateOf(app.handle));
+        final TimeWaitTable records = tcp.timeWaitTable();
+        assertEquals(X + 2, records.rcvNxt(records.findHandle(app.handle)));
         assertEquals(1, peer.stack.counters.get(DropReason.TCP_AFTER_FIN));
     }
 
@@ -165,7 +164,7 @@ class ClosingStatesTest
         // <-- <SEQ=X+2><CTL=RST>: RFC 9293 §3.10.7.4 second step — CLOSED, delete the TCB, and the user hears of it.
         peer.send(seg().rst().seq(X + 2)).expectNothing();
         assertEquals(List.of("open", "peerClosed", "closed RESET"), app.events);
-        assertNull(tcp.connection(handle));
+        assertEquals(TcpState.CLOSED, tcp.stateOf(handle));
         assertEquals(0, tcp.connectionsInUse());
     }
 
@@ -183,7 +182,7 @@ class ClosingStatesTest
         // <-- <SEQ=X+2><CTL=RST>: CLOSED; onClosed(RESET), so a channel handle on it is released.
         peer.send(seg().rst().seq(X + 2)).expectNothing();
         assertEquals(List.of("open", "peerClosed", "closed RESET"), app.events);
-        assertNull(tcp.connection(handle));
+        assertEquals(TcpState.CLOSED, tcp.stateOf(handle));
         assertEquals(0, tcp.connectionsInUse());
     }
 }

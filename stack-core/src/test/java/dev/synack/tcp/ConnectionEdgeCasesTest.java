@@ -61,9 +61,9 @@ class ConnectionEdgeCasesTest
         peer.stackPort = syn.srcPort;
         // An old SYN-ACK acknowledging some other ISS: <SEQ=SEG.ACK><CTL=RST>, stay in SYN-SENT.
         peer.send(seg().syn().ack(syn.seq + 1000).seq(7)).expect(seg().rst().seq(syn.seq + 1000));
-        assertEquals(TcpState.SYN_SENT, tcp.connection(h).state());
+        assertEquals(TcpState.SYN_SENT, tcp.stateOf(h));
         peer.send(seg().syn().ack(syn.seq + 1).seq(X)).expect(seg().ack(X + 1).seq(syn.seq + 1));
-        assertEquals(TcpState.ESTABLISHED, tcp.connection(h).state());
+        assertEquals(TcpState.ESTABLISHED, tcp.stateOf(h));
     }
 
     @Test
@@ -121,10 +121,10 @@ class ConnectionEdgeCasesTest
         peer.stackPort = syn.srcPort;
         // §3.5 figure 8: the peer's SYN crosses ours. SYN-RECEIVED; <SEQ=Y><ACK=X+1><CTL=SYN,ACK>.
         peer.send(seg().syn().seq(X).mss(1460)).expect(seg().syn().ack(X + 1).seq(y));
-        assertEquals(TcpState.SYN_RECEIVED, tcp.connection(h).state());
+        assertEquals(TcpState.SYN_RECEIVED, tcp.stateOf(h));
         // The peer's SYN-ACK: ESTABLISHED on both ends.
         peer.send(seg().syn().ack(y + 1).seq(X).mss(1460));
-        assertEquals(TcpState.ESTABLISHED, tcp.connection(h).state());
+        assertEquals(TcpState.ESTABLISHED, tcp.stateOf(h));
         assertEquals(List.of("open"), app.events);
     }
 
@@ -140,7 +140,7 @@ class ConnectionEdgeCasesTest
         assertEquals(TcpState.CLOSING, c.state());
         // The ACK of our FIN: TIME-WAIT.
         peer.send(seg().ack(y + 2).seq(X + 2)).expectNothing();
-        assertEquals(TcpState.TIME_WAIT, c.state());
+        assertEquals(TcpState.TIME_WAIT, tcp.stateOf(app.handle));
         peer.advanceSeconds(61);
         assertEquals(0, tcp.connectionsInUse());
     }
@@ -160,7 +160,7 @@ class ConnectionEdgeCasesTest
         peer.send(seg().ack(y + 2).seq(X + 1001).data(new byte[1000])).expect(seg().ack(X + 2001).seq(y + 2));
         assertEquals(2000, app.data.size());
         peer.send(seg().fin().ack(y + 2).seq(X + 2001)).expect(seg().ack(X + 2002).seq(y + 2));
-        assertEquals(TcpState.TIME_WAIT, c.state());
+        assertEquals(TcpState.TIME_WAIT, tcp.stateOf(app.handle));
     }
 
     @Test
@@ -230,7 +230,7 @@ class ConnectionEdgeCasesTest
         }
         peer.advanceSeconds(127 - now);
         assertEquals(CloseReason.TIMEOUT, app.closeReason);
-        assertNull(tcp.connection(h));
+        assertEquals(TcpState.CLOSED, tcp.stateOf(h));
         assertEquals(0, tcp.connectionsInUse());
         assertEquals(0, tcp.timersScheduled());
         assertEquals(1, peer.stack.counters.get(StackCounter.TCP_TIMEOUTS));

@@ -35,7 +35,9 @@ class EphemeralPortsTest
         final Set<Integer> ports = new TreeSet<>();
         for (int i = 0; i <= LAST - FIRST; i++)
         {
-            ports.add(tcp.connection(TimeWaitEvictionTest.cycleIntoTimeWait(peer)).localPort());
+            TimeWaitEvictionTest.cycleIntoTimeWait(peer);
+            assertTrue(tcp.inTimeWait(RawPeer.PEER_IP, 5000, peer.stackPort));
+            ports.add(peer.stackPort);
         }
         assertEquals(Set.of(40_000, 40_001, 40_002), ports);
 

@@ -294,7 +294,7 @@ class FlowControlTest
         peer.drain();
         // The peer ACKs our FIN and sends its own: TIME-WAIT, a normal end with 100 bytes never read.
         peer.send(seg().fin().ack(y + 2).seq(X + 101));
-        assertEquals(TcpState.TIME_WAIT, c.state());
+        assertEquals(TcpState.TIME_WAIT, peer.stack.agent.tcp().stateOf(app.handle));
         assertEquals(100, app.data.size(), "no byte lost to the close");
         assertEquals(java.util.List.of("open", "data 100", "peerClosed", "closed NORMAL"), app.events);
     }

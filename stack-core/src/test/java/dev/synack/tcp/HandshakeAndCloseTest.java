@@ -2,7 +2,6 @@ package dev.synack.tcp;
 
 import static dev.synack.test.Seg.seg;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.util.List;
 
@@ -62,7 +61,7 @@ class HandshakeAndCloseTest
         peer.send(seg().ack(y + 2).seq(X + 2)).expectNothing();
         assertEquals(CloseReason.NORMAL, app.closeReason);
         assertEquals(0, tcp.connectionsInUse());
-        assertNull(tcp.connection(app.handle));
+        assertEquals(TcpState.CLOSED, tcp.stateOf(app.handle));
     }
 
     @Test
@@ -79,7 +78,8 @@ class HandshakeAndCloseTest
         assertEquals(TcpState.FIN_WAIT_2, c.state());
         // <-- <SEQ=X+1><ACK=Y+2><CTL=FIN,ACK> : TIME-WAIT, --> <SEQ=Y+2><ACK=X+2><CTL=ACK>
         peer.send(seg().fin().ack(y + 2).seq(X + 1)).expect(seg().ack(X + 2).seq(y + 2));
-        assertEquals(TcpState.TIME_WAIT, c.state());
+        assertEquals(TcpState.TIME_WAIT, tcp.stateOf(app.handle));
+        assertEquals(TcpState.CLOSED, c.state(), "the slot is free: TIME-WAIT is a record of its own");
         assertEquals(List.of("open", "peerClosed", "closed NORMAL"), app.events);
         assertEquals(1, tcp.connectionsIn(TcpState.TIME_WAIT));
         // 2MSL holds the 4-tuple; a tick before it expires the slot is still taken.
@@ -133,9 +133,9 @@ class HandshakeAndCloseTest
         peer.send(seg().ack(y + 2).seq(X + 1));
         assertEquals(TcpState.FIN_WAIT_2, c.state());
         peer.send(seg().fin().ack(y + 2).seq(X + 1)).expect(seg().ack(X + 2).seq(y + 2));
-        assertEquals(TcpState.TIME_WAIT, c.state());
+        assertEquals(TcpState.TIME_WAIT, tcp.stateOf(handle));
         peer.advanceSeconds(61);
-        assertNull(tcp.connection(handle));
+        assertEquals(TcpState.CLOSED, tcp.stateOf(handle));
     }
 
     @Test

@@ -2,7 +2,6 @@ package dev.synack.tcp;
 
 import static dev.synack.test.Seg.seg;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.concurrent.TimeUnit;
@@ -97,7 +96,7 @@ class KeepAliveTest
         peer.advanceSeconds(1);
         peer.expect(seg().rst().seq(y + 1));
         assertEquals(CloseReason.TIMEOUT, app.closeReason);
-        assertNull(tcp.connection(handle));
+        assertEquals(TcpState.CLOSED, tcp.stateOf(handle));
         // Counted under its own reason, not as a retransmission timeout.
         assertEquals(1, peer.stack.counters.get(StackCounter.TCP_KEEPALIVE_TIMEOUTS));
         assertEquals(0, peer.stack.counters.get(StackCounter.TCP_TIMEOUTS));

@@ -51,29 +51,30 @@ class LossRecoveryTest
         pair.b.agent.tcp().listen(80, server);
         final long h = pair.a.agent.tcp().connect(StackPair.B_IP, 80, client);
         pair.advance(5_000 * MS, MS);
-        assertEquals(TcpState.ESTABLISHED, pair.a.agent.tcp().connection(h).state(), wire.toString());
+        assertEquals(TcpState.ESTABLISHED, pair.a.agent.tcp().stateOf(h), wire.toString());
         assertEquals(TcpState.ESTABLISHED, server.last.state(), wire.toString());
         // Client closes first; the server closes once it has seen the FIN (four separate segments).
         pair.a.agent.tcp().connection(h).close();
         pair.advance(5_000 * MS, MS);
         assertEquals(TcpState.CLOSE_WAIT, server.last.state(), wire.toString());
-        assertEquals(TcpState.FIN_WAIT_2, pair.a.agent.tcp().connection(h).state(), wire.toString());
+        assertEquals(TcpState.FIN_WAIT_2, pair.a.agent.tcp().stateOf(h), wire.toString());
         server.last.close();
         final long closedAt = pair.clock.nanoTime();
         final boolean lastAckLost = what.equals("last ACK lost");
         pair.advance((lastAckLost ? 10 : 5_000) * MS, MS);
-        assertEquals(TcpState.TIME_WAIT, pair.a.agent.tcp().connection(h).state(), wire.toString());
+        assertEquals(TcpState.TIME_WAIT, pair.a.agent.tcp().stateOf(h), wire.toString());
         if (lastAckLost)
         {
             // B is still in LAST-ACK; its FIN retransmission (after its RTO) is re-ACKed from TIME-WAIT.
             assertEquals(TcpState.LAST_ACK, server.last.state());
             pair.advance(5_000 * MS, MS);
             assertEquals(CloseReason.NORMAL, server.closeReason, wire.toString());
-            final long restartedAt = pair.a.agent.tcp().connection(h).timeWaitDeadline - TWO_MSL;
+            final TimeWaitTable records = pair.a.agent.tcp().timeWaitTable();
+            final long restartedAt = records.deadline(records.findHandle(h)) - TWO_MSL;
             assertTrue(restartedAt > closedAt, "2MSL restarted at the retransmitted FIN");
             // At the original deadline the 4-tuple is still held; 2MSL after the restart it is free.
             pair.advance(closedAt + TWO_MSL + 5 * MS - pair.clock.nanoTime(), 100 * MS);
-            assertEquals(TcpState.TIME_WAIT, pair.a.agent.tcp().connection(h).state());
+            assertEquals(TcpState.TIME_WAIT, pair.a.agent.tcp().stateOf(h));
             pair.advance(restartedAt + TWO_MSL + 5 * MS - pair.clock.nanoTime(), 100 * MS);
         }
         else

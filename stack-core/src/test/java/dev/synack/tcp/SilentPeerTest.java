@@ -2,7 +2,6 @@ package dev.synack.tcp;
 
 import static dev.synack.test.Seg.seg;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -65,7 +64,7 @@ class SilentPeerTest
         assertEquals(15, probes);
         assertTrue(last != null && (last.flags & TcpHeader.RST) != 0, "the last segment is the RST: " + last);
         assertEquals(CloseReason.TIMEOUT, app.closeReason);
-        assertNull(tcp.connection(handle));
+        assertEquals(TcpState.CLOSED, tcp.stateOf(handle));
         assertEquals(1, peer.stack.counters.get(StackCounter.TCP_ZERO_WINDOW_TIMEOUTS));
         assertEquals(0, peer.stack.counters.get(StackCounter.TCP_TIMEOUTS));
         assertEquals(y + 1, (int)last.seq, "RST at SND.NXT: the probe's byte never counted as sent");
@@ -89,7 +88,7 @@ class SilentPeerTest
             }
         }
         assertTrue(probes > 15, "more probes than the limit, all answered: " + probes);
-        assertEquals(TcpState.ESTABLISHED, tcp.connection(handle).state());
+        assertEquals(TcpState.ESTABLISHED, tcp.stateOf(handle));
         // The window opens: the 100 bytes go.
         peer.send(seg().ack(y + 1).seq(X + 1).win(65535));
         final List<Seg> sent = peer.drain();
@@ -126,7 +125,7 @@ class SilentPeerTest
         peer.expect(seg().ack(X + 5).seq(y + 1));
         peer.expect(seg().rst().seq(y + 2));
         assertEquals(List.of("open", "data 4", "closed TIMEOUT"), app.events);
-        assertNull(tcp.connection(handle));
+        assertEquals(TcpState.CLOSED, tcp.stateOf(handle));
         assertEquals(1, peer.stack.counters.get(StackCounter.TCP_FIN_WAIT_2_TIMEOUTS));
     }
 

@@ -76,7 +76,7 @@ class SmokeTest
         });
         pair.advance(TimeUnit.SECONDS.toNanos(2), TimeUnit.MILLISECONDS.toNanos(1));
         assertEquals(100_000, received[0], log.toString());
-        assertEquals(TcpState.TIME_WAIT, pair.a.agent.tcp().connection(h).state());
+        assertEquals(TcpState.TIME_WAIT, pair.a.agent.tcp().stateOf(h));
         pair.advance(TimeUnit.SECONDS.toNanos(61), TimeUnit.SECONDS.toNanos(1));
         assertEquals(0, pair.a.agent.tcp().connectionsInUse());
         assertEquals(0, pair.b.agent.tcp().connectionsInUse());

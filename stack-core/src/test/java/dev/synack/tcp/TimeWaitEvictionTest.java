@@ -2,7 +2,6 @@ package dev.synack.tcp;
 
 import static dev.synack.test.Seg.seg;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -44,7 +43,7 @@ class TimeWaitEvictionTest
         tcp.connection(handle).close();
         peer.expect(seg().fin().ack(X + 1).seq(y + 1));
         peer.send(seg().fin().ack(y + 2).seq(X + 1)).expect(seg().ack(X + 2).seq(y + 2));
-        assertEquals(TcpState.TIME_WAIT, tcp.connection(handle).state());
+        assertEquals(TcpState.TIME_WAIT, tcp.stateOf(handle));
         return handle;
     }
 
@@ -65,10 +64,10 @@ class TimeWaitEvictionTest
         final long fifth = tcp.connect(RawPeer.PEER_IP, 5000, new RecordingHandler());
         assertTrue(fifth >= 0, "a full table of TIME-WAITs makes room");
         peer.expect(seg().syn());
-        assertNull(tcp.connection(handles[0]), "the oldest TIME-WAIT ended early");
+        assertEquals(TcpState.CLOSED, tcp.stateOf(handles[0]), "the oldest TIME-WAIT ended early");
         for (int i = 1; i < TABLE; i++)
         {
-            assertEquals(TcpState.TIME_WAIT, tcp.connection(handles[i]).state());
+            assertEquals(TcpState.TIME_WAIT, tcp.stateOf(handles[i]));
         }
         assertEquals(1, peer.stack.counters.get(StackCounter.TCP_TIME_WAIT_EVICTED));
         assertEquals(0, peer.stack.counters.get(StackCounter.TCP_TABLE_FULL));

@@ -2,7 +2,6 @@ package dev.synack.tcp;
 
 import static dev.synack.test.Seg.seg;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -14,7 +13,9 @@ import dev.synack.test.Seg;
 
 /**
  * TIME-WAIT (RFC 9293 §3.6.1) under what a peer can send into it: retransmitted FINs restart the 2MSL of the one
- * queue entry a connection has, so a FIN storm from one peer cannot crowd the others out of TIME-WAIT.
+ * record a connection has, so a FIN storm from one peer cannot crowd the others out of TIME-WAIT. A connection in
+ * TIME-WAIT has left its slot for a {@link TimeWaitTable} record; its handle still names it through
+ * {@link TcpEngine#stateOf}.
  */
 class TimeWaitTest
 {
@@ -23,8 +24,13 @@ class TimeWaitTest
     private final RawPeer peer = new RawPeer(RawPeer.config().maxConnections(4)); // a TIME-WAIT queue of 8 entries
     private final TcpEngine tcp = peer.stack.agent.tcp();
 
-    /** Connects from our side to {@code port}, closes first and ends in TIME-WAIT; returns the connection. */
-    private TcpConnection cycleIntoTimeWait(final int port)
+    /** Our ISS in the last {@link #cycleIntoTimeWait}. */
+    private int lastIss;
+    /** Our port in the last {@link #cycleIntoTimeWait}. */
+    private int lastPort;
+
+    /** Connects from our side to {@code port}, closes first and ends in TIME-WAIT; returns the connection's handle. */
+    private long cycleIntoTimeWait(final int port)
     {
         final long handle = tcp.connect(RawPeer.PEER_IP, port, new RecordingHandler());
         assertTrue(handle >= 0, "connect refused");
@@ -40,16 +46,18 @@ class TimeWaitTest
         peer.expect(seg().fin().ack(X + 1).seq(y + 1));
         // <-- <SEQ=X+1><ACK=Y+2><CTL=FIN,ACK>  --> <SEQ=Y+2><ACK=X+2><CTL=ACK>   TIME-WAIT
         peer.send(seg().fin().ack(y + 2).seq(X + 1)).expect(seg().ack(X + 2).seq(y + 2));
-        assertEquals(TcpState.TIME_WAIT, c.state());
-        return c;
+        assertEquals(TcpState.TIME_WAIT, tcp.stateOf(handle));
+        assertEquals(TcpState.CLOSED, c.state(), "the slot is free: TIME-WAIT is a record of its own");
+        lastIss = y;
+        lastPort = peer.stackPort;
+        return handle;
     }
 
     @Test
     void aFinStormIntoTimeWaitKeepsOneQueueEntryAndOthersStillGetTheirTimeWait()
     {
-        final TcpConnection first = cycleIntoTimeWait(5000);
-        final long firstHandle = first.handle();
-        final int y = first.iss();
+        final long firstHandle = cycleIntoTimeWait(5000);
+        final int y = lastIss;
         assertEquals(1, tcp.timeWaitQueued());
         // The peer retransmits its FIN 100 times, 10 ms apart: each is ACKed again and restarts 2MSL (§3.6.1), and
         // each restart moves the connection's one entry instead of appending another.
@@ -60,21 +68,35 @@ class TimeWaitTest
             assertEquals(1, tcp.timeWaitQueued(), "after FIN " + (i + 1));
         }
         // Another connection closes into TIME-WAIT now: it gets its 2MSL, the queue is not full.
-        final TcpConnection second = cycleIntoTimeWait(5001);
-        final long secondHandle = second.handle();
+        final long secondHandle = cycleIntoTimeWait(5001);
         assertEquals(2, tcp.connectionsIn(TcpState.TIME_WAIT));
         assertEquals(2, tcp.timeWaitQueued());
         // 2MSL (60 s) after the last FIN: both held up to it; the first's original deadline no longer applies.
         peer.advanceSeconds(59);
         peer.advanceMs(990);
-        assertEquals(TcpState.TIME_WAIT, tcp.connection(firstHandle).state());
-        assertEquals(TcpState.TIME_WAIT, tcp.connection(secondHandle).state());
+        assertEquals(TcpState.TIME_WAIT, tcp.stateOf(firstHandle));
+        assertEquals(TcpState.TIME_WAIT, tcp.stateOf(secondHandle));
         peer.advanceMs(20);
-        assertNull(tcp.connection(firstHandle), "2MSL after the last retransmitted FIN");
-        assertNull(tcp.connection(secondHandle));
+        assertEquals(TcpState.CLOSED, tcp.stateOf(firstHandle), "2MSL after the last retransmitted FIN");
+        assertEquals(TcpState.CLOSED, tcp.stateOf(secondHandle));
         assertEquals(0, tcp.connectionsInUse());
         assertEquals(0, tcp.timeWaitQueued());
         assertEquals(0, tcp.timersScheduled());
+    }
+
+    @Test
+    void aConnectionInTimeWaitLeavesItsSlotToTheNextConnection()
+    {
+        // The point of TIME-WAIT records: the slot (and its cache lines) is reused at once, while the 4-tuple is
+        // still held for 2MSL.
+        final long first = cycleIntoTimeWait(5000);
+        final long next = tcp.connect(RawPeer.PEER_IP, 5001, new RecordingHandler());
+        assertEquals((int)first, (int)next, "the same slot, a new generation");
+        assertEquals(TcpState.TIME_WAIT, tcp.stateOf(first));
+        assertEquals(TcpState.SYN_SENT, tcp.stateOf(next));
+        assertEquals(2, tcp.connectionsInUse());
+        assertEquals(1, tcp.connectionsIn(TcpState.TIME_WAIT));
+        assertTrue(tcp.inTimeWait(RawPeer.PEER_IP, 5000, lastPort));
     }
 
     /** A passive open from the peer's port {@code port} that we close first, into TIME-WAIT; returns Y, our ISS. */
@@ -101,8 +123,10 @@ class TimeWaitTest
         server.expect(seg().fin().ack(X + 1).seq(y + 1));
         final Seg fin = seg().fin().ack(y + 2).seq(X + 1);
         server.send(timestamps ? fin.ts(200, 0) : fin).expect(seg().ack(X + 2).seq(y + 2));
-        assertEquals(TcpState.TIME_WAIT, c.state());
-        assertEquals(y + 2, c.sndNxt());
+        final TcpEngine tcp = server.stack.agent.tcp();
+        assertEquals(TcpState.TIME_WAIT, tcp.stateOf(app.handle));
+        assertEquals(TcpState.CLOSED, c.state(), "the slot is free: TIME-WAIT is a record of its own");
+        assertEquals(y + 2, tcp.timeWaitTable().sndNxt(tcp.timeWaitTable().findHandle(app.handle)));
         return y;
     }
 
@@ -130,7 +154,7 @@ class TimeWaitTest
         final RecordingHandler app = new RecordingHandler();
         final TcpEngine engine = server.stack.agent.tcp();
         final int y = passiveIntoTimeWait(server, app, 40000, true);
-        assertEquals(200, app.last.tsRecent);
+        assertEquals(200, engine.timeWaitTable().tsRecent(engine.timeWaitTable().findHandle(app.handle)));
         // RFC 6191 §2: <SEQ=X-5000><CTL=SYN><TS=300,0> — below the old RCV.NXT, but TSval 300 > TS.Recent 200.
         server.send(seg().syn().seq(X - 5000).mss(1460).ts(300, 0))
             .expect(seg().syn().ack(X - 4999).seq(y + 2 + 65537));
@@ -181,9 +205,9 @@ class TimeWaitTest
     }
 
     @Test
-    void theTimeWaitGaugeCountsNoConnectionFreedAtOnceWhenTheQueueIsFull()
+    void recordsEndedEarlyLeaveTheRingToTheNextTimeWait()
     {
-        // Eight TIME-WAITs ended early by the peer's RST leave their eight entries in the queue of 8 until 2MSL.
+        // Eight TIME-WAITs ended early by the peer's RST leave their eight entries in the ring of 8 until 2MSL.
         for (int i = 0; i < 8; i++)
         {
             cycleIntoTimeWait(5000 + i);
@@ -192,19 +216,18 @@ class TimeWaitTest
             assertEquals(0, peer.stack.counters.get(StackCounter.TCP_TIME_WAIT));
         }
         assertEquals(8, tcp.timeWaitQueued());
-        // The ninth close finds the queue full: the connection is freed at once, never in TIME-WAIT for the gauge.
-        final long handle = tcp.connect(RawPeer.PEER_IP, 5008, new RecordingHandler());
-        peer.peerPort = 5008;
-        final Seg syn = peer.expect(seg().syn());
-        peer.stackPort = syn.srcPort;
-        final int y = syn.seq;
-        peer.send(seg().syn().ack(y + 1).seq(X).mss(1460)).expect(seg().ack(X + 1).seq(y + 1));
-        tcp.connection(handle).close();
-        peer.expect(seg().fin().ack(X + 1).seq(y + 1));
-        peer.send(seg().fin().ack(y + 2).seq(X + 1)).expect(seg().ack(X + 2).seq(y + 2));
-        assertNull(tcp.connection(handle));
-        assertEquals(0, tcp.connectionsIn(TcpState.TIME_WAIT));
-        assertEquals(0, peer.stack.counters.get(StackCounter.TCP_TIME_WAIT), "the TIME-WAIT gauge");
+        // The ninth close finds the ring full of ended entries: the oldest goes, and the ninth gets its 2MSL.
+        final long handle = cycleIntoTimeWait(5008);
+        assertEquals(8, tcp.timeWaitQueued());
+        assertEquals(1, tcp.connectionsIn(TcpState.TIME_WAIT));
+        assertEquals(1, peer.stack.counters.get(StackCounter.TCP_TIME_WAIT), "the TIME-WAIT gauge");
+        assertEquals(0, peer.stack.counters.get(StackCounter.TCP_TIME_WAIT_EVICTED));
+        peer.advanceSeconds(59);
+        assertEquals(TcpState.TIME_WAIT, tcp.stateOf(handle));
+        peer.advanceSeconds(1);
+        peer.advanceMs(5);
+        assertEquals(TcpState.CLOSED, tcp.stateOf(handle));
+        assertEquals(0, tcp.timeWaitQueued());
     }
 
     @Test

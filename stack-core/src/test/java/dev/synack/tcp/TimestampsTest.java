@@ -54,7 +54,7 @@ class TimestampsTest
         final Seg ack = peer.send(seg().syn().ack(syn.seq + 1).seq(X).mss(1460).ts(7000, syn.tsVal))
             .expect(seg().ack(X + 1).seq(syn.seq + 1));
         assertEquals(7000, ack.tsEcr, "every segment now echoes TS.Recent: " + ack);
-        assertEquals(TcpState.ESTABLISHED, tcp.connection(h).state());
+        assertEquals(TcpState.ESTABLISHED, tcp.stateOf(h));
     }
 
     @Test

@@ -4,7 +4,6 @@ import static dev.synack.tcp.hostile.HostileLink.X;
 import static dev.synack.tcp.hostile.HostileLink.ascii;
 import static dev.synack.test.Seg.seg;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -275,7 +274,7 @@ class SequenceEdgeTest
         assertEquals(1, link.count(StackCounter.TCP_CHALLENGE_ACKS));
         link.peer.send(seg().rst().seq(link.peerNxt)).expectNothing();
         assertEquals(CloseReason.RESET, link.app.closeReason);
-        assertNull(link.tcp.connection(link.app.handle));
+        assertEquals(TcpState.CLOSED, link.tcp.stateOf(link.app.handle));
         assertEquals(0, link.count(DropReason.TCP_NO_TIMESTAMPS));
         assertEquals(1, link.count(StackCounter.TCP_RESETS_RECEIVED));
     }

@@ -4,7 +4,6 @@ import static dev.synack.tcp.hostile.HostileLink.ascii;
 import static dev.synack.tcp.hostile.HostileLink.X;
 import static dev.synack.test.Seg.seg;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -39,7 +38,7 @@ class TimeWaitStormTest
         link.stackNxt++;
         link.note(link.peer.send(link.next().fin()).expect(seg().ack(link.peerNxt + 1).seq(link.stackNxt)));
         link.peerNxt++;
-        assertEquals(TcpState.TIME_WAIT, link.c.state());
+        assertEquals(TcpState.TIME_WAIT, link.tcp.stateOf(link.app.handle));
         assertEquals(CloseReason.NORMAL, link.app.closeReason);
         assertEquals("before the close", link.app.data.toString());
         assertEquals(1, link.count(StackCounter.TCP_TIME_WAIT));
@@ -59,7 +58,7 @@ class TimeWaitStormTest
         // 500 FINs, 100 ms apart (50 s): 500 ACKs <SEQ=SND.NXT><ACK=RCV.NXT>; one TIME-WAIT entry throughout; the
         // connection ends 60 s after the last FIN, not after the first. Nothing is counted as a drop.
         final HostileLink link = inTimeWait(HostileLink.established());
-        final long handle = link.c.handle();
+        final long handle = link.app.handle;
         for (int i = 0; i < 500; i++)
         {
             link.peer.advanceMs(100);
@@ -68,10 +67,10 @@ class TimeWaitStormTest
         assertEquals(1, link.tcp.timeWaitQueued());
         assertEquals(1, link.count(StackCounter.TCP_TIME_WAIT));
         link.peer.advanceSeconds(59);
-        assertEquals(TcpState.TIME_WAIT, link.tcp.connection(handle).state());
+        assertEquals(TcpState.TIME_WAIT, link.tcp.stateOf(handle));
         link.peer.advanceSeconds(1);
         link.peer.advanceMs(5);
-        assertNull(link.tcp.connection(handle));
+        assertEquals(TcpState.CLOSED, link.tcp.stateOf(handle));
         assertEquals(0, link.count(StackCounter.TCP_TIME_WAIT));
         assertEquals(0, link.count(DropReason.TCP_UNACCEPTABLE) + link.count(DropReason.TCP_AFTER_FIN));
         link.peer.expectNothing();
@@ -88,7 +87,7 @@ class TimeWaitStormTest
         //     fall under the invalid-ACK rate limit).
         // 2MSL is not restarted by any of them: TIME-WAIT ends 60 s after it began.
         final HostileLink link = inTimeWait(HostileLink.established());
-        final long handle = link.c.handle();
+        final long handle = link.app.handle;
         final long entered = link.peer.clock.nanoTime();
         int acks = 0;
         for (int k = 0; k < 500; k++)
@@ -109,9 +108,10 @@ class TimeWaitStormTest
         assertEquals(1, link.tcp.timeWaitQueued());
         final long toGo = 60_000 - (link.peer.clock.nanoTime() - entered) / 1_000_000;
         link.peer.advanceMs(toGo - 5);
-        assertEquals(TcpState.TIME_WAIT, link.tcp.connection(handle).state());
+        assertEquals(TcpState.TIME_WAIT, link.tcp.stateOf(handle));
         link.peer.advanceMs(10);
-        assertNull(link.tcp.connection(handle), "2MSL from entering TIME-WAIT: no spoofed FIN restarted it");
+        assertEquals(TcpState.CLOSED, link.tcp.stateOf(handle),
+            "2MSL from entering TIME-WAIT: no spoofed FIN restarted it");
     }
 
     @Test
@@ -121,10 +121,10 @@ class TimeWaitStormTest
         // synack, as Linux, does not apply RFC 1337's "ignore RSTs in TIME-WAIT": see the next case). Nothing sent, the
         // application (told NORMAL already) hears nothing more, counted as an accepted RST.
         final HostileLink link = inTimeWait(HostileLink.established());
-        final long handle = link.c.handle();
+        final long handle = link.app.handle;
         final List<String> before = List.copyOf(link.app.events);
         link.peer.send(seg().rst().seq(link.peerNxt)).expectNothing();
-        assertNull(link.tcp.connection(handle));
+        assertEquals(TcpState.CLOSED, link.tcp.stateOf(handle));
         assertEquals(before, link.app.events);
         assertEquals(1, link.count(StackCounter.TCP_RESETS_RECEIVED));
         assertEquals(0, link.count(StackCounter.TCP_TIME_WAIT));
@@ -139,17 +139,17 @@ class TimeWaitStormTest
         // counted; TIME-WAIT runs its whole 2MSL (60 s).
         final HostileLink link = inTimeWait(new HostileLink(HostileLink.config().rfc1337(true))
             .open(seg().syn().seq(X).mss(1460)));
-        final long handle = link.c.handle();
+        final long handle = link.app.handle;
         link.peer.send(seg().rst().seq(link.peerNxt)).expectNothing();
         link.peer.send(seg().rst().seq(link.peerNxt + 5)).expectNothing();
         assertEquals(2, link.count(DropReason.TCP_RST_IN_TIME_WAIT));
         assertEquals(0, link.count(StackCounter.TCP_RESETS_RECEIVED));
         assertEquals(0, link.count(StackCounter.TCP_CHALLENGE_ACKS));
         link.peer.advanceSeconds(59);
-        assertEquals(TcpState.TIME_WAIT, link.tcp.connection(handle).state());
+        assertEquals(TcpState.TIME_WAIT, link.tcp.stateOf(handle));
         link.peer.advanceSeconds(1);
         link.peer.advanceMs(5);
-        assertNull(link.tcp.connection(handle));
+        assertEquals(TcpState.CLOSED, link.tcp.stateOf(handle));
         assertEquals(0, link.tcp.connectionsInUse());
     }
 
@@ -159,17 +159,17 @@ class TimeWaitStormTest
         // RFC 5961 §3.2 in TIME-WAIT: <SEQ=RCV.NXT+5><CTL=RST> --> <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, no reset;
         // <SEQ=RCV.NXT-2><CTL=RST> (below the window) --> dropped silently. TIME-WAIT ends at 2MSL as it would have.
         final HostileLink link = inTimeWait(HostileLink.established());
-        final long handle = link.c.handle();
+        final long handle = link.app.handle;
         link.peer.send(seg().rst().seq(link.peerNxt + 5)).expect(seg().ack(link.peerNxt).seq(link.stackNxt));
         link.peer.send(seg().rst().seq(link.peerNxt - 2)).expectNothing();
         assertEquals(1, link.count(StackCounter.TCP_CHALLENGE_ACKS));
         assertEquals(2, link.count(DropReason.TCP_UNACCEPTABLE));
         assertEquals(0, link.count(StackCounter.TCP_RESETS_RECEIVED));
         link.peer.advanceSeconds(59);
-        assertEquals(TcpState.TIME_WAIT, link.tcp.connection(handle).state());
+        assertEquals(TcpState.TIME_WAIT, link.tcp.stateOf(handle));
         link.peer.advanceSeconds(1);
         link.peer.advanceMs(5);
-        assertNull(link.tcp.connection(handle));
+        assertEquals(TcpState.CLOSED, link.tcp.stateOf(handle));
     }
 
     @Test
@@ -205,14 +205,14 @@ class TimeWaitStormTest
         // (RFC 5961 §4.2 wants exactly this ACK), dropped as unacceptable. --> <SEQ=RCV.NXT><CTL=SYN>: in the
         // window, a challenge ACK. TIME-WAIT stays; no new connection; nothing reaches the application.
         final HostileLink link = inTimeWait(HostileLink.established());
-        final long handle = link.c.handle();
+        final long handle = link.app.handle;
         final List<String> before = List.copyOf(link.app.events);
         link.peer.send(seg().syn().seq(link.peerNxt - 1000).mss(1460))
             .expect(seg().ack(link.peerNxt).seq(link.stackNxt));
         link.peer.send(seg().syn().seq(link.peerNxt).mss(1460)).expect(seg().ack(link.peerNxt).seq(link.stackNxt));
         assertEquals(2, link.count(DropReason.TCP_UNACCEPTABLE));
         assertEquals(1, link.count(StackCounter.TCP_CHALLENGE_ACKS));
-        assertEquals(TcpState.TIME_WAIT, link.tcp.connection(handle).state());
+        assertEquals(TcpState.TIME_WAIT, link.tcp.stateOf(handle));
         assertEquals(1, link.tcp.connectionsInUse());
         assertEquals(before, link.app.events);
     }
@@ -224,11 +224,11 @@ class TimeWaitStormTest
         // --> <SEQ=RCV.NXT+100000><CTL=SYN><TS=TS.Recent-1>: an old duplicate by its timestamp (RFC 7323 §5.3),
         // <-- <ACK=RCV.NXT>, counted under TCP_PAWS; TIME-WAIT stays.
         final HostileLink link = inTimeWait(HostileLink.establishedWithTimestamps());
-        final long handle = link.c.handle();
+        final long handle = link.app.handle;
         link.peer.send(seg().syn().seq(link.peerNxt + 100_000).mss(1460).ts(link.tsVal - 1, 0))
             .expect(seg().ack(link.peerNxt).seq(link.stackNxt));
         assertEquals(1, link.count(DropReason.TCP_PAWS));
-        assertEquals(TcpState.TIME_WAIT, link.tcp.connection(handle).state());
+        assertEquals(TcpState.TIME_WAIT, link.tcp.stateOf(handle));
         assertEquals(1, link.tcp.connectionsInUse());
     }
 

@@ -21,6 +21,7 @@ import dev.synack.memwire.MemoryWire;
 import dev.synack.stack.StackAgent;
 import dev.synack.stack.StackConfig;
 import dev.synack.stat.StackCounters;
+import dev.synack.tcp.StateListener;
 import dev.synack.tcp.TcpConnection;
 import dev.synack.tcp.TcpState;
 import dev.synack.time.ManualNanoClock;
@@ -74,8 +75,32 @@ final class LadderScenario
             StackCounters.onHeap("B: "));
         wire = new MemoryWire(aTx, aRx, bTx, bRx, clock, aToB, bToA, 1514);
         agent = new CaptureAgent(journal, 0).source("A", tapA).source("B", tapB);
-        a.tcp().stateListener((c, from, to, reason) -> statesA.add(to.toString()));
-        b.tcp().stateListener((c, from, to, reason) -> statesB.add(to.toString()));
+        a.tcp().stateListener(new Trace(statesA));
+        b.tcp().stateListener(new Trace(statesB));
+    }
+
+    /** The states one stack enters, TIME-WAIT's end (a record, no longer a connection) included. */
+    private static final class Trace implements StateListener
+    {
+        private final List<String> states;
+
+        Trace(final List<String> states)
+        {
+            this.states = states;
+        }
+
+        @Override
+        public void onStateChange(final TcpConnection connection, final TcpState from, final TcpState to,
+            final String reason)
+        {
+            states.add(to.toString());
+        }
+
+        @Override
+        public void onTimeWaitEnd(final int remoteIp, final int remotePort, final int localPort, final String reason)
+        {
+            states.add(TcpState.CLOSED.toString());
+        }
     }
 
     /** A handler that ignores every event; the plots override what they answer. */
