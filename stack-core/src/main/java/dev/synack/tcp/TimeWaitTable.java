@@ -189,6 +189,10 @@ final class TimeWaitTable
     /** @return the live record for this 4-tuple, or {@link #NONE}. */
     int find(final int remoteIp, final int remotePort, final int localPort)
     {
+        if (live == 0)
+        {
+            return NONE; // a stack that holds no TIME-WAIT (a server: its peers close first) never touches the index
+        }
         final int entry = index[bucket(remoteIp, remotePort, localPort)];
         return entry == EMPTY ? NONE : entry - 1;
     }
