@@ -434,9 +434,11 @@ final class SegmentArrival
             return DropReason.TCP_PAWS;
         }
 
-        // First: check the sequence number.
-        final int window = SeqNum.max(c.rcvAdv, c.rcvNxt + buffers.receiveWindow(c)) - c.rcvNxt;
-        if (!acceptable(c, window))
+        // First: check the sequence number. A segment of no length exactly at RCV.NXT (most ACKs) is acceptable
+        // whatever the window, zero included, and has nothing to trim: the window is not even computed for it.
+        final boolean bareAtRcvNxt = segLen == 0 && segSeq == c.rcvNxt;
+        final int window = bareAtRcvNxt ? 0 : SeqNum.max(c.rcvAdv, c.rcvNxt + buffers.receiveWindow(c)) - c.rcvNxt;
+        if (!bareAtRcvNxt && !acceptable(c, window))
         {
             if (window == 0 && segSeq == c.rcvNxt)
             {
@@ -464,7 +466,10 @@ final class SegmentArrival
             && (!tsRecentValid || SeqNum.ge(options.tsVal(), c.tsRecent));
         // RFC 5961 §3.2 judges a RST by the sequence number it was sent with, before trimming moves it.
         final int rstSeq = segSeq;
-        trimToWindow(c, window);
+        if (!bareAtRcvNxt)
+        {
+            trimToWindow(c, window);
+        }
         timer.keepAliveRestart(c);
 
         // Second: the RST bit (RFC 5961 §3.2: only an exact RCV.NXT match resets; others get a challenge ACK).
