@@ -30,8 +30,6 @@ final class SegmentArrival
     private static final int IMMEDIATE_DUP_ACKS = 3;
     /** RFC 7323 §5.5: how long TS.Recent stays valid on an idle connection (Linux: TCP_PAWS_24DAYS). */
     private static final long PAWS_IDLE_NS = 24L * 24 * 3600 * 1_000_000_000L;
-    /** How many ticks older than TS.Recent a TSval may be and still pass PAWS (Linux: TCP_PAWS_WINDOW). */
-    static final int PAWS_WINDOW = 1;
 
     private final StackCounters counters;
     private final TcpTime time;
@@ -422,13 +420,10 @@ final class SegmentArrival
         final TcpOptions options = seg.options();
         // RFC 7323 §5.5: after 24 days idle the peer's clock may have moved 2^31 ticks on, so TS.Recent is no
         // longer valid: PAWS does not judge the segment, and its TSval is taken whatever it is.
-        // One tick older passes, as Linux's TCP_PAWS_WINDOW: a Linux sender's TSvals step back by one now and then
-        // (pacing stamps a segment with its departure time, an ACK with the clock), and a Linux receiver lets them
-        // by; judged strictly, a train of such data segments is dropped and resent, and the flow stalls for seconds.
-        // Not a SYN: a new incarnation must be newer than the old one's TS.Recent (RFC 6191).
+        // One tick older passes, as on Linux, but not for a SYN (Paws).
         final boolean tsRecentValid = time.now - c.tsRecentAtNs < PAWS_IDLE_NS;
         if (c.timestamps && options.hasTimestamps() && !has(TcpHeader.RST) && tsRecentValid
-            && c.tsRecent - options.tsVal() > (has(TcpHeader.SYN) ? 0 : PAWS_WINDOW))
+            && Paws.rejects(c.tsRecent, options.tsVal(), has(TcpHeader.SYN)))
         {
             invalidAck(c);
             return DropReason.TCP_PAWS;

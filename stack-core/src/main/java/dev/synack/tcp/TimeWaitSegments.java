@@ -85,8 +85,7 @@ final class TimeWaitSegments
         }
         // RFC 7323 §5.3 R1 (PAWS): older than TS.Recent is an old duplicate; one tick older passes, as on Linux, but
         // not for a SYN, which must be newer than the old incarnation (RFC 6191).
-        if (ts && options.hasTimestamps() && !rst
-            && timeWait.tsRecent(r) - options.tsVal() > (syn ? 0 : SegmentArrival.PAWS_WINDOW))
+        if (ts && options.hasTimestamps() && !rst && Paws.rejects(timeWait.tsRecent(r), options.tsVal(), syn))
         {
             outOfWindowAck(r, segLen, syn);
             return DropReason.TCP_PAWS;
