@@ -420,10 +420,10 @@ final class SegmentArrival
         final TcpOptions options = seg.options();
         // RFC 7323 §5.5: after 24 days idle the peer's clock may have moved 2^31 ticks on, so TS.Recent is no
         // longer valid: PAWS does not judge the segment, and its TSval is taken whatever it is.
-        // One tick older passes, as on Linux, but not for a SYN (Paws).
+        // One tick older passes, as on Linux, but not for a SYN (Acceptability).
         final boolean tsRecentValid = time.now - c.tsRecentAtNs < PAWS_IDLE_NS;
         if (c.timestamps && options.hasTimestamps() && !has(TcpHeader.RST) && tsRecentValid
-            && Paws.rejects(c.tsRecent, options.tsVal(), has(TcpHeader.SYN)))
+            && Acceptability.pawsRejects(c.tsRecent, options.tsVal(), has(TcpHeader.SYN)))
         {
             invalidAck(c);
             return DropReason.TCP_PAWS;
@@ -433,7 +433,7 @@ final class SegmentArrival
         // whatever the window, zero included, and has nothing to trim: the window is not even computed for it.
         final boolean bareAtRcvNxt = segLen == 0 && segSeq == c.rcvNxt;
         final int window = bareAtRcvNxt ? 0 : SeqNum.max(c.rcvAdv, c.rcvNxt + buffers.receiveWindow(c)) - c.rcvNxt;
-        if (!bareAtRcvNxt && !acceptable(c, window))
+        if (!bareAtRcvNxt && !Acceptability.inWindow(c.rcvNxt, window, segSeq, segLen, has(TcpHeader.RST)))
         {
             if (window == 0 && segSeq == c.rcvNxt)
             {
@@ -595,22 +595,6 @@ final class SegmentArrival
             }
         }
         return DropReason.NONE;
-    }
-
-    /** §3.10.7.4 first step: the four cases of segment acceptability. */
-    private boolean acceptable(final TcpConnection c, final int window)
-    {
-        final int rcvNxt = c.rcvNxt;
-        if (segLen == 0)
-        {
-            // The right edge itself is taken for a bare ACK, as Linux does: a peer whose window we filled
-            // exactly sends its ACKs there. Not for a RST: RFC 5961 §3.2 drops one outside
-            // RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND silently.
-            final int edge = has(TcpHeader.RST) ? 0 : 1;
-            return window == 0 ? segSeq == rcvNxt : SeqNum.inWindow(rcvNxt, segSeq, rcvNxt + window + edge);
-        }
-        return window != 0 && (SeqNum.inWindow(rcvNxt, segSeq, rcvNxt + window)
-            || SeqNum.inWindow(rcvNxt, segSeq + segLen - 1, rcvNxt + window));
     }
 
     /** Cuts off what lies before RCV.NXT or beyond the window, so only new, fitting text remains. */

@@ -10,7 +10,7 @@ import dev.synack.stat.StackCounters;
  * they apply to TIME-WAIT, where our FIN is acknowledged and the peer's received, so only the first (acceptability,
  * with RFC 7323's PAWS), second (RST, RFC 5961 §3.2 and optionally RFC 1337), fourth (SYN, RFC 5961 §4.2), fifth
  * (an ACK of nothing we sent) and eighth (a retransmitted FIN, §3.6.1) have anything to do. A SYN that may reopen
- * the 4-tuple (RFC 6191) is {@link SegmentArrival}'s, which takes it to the listener.
+ * the 4-tuple (RFC 6191) is taken to the listener by segment arrival.
  * <p>
  * Stack thread only; never allocates.
  */
@@ -85,13 +85,14 @@ final class TimeWaitSegments
         }
         // RFC 7323 §5.3 R1 (PAWS): older than TS.Recent is an old duplicate; one tick older passes, as on Linux, but
         // not for a SYN, which must be newer than the old incarnation (RFC 6191).
-        if (ts && options.hasTimestamps() && !rst && Paws.rejects(timeWait.tsRecent(r), options.tsVal(), syn))
+        if (ts && options.hasTimestamps() && !rst
+            && Acceptability.pawsRejects(timeWait.tsRecent(r), options.tsVal(), syn))
         {
             outOfWindowAck(r, segLen, syn);
             return DropReason.TCP_PAWS;
         }
         // First: acceptability, against the window our last ACK offered.
-        if (!acceptable(rcvNxt, timeWait.window(r), segSeq, segLen, rst))
+        if (!Acceptability.inWindow(rcvNxt, timeWait.window(r), segSeq, segLen, rst))
         {
             if (!rst)
             {
@@ -139,19 +140,6 @@ final class TimeWaitSegments
         }
         // Seventh and eighth: the peer's FIN came already; text, and a FIN anywhere but the one above, are ignored.
         return dataLength > 0 || fin ? DropReason.TCP_AFTER_FIN : DropReason.NONE;
-    }
-
-    /** §3.10.7.4 first step, as for a connection (see {@code SegmentArrival.acceptable}). */
-    private static boolean acceptable(final int rcvNxt, final int window, final int segSeq, final int segLen,
-        final boolean rst)
-    {
-        if (segLen == 0)
-        {
-            final int edge = rst ? 0 : 1;
-            return window == 0 ? segSeq == rcvNxt : SeqNum.inWindow(rcvNxt, segSeq, rcvNxt + window + edge);
-        }
-        return window != 0 && (SeqNum.inWindow(rcvNxt, segSeq, rcvNxt + window)
-            || SeqNum.inWindow(rcvNxt, segSeq + segLen - 1, rcvNxt + window));
     }
 
     /** An ACK for an unacceptable segment; those without text or FIN (and SYNs) at most one per interval (as Linux). */
