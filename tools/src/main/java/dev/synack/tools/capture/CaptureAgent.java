@@ -99,14 +99,15 @@ public final class CaptureAgent implements Agent, MessageHandler
         written++;
     }
 
-    /** Drains what is left in every ring, then closes the journal. */
+    /**
+     * Drains what is left in every ring, then closes the journal. Also when the agent's thread never ran: an
+     * {@code AgentRunner} closed before its thread starts (a short capture on a loaded machine) calls this on the
+     * closing thread without {@link #onStart} — the journal is opened here, or every frame captured would be lost.
+     */
     @Override
     public void onClose()
     {
-        if (queue == null)
-        {
-            return;
-        }
+        onStart();
         while (doWork() > 0)
         {
             // drain to the end: the stacks have stopped tapping
