@@ -49,11 +49,28 @@ final class ConnectionTable
         return ((long)remoteIp << 32) | ((long)remotePort << 16) | localPort;
     }
 
+    /**
+     * The home bucket of a 4-tuple's key in an index of {@code mask + 1} buckets (this table's, and the TIME-WAIT
+     * records' {@link TimeWaitTable}): Fibonacci hashing, so ports that differ in their low bits land far apart.
+     */
+    static int home(final long key, final int mask)
+    {
+        final long h = key * 0x9E37_79B9_7F4A_7C15L;
+        return (int)(h ^ (h >>> 32)) & mask;
+    }
+
+    /**
+     * Knuth's Algorithm R, deletion from a linearly probed run: after a hole at {@code hole}, may the entry at
+     * {@code j} whose home is {@code home} stay where it is? Only if its home lies cyclically in (hole, j].
+     */
+    static boolean staysAfterHole(final int hole, final int j, final int home)
+    {
+        return hole <= j ? hole < home && home <= j : hole < home || home <= j;
+    }
+
     private int home(final int remoteIp, final int remotePort, final int localPort)
     {
-        // Fibonacci hashing: ports that differ in their low bits land far apart
-        final long h = key(remoteIp, remotePort, localPort) * 0x9E37_79B9_7F4A_7C15L;
-        return (int)(h ^ (h >>> 32)) & indexMask;
+        return home(key(remoteIp, remotePort, localPort), indexMask);
     }
 
     private static boolean same(final TcpConnection c, final int remoteIp, final int remotePort, final int localPort)
@@ -136,10 +153,7 @@ final class ConnectionTable
         for (int j = (hole + 1) & indexMask; index[j] != EMPTY; j = (j + 1) & indexMask)
         {
             final TcpConnection moved = connections[index[j] - 1];
-            final int want = home(moved.remoteIp, moved.remotePort, moved.localPort);
-            // the entry stays if its home lies cyclically in (hole, j]
-            final boolean stays = hole <= j ? hole < want && want <= j : hole < want || want <= j;
-            if (!stays)
+            if (!staysAfterHole(hole, j, home(moved.remoteIp, moved.remotePort, moved.localPort)))
             {
                 index[hole] = index[j];
                 index[j] = EMPTY;

@@ -28,7 +28,6 @@ final class TimeWaitTable
     private static final int EMPTY = 0;
     private static final long DEAD = 0; // no live 4-tuple has key 0: ports are never 0
 
-    private final int capacity;
     private final int mask;
     private final long[] key;
     private final long[] handle;
@@ -56,7 +55,6 @@ final class TimeWaitTable
      */
     TimeWaitTable(final int capacity)
     {
-        this.capacity = capacity;
         final int size = Integer.highestOneBit(Math.max(2, 2 * capacity - 1)) << 1;
         mask = size - 1;
         key = new long[size];
@@ -75,12 +73,6 @@ final class TimeWaitTable
         timestamps = new boolean[size];
         index = new int[Integer.highestOneBit(Math.max(1, capacity) * 4 - 1) << 1];
         indexMask = index.length - 1;
-    }
-
-    /** @return the most records live at once. */
-    int capacity()
-    {
-        return capacity;
     }
 
     /** @return records live now (connections in TIME-WAIT). */
@@ -151,8 +143,8 @@ final class TimeWaitTable
     }
 
     /**
-     * Records a connection entering TIME-WAIT. There must be room: {@link #live()} below {@link #capacity()} and
-     * the ring not full.
+     * Records a connection entering TIME-WAIT. There must be room: {@link #live()} below the capacity it was built
+     * with (the connection leaves a slot for it, and records count against the table), and the ring not full.
      *
      * @return the record.
      */
@@ -316,8 +308,7 @@ final class TimeWaitTable
 
     private int home(final long k)
     {
-        final long h = k * 0x9E37_79B9_7F4A_7C15L;
-        return (int)(h ^ (h >>> 32)) & indexMask;
+        return ConnectionTable.home(k, indexMask);
     }
 
     /** @return the bucket holding this 4-tuple, or the empty bucket that ends its run. */
@@ -349,10 +340,7 @@ final class TimeWaitTable
         // Algorithm R: pull back every later entry of the run that may not sit beyond the hole
         for (int j = (hole + 1) & indexMask; index[j] != EMPTY; j = (j + 1) & indexMask)
         {
-            final int want = home(key[index[j] - 1]);
-            // the entry stays if its home lies cyclically in (hole, j]
-            final boolean stays = hole <= j ? hole < want && want <= j : hole < want || want <= j;
-            if (!stays)
+            if (!ConnectionTable.staysAfterHole(hole, j, home(key[index[j] - 1])))
             {
                 index[hole] = index[j];
                 index[j] = EMPTY;
