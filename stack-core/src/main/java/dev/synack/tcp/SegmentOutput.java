@@ -453,35 +453,39 @@ final class SegmentOutput
     void sendTimeWaitAck(final int remoteIp, final int remotePort, final int localPort, final int seq, final int ack,
         final int windowField, final boolean timestamps, final int tsOffset, final int tsRecent)
     {
-        final int length = TcpHeader.MIN_HEADER_LENGTH + (timestamps ? TcpOptions.TIMESTAMPS_LENGTH : 0);
-        final int at = ip.begin(remoteIp, Ipv4Header.PROTOCOL_TCP, length, time.now);
-        if (at >= 0)
-        {
-            final MutableDirectBuffer out = ip.buffer();
-            TcpHeader.writeHeader(out, at, localPort, remotePort, seq, ack, length, TcpHeader.ACK, windowField);
-            if (timestamps)
-            {
-                TcpOptions.writeTimestamps(
-                    out, at + TcpHeader.MIN_HEADER_LENGTH, tsClock(time.now, tsOffset), tsRecent);
-            }
-            TcpHeader.writeChecksum(out, at, length, localIp, remoteIp);
-            ip.commit();
-            counters.increment(StackCounter.TCP_SEGMENTS_OUT);
-        }
+        sendBare(remoteIp, remotePort, localPort, seq, ack, TcpHeader.ACK, windowField, timestamps,
+            tsClock(time.now, tsOffset), tsRecent);
     }
 
     void sendRst(
         final int remoteIp, final int remotePort, final int localPort, final int seq, final int ack, final int flags)
     {
-        final int at = ip.begin(remoteIp, Ipv4Header.PROTOCOL_TCP, TcpHeader.MIN_HEADER_LENGTH, time.now);
-        if (at >= 0)
+        if (sendBare(remoteIp, remotePort, localPort, seq, ack, flags, 0, false, 0, 0))
         {
-            final MutableDirectBuffer out = ip.buffer();
-            TcpHeader.writeHeader(out, at, localPort, remotePort, seq, ack, TcpHeader.MIN_HEADER_LENGTH, flags, 0);
-            TcpHeader.writeChecksum(out, at, TcpHeader.MIN_HEADER_LENGTH, localIp, remoteIp);
-            ip.commit();
-            counters.increment(StackCounter.TCP_SEGMENTS_OUT);
             counters.increment(StackCounter.TCP_RESETS_SENT);
         }
+    }
+
+    /** A segment of no text for a 4-tuple without a connection: a RST, or a TIME-WAIT record's ACK. */
+    private boolean sendBare(final int remoteIp, final int remotePort, final int localPort, final int seq,
+        final int ack, final int flags, final int windowField, final boolean timestamps, final int tsVal,
+        final int tsEcr)
+    {
+        final int length = TcpHeader.MIN_HEADER_LENGTH + (timestamps ? TcpOptions.TIMESTAMPS_LENGTH : 0);
+        final int at = ip.begin(remoteIp, Ipv4Header.PROTOCOL_TCP, length, time.now);
+        if (at < 0)
+        {
+            return false;
+        }
+        final MutableDirectBuffer out = ip.buffer();
+        TcpHeader.writeHeader(out, at, localPort, remotePort, seq, ack, length, flags, windowField);
+        if (timestamps)
+        {
+            TcpOptions.writeTimestamps(out, at + TcpHeader.MIN_HEADER_LENGTH, tsVal, tsEcr);
+        }
+        TcpHeader.writeChecksum(out, at, length, localIp, remoteIp);
+        ip.commit();
+        counters.increment(StackCounter.TCP_SEGMENTS_OUT);
+        return true;
     }
 }
