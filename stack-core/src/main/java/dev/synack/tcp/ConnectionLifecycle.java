@@ -390,9 +390,14 @@ final class ConnectionLifecycle
         {
             return;
         }
+        // The TIME-WAIT gauge follows the state, and its record after it (endTimeWait takes it off there).
         if (from == TcpState.TIME_WAIT)
         {
             counters.add(StackCounter.TCP_TIME_WAIT, -1);
+        }
+        else if (next == TcpState.TIME_WAIT)
+        {
+            counters.add(StackCounter.TCP_TIME_WAIT, 1);
         }
         stateCounts[from.ordinal()]--;
         stateCounts[next.ordinal()]++;

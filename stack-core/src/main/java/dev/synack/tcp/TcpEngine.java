@@ -175,8 +175,8 @@ public final class TcpEngine implements TimerHandler
         {
             final int port = nextEphemeral;
             nextEphemeral = nextEphemeral == ephemeralLast ? ephemeralFirst : nextEphemeral + 1;
-            if (table.find(remoteIp, remotePort, port) == null
-                && timeWait.find(remoteIp, remotePort, port) == TimeWaitTable.NONE && !listeners.containsKey(port)
+            if (table.find(remoteIp, remotePort, port) == null && !inTimeWait(remoteIp, remotePort, port)
+                && !listeners.containsKey(port)
                 && (localPortFilter == null || localPortFilter.accept(remoteIp, remotePort, port)))
             {
                 c = lifecycle.allocate(remoteIp, remotePort, port);

@@ -356,7 +356,6 @@ final class TcpTimers
     void enterTimeWait(final TcpConnection c, final String reason)
     {
         lifecycle.state(c, TcpState.TIME_WAIT, reason);
-        counters.add(StackCounter.TCP_TIME_WAIT, 1);
         final int generation = c.generation;
         if (!lifecycle.handOverUnread(c))
         {
